@@ -1,0 +1,124 @@
+"""The `advisor` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from advisor.errors import AdvisorError, UserError
+from advisor.schemas import Classification, Lang
+
+LANG_CHOICE = click.Choice(["en", "ja"])
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one error line on stderr and exit."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(data: Any) -> None:
+    """Print one JSON document on stdout and flush it."""
+    click.echo(json.dumps(data, ensure_ascii=False))
+    sys.stdout.flush()
+
+
+def read_json(text: str, what: str) -> object:
+    """Parse JSON input or raise a UserError that says where it broke."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"{what}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise UserError(f"{what}: JSON nested too deeply") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="motion-advisor")
+def cli() -> None:
+    """Motion Advisor: which Microsoft purchasing motion fits a customer."""
+
+
+@cli.command()
+@click.option(
+    "--file", "path", type=click.Path(dir_okay=False, path_type=Path), help="Profile JSON file."
+)
+@click.option("--explain", is_flag=True, help="Print a readable explanation instead of JSON.")
+@click.option("--lang", type=LANG_CHOICE, default="en", show_default=True)
+def classify(path: Path | None, explain: bool, lang: Lang) -> None:
+    """Classify one customer profile (JSON on stdin, or --file)."""
+    from advisor.policy import classify as run_classifier
+    from advisor.schemas import parse_profile
+
+    text = _read_text(path)
+    result = run_classifier(parse_profile(read_json(text, "profile")), lang)
+    if explain:
+        click.echo(render_classification(result))
+    else:
+        emit_json(result.model_dump(mode="json"))
+
+
+def _read_text(path: Path | None) -> str:
+    try:
+        if path is None:
+            return sys.stdin.read()
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"--file: no such file: {path}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise UserError(f"--file: cannot read {path}: {exc}") from None
+
+
+def render_classification(result: Classification) -> str:
+    """Render a classification as plain text for people."""
+    ja = result.lang == "ja"
+    lines: list[str] = []
+    if result.motion is None:
+        missing = ", ".join(result.missing)
+        lines.append(("未決定。必要な情報: " if ja else "Undecided. Still needed: ") + missing)
+        if result.rule:
+            lines.append(result.rule)
+        return "\n".join(lines)
+    from advisor.policy import motion_label
+
+    lines.append(("推奨: " if ja else "Recommendation: ") + motion_label(result.motion, result.lang))
+    lines.append(("購入方法: " if ja else "Buy through: ") + str(result.vehicle))
+    lines.append(str(result.rule))
+    sections = [
+        ("根拠" if ja else "Why", [f"{r.text} [{', '.join(r.citations)}]" for r in result.reasons]),
+        ("使った情報" if ja else "Facts used", result.facts),
+        ("他の選択肢" if ja else "Alternatives", [f"{a.motion}: {a.note}" for a in result.alternatives]),
+        ("結果が変わる条件" if ja else "What would change it", result.what_would_change),
+        ("パートナーの役割" if ja else "The partner's role", result.partner_roles),
+    ]
+    for title, items in sections:
+        if items:
+            lines.append("")
+            lines.append(title + ":")
+            lines.extend(f"  - {item}" for item in items)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the command line, turning advisor errors into one line and an exit status."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("interrupted", 130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        fail(exc.message, 2)
+    except AdvisorError as exc:
+        fail(exc.message, 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
