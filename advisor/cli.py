@@ -122,3 +122,53 @@ def main() -> None:
         fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(0)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON ChatTurn per input line.")
+@click.option("--session", "session_id", help="Continue an earlier conversation.")
+@click.option("--lang", type=LANG_CHOICE, help="Reply language (detected by default).")
+def chat(as_json: bool, session_id: str | None, lang: Lang | None) -> None:
+    """Talk to the advisor (interactive; line mode with --json or piped input)."""
+    from advisor.chat import ChatService
+    from advisor.config import get_settings
+
+    service = ChatService(get_settings())
+    if session_id is not None:
+        from advisor.errors import NotFoundError
+        from advisor.sessions import check_session_id
+
+        if not service.exists(check_session_id(session_id)):
+            raise NotFoundError(f"session_id: no session {session_id}")
+    if as_json or not sys.stdin.isatty():
+        _chat_lines(service, session_id, lang)
+    else:
+        from advisor.console import interactive_chat
+
+        interactive_chat(service, session_id, lang)
+
+
+def _chat_lines(service: Any, session_id: str | None, lang: Lang | None) -> None:
+    for line in sys.stdin:
+        message = line.rstrip("\r\n")
+        try:
+            turn = service.chat(message, session_id, lang)
+        except AdvisorError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            emit_json({"error": exc.message, "status": exc.status_code})
+            continue
+        session_id = turn.session_id
+        emit_json(turn.model_dump(mode="json"))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+def serve(host: str, port: int) -> None:
+    """Run the HTTP service (API, web chat, Teams endpoint)."""
+    import uvicorn
+
+    from advisor.api import create_app
+    from advisor.config import get_settings
+
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")

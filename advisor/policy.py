@@ -464,6 +464,11 @@ def _undecided(
     )
 
 
+def describe_terms(terms: list[SpecialTerm], lang: Lang = "en") -> str:
+    """Return the special terms as words a customer reads."""
+    return _Words(lang).terms(terms)
+
+
 def motion_label(motion: Motion, lang: Lang = "en") -> str:
     """Return a motion's human name with its buying vehicle."""
     return _Words(lang).motion(motion)

@@ -1,0 +1,224 @@
+"""The advisor agent: one LangChain agent graph, whatever chat model runs it.
+
+The graph is `create_agent` with the advisor's three tools and one middleware that (before each
+model call) writes the system prompt from what is known and (after the agent) turns the result
+into a ChatTurn: the classifier's recommendation, the next structured question, the citations,
+and a reply checked against the classifier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from typing import Any, NotRequired
+
+from langchain.agents import AgentState, create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
+from langchain.agents.middleware.types import ModelRequest, ModelResponse
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from advisor.knowledge import load_knowledge
+from advisor.policy import classify
+from advisor.prompts import question, render
+from advisor.replies import TurnFacts, compose_reply
+from advisor.schemas import ChatTurn, Citation, Classification, Lang, Motion, Question
+from advisor.tools import TurnContext, advisor_tools, state_profile
+from advisor.understanding import understand
+
+LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ja": "日本語"}
+
+
+class AdvisorState(AgentState[Any]):
+    """The conversation state kept by the checkpointer, per session."""
+
+    profile: NotRequired[dict[str, Any]]
+    turns: NotRequired[list[dict[str, Any]]]
+    created_at: NotRequired[str]
+
+
+class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
+    """Write the system prompt before each model call; build the ChatTurn after the agent."""
+
+    state_schema = AdvisorState
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest[TurnContext],
+        handler: Callable[[ModelRequest[TurnContext]], ModelResponse[Any]],
+    ) -> ModelResponse[Any]:
+        """Give the model the system prompt for this language, with what is known so far."""
+        lang = request.runtime.context.lang
+        result = classify(state_profile(request.state), lang)
+        next_question = question(result.missing[0], lang).text if result.missing else "-"
+        prompt = render(
+            "system",
+            lang,
+            language=LANGUAGE_NAMES[lang],
+            next_question=next_question,
+            profile=json.dumps(result.profile.model_dump(mode="json"), ensure_ascii=False),
+        )
+        return handler(request.override(system_message=SystemMessage(prompt)))
+
+    def before_agent(
+        self, state: AdvisorState, runtime: Runtime[TurnContext]
+    ) -> dict[str, Any] | None:
+        """Stamp a new conversation with its creation time."""
+        if "created_at" in state:
+            return None
+        return {"created_at": _now(), "profile": {}, "turns": []}
+
+    def after_agent(
+        self, state: AdvisorState, runtime: Runtime[TurnContext]
+    ) -> dict[str, Any] | None:
+        """Turn the agent's result into the ChatTurn the customer sees."""
+        context = runtime.context
+        turn = build_turn(state, context)
+        record = {"at": _now(), "customer": latest_text(state), "turn": turn.model_dump(mode="json")}
+        update: dict[str, Any] = {"turns": [*state.get("turns", []), record]}
+        final = _final_ai_message(state)
+        if final is not None and final.text != turn.reply:
+            update["messages"] = [AIMessage(content=turn.reply, id=final.id)]
+        elif final is None:
+            update["messages"] = [AIMessage(content=turn.reply)]
+        return update
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def latest_text(state: AdvisorState) -> str:
+    """Return the customer's latest message."""
+    index = _last_human_index(state["messages"])
+    return "" if index is None else state["messages"][index].text
+
+
+def _last_human_index(messages: list[BaseMessage]) -> int | None:
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], HumanMessage):
+            return i
+    return None
+
+
+def _final_ai_message(state: AdvisorState) -> AIMessage | None:
+    messages = state["messages"]
+    index = _last_human_index(messages)
+    if index is None:
+        return None
+    for message in reversed(messages[index + 1 :]):
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            return message
+    return None
+
+
+def _tool_results(state: AdvisorState, name: str) -> list[dict[str, Any]]:
+    index = _last_human_index(state["messages"]) or 0
+    results = []
+    for message in state["messages"][index + 1 :]:
+        if isinstance(message, ToolMessage) and message.name == name:
+            try:
+                data = json.loads(message.text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(data, dict):
+                results.append(data)
+    return results
+
+
+def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:
+    """Build the ChatTurn of the turn that just ran, from state the classifier decides on."""
+    lang = context.lang
+    classification = classify(state_profile(state), lang)
+    next_question = question(classification.missing[0], lang) if classification.missing else None
+    previous = _previous_recommendation(state)
+    guidance = [g for g in _tool_results(state, "search_guidance") if "answer" in g]
+    recorded: dict[str, Any] = {}
+    for result in _tool_results(state, "record_facts"):
+        recorded.update(result.get("recorded", {}))
+    text = latest_text(state)
+    facts = TurnFacts(
+        lang=lang,
+        text=text,
+        understood=understand(text),
+        recorded=recorded,
+        guidance=guidance,
+        first_turn=not state.get("turns"),
+    )
+    final = _final_ai_message(state)
+    reply = final.text.strip() if final is not None else ""
+    if not reply or contradicts(reply, classification):
+        reply = compose_reply(facts, classification, next_question, previous)
+    elif next_question is not None and not re.search(r"[?？]", reply):
+        reply = f"{reply}\n\n{next_question.text}"
+    return ChatTurn(
+        session_id=context.session_id,
+        reply=reply,
+        lang=lang,
+        question=next_question,
+        recommendation=classification if classification.motion is not None else None,
+        citations=_citations(classification, guidance, lang),
+    )
+
+
+def _previous_recommendation(state: AdvisorState) -> Motion | None:
+    turns = state.get("turns") or []
+    if not turns:
+        return None
+    recommendation = turns[-1]["turn"].get("recommendation")
+    return None if recommendation is None else Motion(recommendation["motion"])
+
+
+def _citations(
+    classification: Classification, guidance: list[dict[str, Any]], lang: Lang
+) -> list[Citation]:
+    kb = load_knowledge()
+    ids: list[str] = []
+    for result in guidance:
+        ids.extend(result.get("citations", []))
+    for reason in classification.reasons:
+        ids.extend(reason.citations)
+    known = set(kb.ids(lang))
+    return [kb.section(i, lang).citation() for i in dict.fromkeys(ids) if i in known]
+
+
+_MOTION_WORDS: dict[Motion, re.Pattern[str]] = {
+    Motion.BREADTH: re.compile(r"\bbreadth\b|ブレドゥス", re.IGNORECASE),
+    Motion.ENTERPRISE: re.compile(r"\benterprise motion\b|エンタープライズ\s*モーション", re.IGNORECASE),
+    Motion.SELF_SERVICE: re.compile(r"\bself[- ]service\b|セルフサービス", re.IGNORECASE),
+}
+_RECOMMENDS = re.compile(r"recommend|suggest|best (fit|option)|should (buy|go)|推奨|おすすめ|お勧め", re.IGNORECASE)
+
+
+def contradicts(reply: str, classification: Classification) -> bool:
+    """Tell whether a model's reply names a motion the classifier did not decide."""
+    named = {motion for motion, pattern in _MOTION_WORDS.items() if pattern.search(reply)}
+    decided = classification.motion
+    if decided is None:
+        return bool(named) and bool(_RECOMMENDS.search(reply))
+    allowed = {decided, *(a.motion for a in classification.alternatives)}
+    return decided not in named or bool(named - allowed)
+
+
+def build_agent(
+    model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any] | None, max_steps: int
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Build the advisor graph around a chat model."""
+    return create_agent(
+        model,
+        tools=advisor_tools(),
+        middleware=[AdvisorMiddleware(), ModelCallLimitMiddleware(run_limit=max_steps, exit_behavior="end")],
+        context_schema=TurnContext,
+        checkpointer=checkpointer,
+        name="motion_advisor",
+    )
+
+
+def question_for(classification: Classification, lang: Lang) -> Question | None:
+    """Return the next structured question for a classification, if it is undecided."""
+    return question(classification.missing[0], lang) if classification.missing else None

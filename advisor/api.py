@@ -1,0 +1,271 @@
+"""The HTTP service: thin routes over the same functions the command line uses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from advisor import __version__
+from advisor.config import Settings, get_settings
+from advisor.errors import AdvisorError, TooLargeError, UserError
+from advisor.policy import classify
+from advisor.schemas import (
+    Answer,
+    ChatTurn,
+    Classification,
+    Profile,
+    parse_profile,
+)
+
+log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Refuse request bodies over a size limit before reading them in full."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+        refused = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    refused = True
+                    raise TooLargeError(f"request body: must be at most {self.limit:,} bytes")
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except TooLargeError:
+            if refused:
+                await self._refuse(send)
+            else:
+                raise
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"error": f"request body: must be at most {self.limit:,} bytes"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def error_response(exc: AdvisorError) -> JSONResponse:
+    """Render an advisor error as a JSON answer with its status."""
+    content: dict[str, Any] = {"error": exc.message}
+    field = getattr(exc, "field", None)
+    if field:
+        content["field"] = field
+    return JSONResponse(content, status_code=exc.status_code)
+
+
+async def read_body(request: Request) -> object:
+    """Parse a JSON request body, or raise a UserError saying why it is not JSON."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError("request body: must be UTF-8 encoded JSON") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"request body: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise UserError("request body: JSON nested too deeply") from None
+
+
+def _object(body: object, allowed: set[str], required: set[str]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise UserError("request body: must be a JSON object")
+    for key in body:
+        if key not in allowed:
+            raise UserError(
+                f"{key}: unknown field; allowed fields are {', '.join(sorted(allowed))}", field=key
+            )
+    for key in sorted(required - set(body)):
+        raise UserError(f"{key}: is required", field=key)
+    return body
+
+
+def _schema_body(model: type[Any], example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema(), "example": example}},
+        }
+    }
+
+
+def create_app(settings: Settings | None = None, *, service: Any = None, index: Any = None) -> FastAPI:
+    """Build the FastAPI application; the index and chat service open once at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from advisor.sessions import prepare_data_dir
+
+        prepare_data_dir(settings.data_dir)
+        if app.state.index is None:
+            from advisor.retrieval import GuidanceIndex
+
+            app.state.index = await run_in_threadpool(GuidanceIndex.open, settings)
+        if app.state.service is None:
+            from advisor.chat import ChatService
+
+            app.state.service = await run_in_threadpool(
+                lambda: ChatService(settings, index=app.state.index)
+            )
+        yield
+
+    app = FastAPI(
+        title="Motion Advisor",
+        version=__version__,
+        description="Which Microsoft purchasing motion fits a customer: breadth (CSP), "
+        "enterprise (EA or MCA with a Microsoft seller) or self-service (online).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.index = index
+    app.state.service = service
+
+    @app.exception_handler(AdvisorError)
+    async def advisor_error(request: Request, exc: AdvisorError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}", "field": where}, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s: %s", request.url.path, type(exc).__name__, exc_info=exc)
+        return JSONResponse({"error": "the advisor hit an unexpected problem; please try again"}, 500)
+
+    @app.get("/healthz", tags=["service"])
+    async def healthz() -> dict[str, str]:
+        """Say the service is up."""
+        return {"status": "ok"}
+
+    @app.post(
+        "/v1/classify",
+        response_model=Classification,
+        tags=["advisor"],
+        openapi_extra=_schema_body(Profile, {"seats": 300, "azure_annual_usd": 50000, "special_terms": [], "self_service": False}),
+    )
+    async def classify_route(request: Request, lang: str = "en") -> Response:
+        """Classify a customer profile with the motion policy."""
+        from advisor.chat import check_lang
+
+        profile = parse_profile(await read_body(request))
+        result = classify(profile, check_lang(lang) or "en")
+        return Response(result.model_dump_json(), media_type="application/json")
+
+    @app.post(
+        "/v1/ask",
+        response_model=Answer,
+        tags=["advisor"],
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"example": {"question": "Up to how many seats are CSP partner economics optimised for?"}}}}},
+    )
+    async def ask_route(request: Request) -> Response:
+        """Answer a question about the purchasing guidance, with its sources."""
+        from advisor.answering import answer_question
+        from advisor.chat import check_lang
+
+        body = _object(await read_body(request), {"question", "lang"}, {"question"})
+        if not isinstance(body["question"], str):
+            raise UserError("question: must be a string", field="question")
+        lang = check_lang(body.get("lang"))
+        answer = await run_in_threadpool(
+            answer_question, body["question"], index=app.state.index, settings=settings, lang=lang
+        )
+        return Response(answer.model_dump_json(), media_type="application/json")
+
+    chat_example = {"requestBody": {"required": True, "content": {"application/json": {"example": {"message": "We're 300 people and want a partner to look after Microsoft 365 and Azure"}}}}}
+
+    async def _chat_args(request: Request) -> tuple[object, str | None, object]:
+        body = _object(await read_body(request), {"message", "session_id", "lang"}, {"message"})
+        session_id = body.get("session_id")
+        if session_id is not None and not isinstance(session_id, str):
+            raise UserError("session_id: must be a string", field="session_id")
+        return body["message"], session_id, body.get("lang")
+
+    @app.post("/v1/chat", response_model=ChatTurn, tags=["advisor"], openapi_extra=chat_example)
+    async def chat_route(request: Request) -> Response:
+        """Send one customer message; a missing session_id starts a new conversation."""
+        message, session_id, lang = await _chat_args(request)
+        turn = await run_in_threadpool(app.state.service.chat, message, session_id, lang)
+        return Response(turn.model_dump_json(), media_type="application/json")
+
+    @app.post("/v1/chat/stream", tags=["advisor"], openapi_extra=chat_example)
+    async def chat_stream_route(request: Request) -> StreamingResponse:
+        """Send one message; the reply streams as server-sent events, ending with the ChatTurn."""
+        message, session_id, lang = await _chat_args(request)
+        events = await run_in_threadpool(app.state.service.stream, message, session_id, lang)
+        return StreamingResponse(
+            _sse(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    @app.get("/v1/sessions/{session_id}", tags=["advisor"])
+    async def session_route(session_id: str) -> dict[str, Any]:
+        """Return a conversation's transcript and the profile gathered so far."""
+        result: dict[str, Any] = await run_in_threadpool(app.state.service.session, session_id)
+        return result
+
+    @app.delete("/v1/sessions/{session_id}", status_code=204, tags=["advisor"])
+    async def delete_session_route(session_id: str) -> Response:
+        """Erase a conversation."""
+        await run_in_threadpool(app.state.service.session, session_id)
+        await run_in_threadpool(app.state.service.delete, session_id)
+        return Response(status_code=204)
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def _sse(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
+    try:
+        for kind, value in events:
+            if kind == "delta":
+                yield f"event: delta\ndata: {json.dumps({'text': value}, ensure_ascii=False)}\n\n"
+            else:
+                yield f"event: turn\ndata: {value.model_dump_json()}\n\n"
+    except AdvisorError as exc:
+        payload = {"error": exc.message, "status": exc.status_code}
+        yield f"event: error\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"

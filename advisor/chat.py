@@ -1,0 +1,234 @@
+"""The chat service: one entry point for every channel (CLI, HTTP, Teams) over one agent."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.errors import GraphRecursionError
+
+from advisor.agent import build_agent
+from advisor.config import Settings
+from advisor.errors import AdvisorError, NotFoundError, ServiceError, UserError
+from advisor.models import make_chat_model
+from advisor.schemas import LANGS, ChatTurn, Lang
+from advisor.sessions import check_session_id, make_checkpointer
+from advisor.tools import TurnContext
+from advisor.understanding import detect_lang
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HAS_WORDS = re.compile(r"[A-Za-z\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def clean_message(message: object, limit: int) -> str:
+    """Validate a customer message: a non-empty string within the size limit."""
+    if not isinstance(message, str):
+        raise UserError("message: must be a string", field="message")
+    text = _CONTROL.sub("", message).strip()
+    if not text:
+        raise UserError("message: must not be empty", field="message")
+    if len(text) > limit:
+        raise UserError(
+            f"message: must be at most {limit:,} characters (got {len(text):,})", field="message"
+        )
+    return text
+
+
+def check_lang(lang: object) -> Lang | None:
+    """Validate an optional language code."""
+    if lang is None:
+        return None
+    if lang not in LANGS:
+        raise UserError(f"lang: must be one of {', '.join(LANGS)}", field="lang")
+    return lang  # type: ignore[return-value]
+
+
+class ChatService:
+    """Conversations with the advisor, kept in the conversation store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: BaseChatModel | None = None,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+        index: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.checkpointer = checkpointer if checkpointer is not None else make_checkpointer(settings)
+        self.model = model if model is not None else make_chat_model(settings)
+        self.index = index
+        self.graph = build_agent(self.model, self.checkpointer, settings.agent_max_steps)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, session_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(session_id, threading.Lock())
+
+    def _config(self, session_id: str) -> dict[str, Any]:
+        return {
+            "configurable": {"thread_id": session_id},
+            "recursion_limit": 4 * self.settings.agent_max_steps + 10,
+        }
+
+    def exists(self, session_id: str) -> bool:
+        """Tell whether a session has been stored."""
+        return bool(self.graph.get_state(self._config(session_id)).values)
+
+    def _prepare(
+        self, message: object, session_id: str | None, lang: object
+    ) -> tuple[str, str, Lang, bool]:
+        text = clean_message(message, self.settings.max_message_chars)
+        requested = check_lang(lang)
+        if session_id is None:
+            session_id, is_new = uuid.uuid4().hex, True
+        else:
+            check_session_id(session_id)
+            is_new = False
+            if not self.exists(session_id):
+                raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
+        return text, session_id, self._turn_lang(text, session_id, requested, is_new), is_new
+
+    def _turn_lang(self, text: str, session_id: str, requested: Lang | None, is_new: bool) -> Lang:
+        if requested is not None:
+            return requested
+        previous: Lang | None = None
+        if not is_new:
+            turns = self.graph.get_state(self._config(session_id)).values.get("turns") or []
+            previous = turns[-1]["turn"]["lang"] if turns else None
+        if _HAS_WORDS.search(text):
+            return detect_lang(text, default=previous or "en")
+        return previous or ("ja" if self.settings.lang == "ja" else "en")
+
+    def _context(self, session_id: str, lang: Lang) -> TurnContext:
+        return TurnContext(
+            settings=self.settings, session_id=session_id, lang=lang, index=self._get_index()
+        )
+
+    def _get_index(self) -> Any:
+        if self.index is None:
+            from advisor.retrieval import GuidanceIndex
+
+            self.index = GuidanceIndex.open(self.settings)
+        return self.index
+
+    def chat(
+        self, message: object, session_id: str | None = None, lang: object = None
+    ) -> ChatTurn:
+        """Take one customer message and return the advisor's turn."""
+        turn: ChatTurn | None = None
+        for kind, value in self.stream(message, session_id, lang, deltas=False):
+            if kind == "turn":
+                turn = value
+        assert turn is not None
+        return turn
+
+    def stream(
+        self,
+        message: object,
+        session_id: str | None = None,
+        lang: object = None,
+        *,
+        deltas: bool = True,
+    ) -> Iterator[tuple[str, Any]]:
+        """Run one turn, yielding ("delta", text) as the model writes, then ("turn", ChatTurn).
+
+        The message is validated before this returns, so bad input raises here, not mid-stream.
+        """
+        prepared = self._prepare(message, session_id, lang)
+        return self._run(*prepared, deltas=deltas)
+
+    def _run(
+        self, text: str, session_id: str, turn_lang: Lang, is_new: bool, *, deltas: bool
+    ) -> Iterator[tuple[str, Any]]:
+        config = self._config(session_id)
+        with self._lock(session_id):
+            before = self.graph.get_state(config).values
+            inputs = {"messages": [HumanMessage(text)]}
+            context = self._context(session_id, turn_lang)
+            try:
+                if deltas:
+                    for chunk, meta in self.graph.stream(
+                        inputs, config, context=context, stream_mode="messages", durability="exit"
+                    ):
+                        if (
+                            isinstance(chunk, AIMessageChunk)
+                            and meta.get("langgraph_node") == "model"
+                            and chunk.text
+                            and not chunk.tool_call_chunks
+                        ):
+                            yield "delta", chunk.text
+                else:
+                    self.graph.invoke(inputs, config, context=context, durability="exit")
+            except AdvisorError:
+                self._roll_back(session_id, before, is_new)
+                raise
+            except GraphRecursionError:
+                self._roll_back(session_id, before, is_new)
+                raise ServiceError("the advisor took too many steps on that message") from None
+            except Exception as exc:
+                log.warning("turn failed in session %s: %s", session_id, type(exc).__name__)
+                self._roll_back(session_id, before, is_new)
+                raise ServiceError(
+                    "the language model did not answer; please try again in a moment "
+                    "(your conversation so far is kept)"
+                ) from exc
+            state = self.graph.get_state(config).values
+        yield "turn", ChatTurn.model_validate(state["turns"][-1]["turn"])
+
+    def _roll_back(self, session_id: str, before: dict[str, Any], is_new: bool) -> None:
+        """Put a session back as it was before a failed turn."""
+        if is_new:
+            self.delete(session_id)
+            return
+        config = self._config(session_id)
+        now = self.graph.get_state(config).values
+        kept = {m.id for m in before.get("messages", [])}
+        added = [m for m in now.get("messages", []) if m.id not in kept]
+        if not added and now.get("turns") == before.get("turns"):
+            return
+        self.graph.update_state(
+            config,
+            {
+                "messages": [RemoveMessage(id=m.id) for m in added if m.id],
+                "profile": before.get("profile", {}),
+                "turns": before.get("turns", []),
+            },
+        )
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        """Return a session's transcript and the profile gathered so far."""
+        check_session_id(session_id)
+        values = self.graph.get_state(self._config(session_id)).values
+        if not values:
+            raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
+        turns = values.get("turns") or []
+        transcript: list[dict[str, Any]] = []
+        for record in turns:
+            transcript.append({"role": "customer", "text": record["customer"], "at": record["at"]})
+            transcript.append({"role": "advisor", "text": record["turn"]["reply"], "at": record["at"], "turn": record["turn"]})
+        last = turns[-1]["turn"] if turns else None
+        return {
+            "session_id": session_id,
+            "created_at": values.get("created_at"),
+            "lang": last["lang"] if last else None,
+            "profile": values.get("profile") or {},
+            "recommendation": last["recommendation"] if last else None,
+            "question": last["question"] if last else None,
+            "transcript": transcript,
+        }
+
+    def delete(self, session_id: str) -> None:
+        """Erase a conversation."""
+        check_session_id(session_id)
+        self.checkpointer.delete_thread(session_id)

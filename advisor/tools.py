@@ -1,0 +1,139 @@
+"""The agent's tools: record what the customer said, classify, and search the guidance.
+
+Tools return JSON text for the model to read; `record_facts` also updates the conversation
+state. Whatever model runs, the motion comes from `classify_motion`, never from the model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from langchain.tools import ToolRuntime
+from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool, tool
+from langgraph.types import Command
+from pydantic import Field
+
+from advisor.config import Settings
+from advisor.errors import UserError
+from advisor.policy import classify
+from advisor.prompts import question
+from advisor.schemas import Lang, Motion, Profile, SpecialTerm, parse_profile
+from advisor.understanding import understand
+
+
+@dataclass
+class TurnContext:
+    """What the tools and middleware need for one turn, passed at invocation."""
+
+    settings: Settings
+    session_id: str
+    lang: Lang
+    index: Any = None  # a GuidanceIndex; typed loosely so tool schemas need not import Chroma
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def state_profile(state: Any) -> Profile:
+    """Return the profile stored in the conversation state."""
+    return Profile.model_validate(state.get("profile") or {})
+
+
+def latest_customer_text(state: Any) -> str:
+    """Return the text of the customer's latest message."""
+    for message in reversed(state.get("messages") or []):
+        if isinstance(message, HumanMessage):
+            return message.text
+    return ""
+
+
+@tool
+def record_facts(
+    runtime: ToolRuntime[TurnContext, Any],
+    seats: Annotated[int | None, Field(description="Seat-based licences (a head count may be used).")] = None,
+    azure_annual_usd: Annotated[float | None, Field(description="Expected yearly Azure spend in USD.")] = None,
+    special_terms: Annotated[
+        list[SpecialTerm] | None,
+        Field(description="Special contract terms needed; [] when the customer needs none."),
+    ] = None,
+    self_service: Annotated[
+        bool | None,
+        Field(description="True: buys and manages online alone; false: wants a partner or Microsoft."),
+    ] = None,
+    preferred_motion: Annotated[
+        Motion | None, Field(description="A purchasing motion the customer said they prefer.")
+    ] = None,
+) -> Command[Any]:
+    """Record facts the customer stated about their organisation; omit what they did not say."""
+    given: dict[str, Any] = {
+        "seats": seats,
+        "azure_annual_usd": azure_annual_usd,
+        "special_terms": None if special_terms is None else [str(t) for t in special_terms],
+        "self_service": self_service,
+        "preferred_motion": None if preferred_motion is None else str(preferred_motion),
+    }
+    given = {key: value for key, value in given.items() if value is not None}
+    if given.get("preferred_motion") and understand(latest_customer_text(runtime.state)).injection:
+        # A preference named inside an instruction to the assistant is not a fact.
+        given.pop("preferred_motion")
+    merged = {**state_profile(runtime.state).model_dump(mode="json"), **given}
+    try:
+        profile = parse_profile(merged)
+    except UserError as exc:
+        content = json.dumps({"error": exc.message, "hint": "Ask the customer again."})
+        return Command(update={"messages": [ToolMessage(content, tool_call_id=runtime.tool_call_id)]})
+    content = json.dumps({"recorded": given, "profile": profile.model_dump(mode="json")})
+    return Command(
+        update={
+            "profile": profile.model_dump(mode="json"),
+            "messages": [ToolMessage(content, tool_call_id=runtime.tool_call_id)],
+        }
+    )
+
+
+@tool
+def classify_motion(runtime: ToolRuntime[TurnContext, Any]) -> str:
+    """Classify the recorded profile: the motion, or the next question to ask."""
+    lang = runtime.context.lang
+    result = classify(state_profile(runtime.state), lang)
+    payload: dict[str, Any] = {"lang": lang, "classification": result.model_dump(mode="json")}
+    if result.missing:
+        next_question = question(result.missing[0], lang)
+        payload["next_question"] = {"slot": next_question.slot, "text": next_question.text}
+    return json.dumps(payload, ensure_ascii=False)
+
+
+@tool
+def search_guidance(
+    runtime: ToolRuntime[TurnContext, Any],
+    query: Annotated[str, Field(description="The customer's question about the purchasing guidance.")],
+) -> str:
+    """Search the purchasing guidance and return the best-matching sections, numbered."""
+    from advisor.answering import answer_question
+
+    context = runtime.context
+    if context.index is None:
+        return json.dumps({"error": "The guidance index is not available."})
+    hits = context.index.search(query, context.lang, k=3)
+    # The extractive answer, whatever the chat model: the model writes its own reply from the
+    # sections, and a nested LLM call here would only add latency.
+    extractive = context.settings.model_copy(update={"model": "offline"})
+    answer = answer_question(query, index=context.index, settings=extractive, lang=context.lang)
+    return json.dumps(
+        {
+            "answered": answer.answered,
+            "answer": answer.answer,
+            "citations": [c.id for c in answer.citations],
+            "sections": [
+                {"n": n, "id": hit.section.id, "heading": hit.section.heading, "text": hit.section.text}
+                for n, hit in enumerate(hits, start=1)
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def advisor_tools() -> list[BaseTool]:
+    """Return every tool the agent may call; it has no others."""
+    return [record_facts, classify_motion, search_guidance]
