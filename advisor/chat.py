@@ -86,7 +86,7 @@ class ChatService:
         return bool(self.graph.get_state(self._config(session_id)).values)
 
     def _prepare(
-        self, message: object, session_id: str | None, lang: object
+        self, message: object, session_id: str | None, lang: object, create: bool = False
     ) -> tuple[str, str, Lang, bool]:
         text = clean_message(message, self.settings.max_message_chars)
         requested = check_lang(lang)
@@ -94,8 +94,8 @@ class ChatService:
             session_id, is_new = uuid.uuid4().hex, True
         else:
             check_session_id(session_id)
-            is_new = False
-            if not self.exists(session_id):
+            is_new = not self.exists(session_id)
+            if is_new and not create:
                 raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
         return text, session_id, self._turn_lang(text, session_id, requested, is_new), is_new
 
@@ -123,11 +123,20 @@ class ChatService:
         return self.index
 
     def chat(
-        self, message: object, session_id: str | None = None, lang: object = None
+        self,
+        message: object,
+        session_id: str | None = None,
+        lang: object = None,
+        *,
+        create: bool = False,
     ) -> ChatTurn:
-        """Take one customer message and return the advisor's turn."""
+        """Take one customer message and return the advisor's turn.
+
+        With `create`, an unknown `session_id` starts a new session under that id (channels
+        such as Teams name the conversation themselves) instead of raising NotFoundError.
+        """
         turn: ChatTurn | None = None
-        for kind, value in self.stream(message, session_id, lang, deltas=False):
+        for kind, value in self.stream(message, session_id, lang, deltas=False, create=create):
             if kind == "turn":
                 turn = value
         assert turn is not None
@@ -140,12 +149,13 @@ class ChatService:
         lang: object = None,
         *,
         deltas: bool = True,
+        create: bool = False,
     ) -> Iterator[tuple[str, Any]]:
         """Run one turn, yielding ("delta", text) as the model writes, then ("turn", ChatTurn).
 
         The message is validated before this returns, so bad input raises here, not mid-stream.
         """
-        prepared = self._prepare(message, session_id, lang)
+        prepared = self._prepare(message, session_id, lang, create)
         return self._run(*prepared, deltas=deltas)
 
     def _run(
