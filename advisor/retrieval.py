@@ -1,0 +1,335 @@
+"""The guidance index: the knowledge sections in a Chroma collection, searched by language.
+
+Chroma is the store and answers every search (cosine nearest neighbours over the configured
+embeddings). Its section scores are then blended with the best lexical match of any single
+sentence of the section, which is what lifts recall on short questions about one fact
+(measured in benchmarks/RETRIEVAL.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.config import Settings as ChromaSettings
+
+from advisor.config import Settings
+from advisor.embeddings import Embedder, LexicalEmbedder, features, make_embeddings, normalize
+from advisor.errors import ConfigError, ServiceError
+from advisor.knowledge import KnowledgeBase, Section, load_knowledge
+from advisor.schemas import LANGS, Lang
+
+# Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
+FORMAT_VERSION = 1
+SECTION_WEIGHT = 0.5
+_UUID_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CHROMA_FILES = {
+    "chroma.sqlite3",
+    "chroma.sqlite3-wal",
+    "chroma.sqlite3-shm",
+    "chroma.sqlite3-journal",
+}
+
+SparseVector = dict[str, float]
+
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]")
+# kana-only pairs are mostly particles and endings, so only katakana and kanji runs count
+_CJK_CONTENT = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff]{2,}")
+_STOP_WORDS = frozenset(
+    """a an the and or of to in on for by with at from as is are was were be been being do does
+    did i me my we our us you your it its this that these those there what which who whom whose
+    when where why how can could should would will shall may might must not no yes just still
+    ever also so if then than about into over under up out any some all every each such only own
+    same too very don't what's let tell give please ok hi hello""".split()
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One section found for a query, with its score (higher is better, at most 1)."""
+
+    section: Section
+    score: float
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What a build did."""
+
+    sections: int
+    by_lang: dict[str, int]
+    embedder: str
+    seconds: float
+    built: bool
+
+
+class GuidanceIndex:
+    """The knowledge sections in Chroma, one record per section and language."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase,
+        embedder: Embedder,
+        client: ClientAPI,
+    ) -> None:
+        self.settings = settings
+        self.kb = kb
+        self.embedder = embedder
+        self._client = client
+        self.collection_name = f"guidance-{embedder.name}"
+        self.index_hash = index_hash(kb, embedder)
+        self._lexical = embedder if isinstance(embedder, LexicalEmbedder) else LexicalEmbedder(kb)
+        self._sentences = {
+            (s.lang, s.id): [(text, self._sparse(text)) for text in [s.heading, *s.sentences()]]
+            for s in kb.sections
+        }
+        self._vocabulary = {
+            lang: {w for s in kb.in_lang(lang) for w in content_words(f"{s.heading} {s.text}")}
+            for lang in LANGS
+        }
+        self.stats: IndexStats | None = None
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        kb: KnowledgeBase | None = None,
+        *,
+        embedder: Embedder | None = None,
+        rebuild: bool = False,
+    ) -> GuidanceIndex:
+        """Open the index, building it on first use and rebuilding it when it is stale."""
+        kb = kb or load_knowledge()
+        embedder = embedder or make_embeddings(settings, kb)
+        index = cls(settings, kb, embedder, _client(settings))
+        index.build(rebuild=rebuild)
+        return index
+
+    def build(self, rebuild: bool = False) -> IndexStats:
+        """Embed and store every section unless the stored index already matches."""
+        start = time.perf_counter()
+        counts: dict[str, int] = {lang: len(self.kb.in_lang(lang)) for lang in LANGS}
+        built = rebuild or not self._is_current()
+        if built:
+            self._store()
+        self.stats = IndexStats(
+            sections=len(self.kb.sections),
+            by_lang=counts,
+            embedder=self.embedder.name,
+            seconds=time.perf_counter() - start,
+            built=built,
+        )
+        return self.stats
+
+    def search(self, query: str, lang: Lang, k: int = 3) -> list[Hit]:
+        """Return the `k` sections in `lang` that best match the query, best first."""
+        vector = self.embedder.embed([query])[0]
+        if not any(vector):
+            return []
+        total = len(self.kb.in_lang(lang))
+        try:
+            result = self._collection().query(
+                query_embeddings=[vector],  # type: ignore[arg-type]
+                n_results=min(total, max(4 * k, 20)),
+                where={"lang": lang},
+                include=["distances", "metadatas"],
+            )
+        except Exception as exc:
+            raise _store_error(self.settings, exc) from exc
+        metadatas = (result["metadatas"] or [[]])[0]
+        distances = (result["distances"] or [[]])[0]
+        query_sparse = self._sparse(query)
+        hits: list[Hit] = []
+        for meta, distance in zip(metadatas, distances, strict=True):
+            section = self.kb.section(str(meta["section"]), lang)
+            sentence = max(
+                (_dot(query_sparse, v) for _, v in self._sentences[(lang, section.id)]), default=0
+            )
+            score = SECTION_WEIGHT * (1.0 - float(distance)) + (1 - SECTION_WEIGHT) * sentence
+            hits.append(Hit(section, round(score, 6)))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
+    def rank_sentences(self, query: str, section: Section) -> list[tuple[float, str]]:
+        """Return the section's sentences with their lexical match to the query, best first."""
+        query_sparse = self._sparse(query)
+        scored = [
+            (_dot(query_sparse, vector), text)
+            for text, vector in self._sentences[(section.lang, section.id)][1:]
+        ]
+        return sorted(scored, key=lambda pair: -pair[0])
+
+    def coverage(self, query: str, lang: Lang) -> float:
+        """Return the share of the query's content words that the guidance in `lang` uses."""
+        words = content_words(query)
+        if not words:
+            return 0.0
+        return sum(w in self._vocabulary[lang] for w in words) / len(words)
+
+    def _sparse(self, text: str) -> SparseVector:
+        lexical = self._lexical
+        weights = {
+            f: (1.0 + math.log(tf)) * lexical.idf(f) for f, tf in Counter(features(text)).items()
+        }
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        return {f: w / norm for f, w in weights.items()} if norm else {}
+
+    def _is_current(self) -> bool:
+        try:
+            collection = self._client.get_collection(self.collection_name)
+        except Exception:
+            return False
+        meta = collection.metadata or {}
+        return meta.get("index_hash") == self.index_hash and collection.count() == len(
+            self.kb.sections
+        )
+
+    def _store(self) -> None:
+        sections = list(self.kb.sections)
+        vectors = self.embedder.embed([f"{s.heading}\n{s.text}" for s in sections])
+        try:
+            self._drop()
+            # the hash is written last, so an interrupted build is never taken as current
+            collection = self._client.create_collection(
+                self.collection_name,
+                embedding_function=None,
+                metadata={"index_hash": "building"},
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            collection.add(
+                ids=[f"{s.lang}:{s.id}" for s in sections],
+                embeddings=vectors,  # type: ignore[arg-type]
+                documents=[s.text for s in sections],
+                metadatas=[
+                    {"section": s.id, "lang": s.lang, "heading": s.heading} for s in sections
+                ],
+            )
+            collection.modify(metadata=self._metadata())
+        except Exception as exc:
+            raise _store_error(self.settings, exc) from exc
+
+    def _metadata(self) -> dict[str, Any]:
+        return {
+            "index_hash": self.index_hash,
+            "kb_hash": self.kb.content_hash,
+            "embedder": self.embedder.name,
+            "dim": self.embedder.dim,
+            "format": FORMAT_VERSION,
+        }
+
+    def _drop(self) -> None:
+        try:
+            self._client.delete_collection(self.collection_name)
+        except Exception:  # absent is what we want
+            pass
+
+    def _collection(self) -> Collection:
+        return self._client.get_collection(self.collection_name, embedding_function=None)
+
+
+def content_words(text: str) -> list[str]:
+    """Return a text's content words: Latin words that are not stop words, and CJK bigrams."""
+    folded = normalize(text)
+    words = [_singular(w) for w in _LATIN_WORD.findall(folded) if w not in _STOP_WORDS]
+    for run in _CJK_CONTENT.findall(folded):
+        words.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return words
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def index_hash(kb: KnowledgeBase, embedder: Embedder) -> str:
+    """Return the hash that ties a stored index to its knowledge, embedder and format."""
+    key = f"{kb.content_hash}|{embedder.name}|{embedder.dim}|{FORMAT_VERSION}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def chroma_path(settings: Settings) -> Path:
+    """Return where the embedded Chroma store lives."""
+    return settings.data_dir / "chroma"
+
+
+def _client(settings: Settings) -> ClientAPI:
+    # telemetry would reach the network
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:
+            raise ServiceError(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                f"(CHROMA_HOST, CHROMA_PORT): {exc}"
+            ) from None
+    path = chroma_path(settings)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"ADVISOR_DATA_DIR={settings.data_dir}: cannot create the index folder {path} "
+            f"({exc.strerror or exc})"
+        ) from None
+    try:
+        return _persistent(path, chroma_settings)
+    except Exception as exc:
+        if not _only_chroma_files(path):
+            raise ConfigError(
+                f"ADVISOR_DATA_DIR={settings.data_dir}: the index folder {path} is unreadable "
+                f"({exc}) and holds files the advisor did not write; move it away and run "
+                "`advisor index`"
+            ) from None
+    # the folder holds nothing but a derived index, so rebuilding it loses nothing
+    shutil.rmtree(path, ignore_errors=True)
+    SharedSystemClient.clear_system_cache()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return _persistent(path, chroma_settings)
+    except Exception as exc:
+        raise ConfigError(
+            f"ADVISOR_DATA_DIR={settings.data_dir}: the index folder {path} cannot be used ({exc})"
+        ) from None
+
+
+def _persistent(path: Path, chroma_settings: ChromaSettings) -> ClientAPI:
+    client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    client.list_collections()  # a corrupt store fails here, not on the first search
+    return client
+
+
+def _only_chroma_files(path: Path) -> bool:
+    return all(
+        entry.name in _CHROMA_FILES or (entry.is_dir() and _UUID_DIR.fullmatch(entry.name))
+        for entry in path.iterdir()
+    )
+
+
+def _store_error(settings: Settings, exc: Exception) -> Exception:
+    if settings.chroma_host:
+        return ServiceError(
+            f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} failed: {exc}"
+        )
+    return ConfigError(
+        f"ADVISOR_DATA_DIR={settings.data_dir}: the index in {chroma_path(settings)} cannot be "
+        f"used ({exc}); run `advisor index --rebuild`"
+    )
+
+
+def _dot(a: SparseVector, b: SparseVector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(f, 0.0) for f, w in a.items())
