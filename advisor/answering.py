@@ -1,0 +1,259 @@
+"""Answers to guidance questions, from the retrieved sections only, with numbered citations.
+
+Offline the answer is extractive: the best-matching sentences of the best sections, each with
+its marker. With a chat model, the model writes the answer from the same sections and its
+markers are checked against them. Either way, a question the guidance does not cover gets a
+plain "the guidance does not say" instead of a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from advisor import prompts
+from advisor.config import Settings
+from advisor.errors import ServiceError, UserError
+from advisor.models import is_offline, make_chat_model
+from advisor.retrieval import GuidanceIndex, Hit
+from advisor.schemas import Answer, Citation, Lang
+
+NOT_IN_GUIDANCE = "NOT_IN_GUIDANCE"
+
+# Refusal thresholds, tuned on evals/cases/ask.yaml (see benchmarks/RETRIEVAL.md): every
+# answerable question there scores at least 0.089 and uses at least 57% guidance words;
+# the off-topic ones score below 0.081 or use at most 50% guidance words.
+MIN_SCORE = 0.07
+MIN_COVERAGE = 0.5
+# Sections and sentences that reach this share of the best one are worth showing too.
+RELATIVE_SECTION = 0.6
+RELATIVE_SENTENCE = 0.45
+OTHER_SECTION_WEIGHT = 0.9
+MAX_SENTENCES = 3
+FOLLOWING_SENTENCE = True
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+
+_OTHER_VENDORS = re.compile(
+    r"\b(?:aws|amazon|google|gcp|workspace|oracle|salesforce|ibm|alibaba|sap|vmware|zoom|slack"
+    r"|adobe|dropbox|servicenow|apple)\b|アマゾン|グーグル|オラクル",
+    re.IGNORECASE,
+)
+_PRICE_ASK = re.compile(
+    r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
+    r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
+    r"|\bcheaper\b|\bmore expensive\b|\bprice list\b"
+    r"|いくら|料金|月額|年額|値段|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い",
+    re.IGNORECASE,
+)
+
+_DATE_LINE = {
+    "en": "As of the {as_of} update of the guidance.",
+    "ja": "{as_of} 更新時点のガイダンスです。",
+}
+_REFUSALS = {
+    "en": {
+        "topic": "The guidance does not say, so I won't guess. It covers Microsoft's purchasing "
+        "motions: breadth (through CSP partners), enterprise (an EA or MCA with a Microsoft "
+        "seller) and self-service (online). For anything else, ask a CSP partner or a "
+        "Microsoft seller.",
+        "price": "The guidance gives no prices, discounts or incentive rates, so I can't tell "
+        "you that. For a price or a rate, ask a CSP partner or a Microsoft seller.",
+        "vendor": "The guidance covers only Microsoft's purchasing motions and says nothing "
+        "about other vendors, so I can't compare them.",
+        "later": "The guidance reflects its {as_of} update and says nothing about {year}. For "
+        "today's terms, check the original page or ask a CSP partner or a Microsoft seller.",
+    },
+    "ja": {
+        "topic": "ガイダンスには書かれていないため、推測ではお答えできません。ガイダンスが扱うのは"
+        "マイクロソフトの購買モーション (CSP パートナー経由のブレドゥス、EA またはマイクロソフトの"
+        "販売担当者との MCA によるエンタープライズ、オンラインのセルフサービス) です。それ以外は "
+        "CSP パートナーまたはマイクロソフトの販売担当者にお問い合わせください。",
+        "price": "ガイダンスには価格、割引、インセンティブの率が書かれていないため、お答えでき"
+        "ません。価格や率については、CSP パートナーまたはマイクロソフトの販売担当者にお問い"
+        "合わせください。",
+        "vendor": "ガイダンスはマイクロソフトの購買モーションだけを扱っており、他社については"
+        "書かれていないため、比較はできません。",
+        "later": "ガイダンスは {as_of} 更新時点のもので、{year}年については書かれていません。"
+        "最新の条件は元のページで確認するか、CSP パートナーまたはマイクロソフトの販売担当者に"
+        "お問い合わせください。",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Support:
+    """What retrieval found for a question, and why it is not enough when it is not."""
+
+    hits: list[Hit]
+    refusal: str | None
+
+
+def answer_question(
+    question: str,
+    *,
+    index: GuidanceIndex,
+    settings: Settings,
+    lang: Lang | None = None,
+    chat_model: BaseChatModel | None = None,
+) -> Answer:
+    """Answer a guidance question from the knowledge base, citing the sections used."""
+    question = validate_question(question, settings)
+    lang = lang or detect_lang(question)
+    as_of = index.kb.as_of(lang)
+    support = find_support(question, index=index, lang=lang)
+    if support.refusal is not None:
+        return _refusal(support.refusal, lang, as_of)
+    if chat_model is None and not is_offline(settings):
+        chat_model = make_chat_model(settings)
+    if chat_model is None:
+        return extractive_answer(question, support.hits, index=index, lang=lang)
+    return _llm_answer(question, support.hits, chat_model=chat_model, index=index, lang=lang)
+
+
+def validate_question(question: str, settings: Settings) -> str:
+    """Return the question stripped, or raise UserError saying what is wrong with it."""
+    if not isinstance(question, str) or not question.strip():
+        raise UserError("question: must not be empty", field="question")
+    if len(question) > settings.max_message_chars:
+        raise UserError(
+            f"question: must be at most {settings.max_message_chars:,} characters "
+            f"(got {len(question):,})",
+            field="question",
+        )
+    return question.strip()
+
+
+def detect_lang(text: str) -> Lang:
+    """Return "ja" when the text has any kana or kanji, else "en"."""
+    return "ja" if _JAPANESE.search(text) else "en"
+
+
+def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3) -> Support:
+    """Retrieve sections for a question and decide whether they can answer it."""
+    if _OTHER_VENDORS.search(question):
+        return Support([], "vendor")
+    if _PRICE_ASK.search(question):
+        return Support([], "price")
+    as_of = index.kb.as_of(lang)
+    later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
+    if later:
+        return Support([], f"later:{later[0]}")
+    hits = index.search(question, lang, k=k)
+    if not hits or hits[0].score < MIN_SCORE or index.coverage(question, lang) < MIN_COVERAGE:
+        return Support(hits, "topic")
+    return Support(hits, None)
+
+
+def extractive_answer(
+    question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang
+) -> Answer:
+    """Answer with the best-matching sentences of the top sections, each with its marker."""
+    best = hits[0].score
+    sections = [h.section for h in hits if h.score >= RELATIVE_SECTION * best]
+    candidates: list[tuple[float, int, int, str]] = []
+    for rank, section in enumerate(sections):
+        weight = 1.0 if rank == 0 else OTHER_SECTION_WEIGHT
+        order = {text: i for i, text in enumerate(section.sentences())}
+        for score, text in index.rank_sentences(question, section):
+            candidates.append((score * weight, rank, order[text], text))
+    candidates.sort(key=lambda c: -c[0])
+    top = candidates[0][0]
+    chosen = [c for c in candidates[:MAX_SENTENCES] if c[0] >= RELATIVE_SENTENCE * top]
+    if FOLLOWING_SENTENCE and len(chosen) < MAX_SENTENCES:
+        # the sentence after the best one usually carries what it announces (a list, a date)
+        _, rank, position, _ = chosen[0]
+        following = sections[rank].sentences()[position + 1 : position + 2]
+        if following and not any(c[1] == rank and c[2] == position + 1 for c in chosen):
+            chosen.append((0.0, rank, position + 1, following[0]))
+    # one marker per section, numbered in the order the sections are first cited
+    markers: dict[int, int] = {}
+    for _, rank, _, _ in chosen:
+        markers.setdefault(rank, len(markers) + 1)
+    chosen.sort(key=lambda c: (markers[c[1]], c[2]))
+    space = "" if lang == "ja" else " "
+    text = space.join(f"{sentence}{space}[{markers[rank]}]" for _, rank, _, sentence in chosen)
+    citations = [sections[rank].citation() for rank in markers]
+    as_of = index.kb.as_of(lang)
+    return Answer(
+        answer=f"{text}\n\n{_DATE_LINE[lang].format(as_of=as_of)}",
+        citations=citations,
+        lang=lang,
+        answered=True,
+        as_of=as_of,
+    )
+
+
+def _llm_answer(
+    question: str,
+    hits: list[Hit],
+    *,
+    chat_model: BaseChatModel,
+    index: GuidanceIndex,
+    lang: Lang,
+) -> Answer:
+    as_of = index.kb.as_of(lang)
+    sections = "\n\n".join(
+        f"[{n}] {hit.section.heading}\n{hit.section.text}" for n, hit in enumerate(hits, start=1)
+    )
+    system = prompts.render(
+        "ask", lang, sections=sections, as_of=as_of, not_in_guidance=NOT_IN_GUIDANCE
+    )
+    try:
+        reply = chat_model.invoke([SystemMessage(system), HumanMessage(question)])
+    except Exception as exc:
+        raise ServiceError(
+            "The language model is not available right now; please try again in a moment."
+        ) from exc
+    text = reply.text.strip()
+    if NOT_IN_GUIDANCE in text or not text:
+        return _refusal("topic", lang, as_of)
+    text, cited = renumber_citations(text, len(hits))
+    if not cited:
+        # an answer that cites nothing cannot be checked, so the grounded one is given instead
+        return extractive_answer(question, hits, index=index, lang=lang)
+    citations: list[Citation] = [hits[n - 1].section.citation() for n in cited]
+    return Answer(
+        answer=f"{text}\n\n{_DATE_LINE[lang].format(as_of=as_of)}",
+        citations=citations,
+        lang=lang,
+        answered=True,
+        as_of=as_of,
+    )
+
+
+def renumber_citations(text: str, count: int) -> tuple[str, list[int]]:
+    """Keep the markers [n] with 1 <= n <= count, renumbered in order of first use.
+
+    Returns the text with markers renumbered (others removed) and the original section numbers
+    in their new order, so marker [i] cites `cited[i - 1]`.
+    """
+    cited: list[int] = []
+
+    def replace(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        kept: list[str] = []
+        for n in numbers:
+            if 1 <= n <= count:
+                if n not in cited:
+                    cited.append(n)
+                new = str(cited.index(n) + 1)
+                if new not in kept:
+                    kept.append(new)
+        if not kept:
+            return ""
+        lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
+        return f"{lead}[{', '.join(kept)}]"
+
+    return _MARKER.sub(replace, text).strip(), cited
+
+
+def _refusal(reason: str, lang: Lang, as_of: str) -> Answer:
+    kind, _, year = reason.partition(":")
+    text = _REFUSALS[lang][kind].format(as_of=as_of, year=year)
+    return Answer(answer=text, citations=[], lang=lang, answered=False, as_of=as_of)

@@ -1,0 +1,203 @@
+"""Answers: extractive offline, LLM-written against a scripted server, refusals, bad input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from advisor import prompts
+from advisor.answering import NOT_IN_GUIDANCE, answer_question, renumber_citations
+from advisor.config import Settings
+from advisor.errors import ServiceError, UserError
+from advisor.resources import data_path
+from advisor.retrieval import GuidanceIndex
+from tests.fake_openai import ScriptedOpenAI
+
+CASES = yaml.safe_load((data_path("evals/cases") / "ask.yaml").read_text(encoding="utf-8"))
+UNANSWERABLE = [c for c in CASES if c.get("answerable") is False]
+REFUSAL_START = {"en": "The guidance", "ja": "ガイダンス"}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> GuidanceIndex:
+    return GuidanceIndex.open(Settings(data_dir=tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture
+def offline(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedOpenAI]:
+    with ScriptedOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def online(offline: Settings, server: ScriptedOpenAI) -> Settings:
+    return offline.model_copy(
+        update={
+            "model": "openai:gpt-test",
+            "openai_base_url": server.base_url,
+            "openai_api_key": "test",
+            "llm_max_retries": 2,
+        }
+    )
+
+
+def markers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+
+
+def test_english_answer_cites_each_sentence_and_dates_itself(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "Up to how many seats are CSP partner economics optimised for?",
+        index=index,
+        settings=offline,
+    )
+    assert answer.answered and answer.lang == "en" and answer.as_of == "2022-05-23"
+    assert "2,400 seats" in answer.answer
+    body, date_line = answer.answer.rsplit("\n\n", 1)
+    assert date_line == "As of the 2022-05-23 update of the guidance."
+    assert 1 <= len(re.findall(r"\. \[\d\]", body)) <= 3
+    assert sorted(set(markers(body))) == list(range(1, len(answer.citations) + 1))
+    assert answer.citations[0].id == "partner-economics-thresholds"
+    assert answer.citations[0].published == "2022-05-23"
+
+
+def test_japanese_is_detected_and_answered_in_japanese(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "EA で契約した場合、パートナーは何を担当しますか", index=index, settings=offline
+    )
+    assert answer.answered and answer.lang == "ja"
+    assert "請求書の発行、代金の回収、外国為替" in answer.answer
+    assert answer.answer.endswith("\n\n2022-05-23 更新時点のガイダンスです。")
+    assert answer.citations[0].id == "enterprise-motion" and answer.citations[0].lang == "ja"
+
+
+def test_the_lang_argument_wins_over_detection(index: GuidanceIndex, offline: Settings) -> None:
+    answer = answer_question("CSP", index=index, settings=offline, lang="ja")
+    assert answer.lang == "ja" and all(c.lang == "ja" for c in answer.citations)
+
+
+@pytest.mark.parametrize("case", UNANSWERABLE, ids=[c["id"] for c in UNANSWERABLE])
+def test_unanswerable_questions_get_a_plain_refusal(
+    index: GuidanceIndex, offline: Settings, case: dict[str, str]
+) -> None:
+    answer = answer_question(case["question"], index=index, settings=offline)
+    assert (answer.answered, answer.citations, answer.lang) == (False, [], case["lang"])
+    assert answer.answer.startswith(REFUSAL_START[case["lang"]])
+    assert "[" not in answer.answer
+
+
+def test_a_price_question_says_who_to_ask(index: GuidanceIndex, offline: Settings) -> None:
+    answer = answer_question(
+        "How much does Microsoft 365 E5 cost per user per month?", index=index, settings=offline
+    )
+    assert answer.answer == (
+        "The guidance gives no prices, discounts or incentive rates, so I can't tell you that. "
+        "For a price or a rate, ask a CSP partner or a Microsoft seller."
+    )
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_an_empty_question_is_a_user_error(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    with pytest.raises(UserError, match=r"^question: must not be empty$"):
+        answer_question(question, index=index, settings=offline)
+
+
+def test_a_question_over_the_limit_names_the_limit(index: GuidanceIndex, offline: Settings) -> None:
+    with pytest.raises(UserError) as caught:
+        answer_question("x" * 100_000, index=index, settings=offline)
+    assert caught.value.message == "question: must be at most 4,000 characters (got 100,000)"
+
+
+def test_the_llm_sees_only_numbered_sections_and_its_citations_map_to_them(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    server.enqueue_text("EA customers get invoicing help [2]. Largest customers use EA [1][2].")
+    question = (
+        "If the customer is on an Enterprise Agreement, what extra tasks does the partner take on?"
+    )
+    answer = answer_question(question, index=index, settings=online)
+    sent = server.requests[0]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user"] and sent[1]["content"] == question
+    retrieved = [h.section for h in index.search(question, "en")]
+    for n, section in enumerate(retrieved, start=1):
+        assert f"[{n}] {section.heading}\n{section.text}" in sent[0]["content"]
+    assert NOT_IN_GUIDANCE in sent[0]["content"]
+    assert answer.answer == (
+        "EA customers get invoicing help [1]. Largest customers use EA [2][1].\n\n"
+        "As of the 2022-05-23 update of the guidance."
+    )
+    assert [c.id for c in answer.citations] == [retrieved[1].id, retrieved[0].id]
+
+
+def test_an_out_of_range_citation_is_dropped(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    server.enqueue_text("CSP partners set their own prices [1]. They also fly planes [7].")
+    answer = answer_question("Can a CSP partner set its own prices?", index=index, settings=online)
+    assert answer.answer.startswith("CSP partners set their own prices [1]. They also fly planes.")
+    assert len(answer.citations) == 1
+
+
+def test_not_in_guidance_becomes_the_plain_refusal(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    server.enqueue_text(NOT_IN_GUIDANCE)
+    answer = answer_question("Which motion suits a bakery?", index=index, settings=online)
+    assert (answer.answered, answer.citations) == (False, [])
+    assert answer.answer.startswith("The guidance does not say")
+
+
+def test_a_500_is_retried_then_answered(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    server.enqueue_error(500)
+    server.enqueue_text("Breadth customers buy through CSP partners [1].")
+    answer = answer_question("What is the breadth motion?", index=index, settings=online)
+    assert answer.answered and len(server.requests) == 2
+
+
+def test_an_llm_that_keeps_failing_is_a_polite_service_error(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    server.enqueue_error(500, times=3)
+    with pytest.raises(ServiceError, match="^The language model is not available right now"):
+        answer_question("What is the breadth motion?", index=index, settings=online)
+    assert len(server.requests) == 3
+
+
+def test_off_topic_questions_never_reach_the_llm(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    answer = answer_question("Tell me a joke about cats.", index=index, settings=online)
+    assert not answer.answered and server.requests == []
+
+
+def test_renumbering_keeps_valid_markers_in_first_use_order() -> None:
+    assert renumber_citations("A [3]. B [1, 9]. C [2][3]. D [0].", 3) == (
+        "A [1]. B [2]. C [3][1]. D.",
+        [3, 1, 2],
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_ask_prompt_has_exactly_its_placeholders(lang: str) -> None:
+    assert prompts.placeholders(prompts.template("ask", lang)) == {
+        "sections",
+        "as_of",
+        "not_in_guidance",
+    }
