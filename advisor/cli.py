@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from advisor.errors import AdvisorError, UserError
-from advisor.schemas import Classification, Lang
+from advisor.schemas import Answer, Classification, Lang
 
 LANG_CHOICE = click.Choice(["en", "ja"])
 
@@ -172,3 +172,53 @@ def serve(host: str, port: int) -> None:
     from advisor.config import get_settings
 
     uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
+def index(rebuild: bool) -> None:
+    """Build or refresh the knowledge index."""
+    from advisor.config import get_settings
+    from advisor.retrieval import GuidanceIndex
+
+    stats = GuidanceIndex.open(get_settings(), rebuild=rebuild).stats
+    assert stats is not None
+    counts = ", ".join(f"{n} {lang}" for lang, n in stats.by_lang.items())
+    what = f"{stats.sections} sections ({counts}) with {stats.embedder} embeddings"
+    if stats.built:
+        click.echo(f"Indexed {what} in {stats.seconds:.2f} s")
+    else:
+        click.echo(f"Index is up to date: {what} (checked in {stats.seconds:.2f} s)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one Answer as JSON.")
+@click.option("--lang", type=LANG_CHOICE, help="Answer language (detected by default).")
+@click.argument("words", nargs=-1)
+def ask(as_json: bool, lang: Lang | None, words: tuple[str, ...]) -> None:
+    """Answer a question about the purchasing guidance, citing its sections."""
+    from advisor.answering import answer_question, validate_question
+    from advisor.config import get_settings
+    from advisor.retrieval import GuidanceIndex
+
+    settings = get_settings()
+    question = validate_question(" ".join(words), settings)
+    answer = answer_question(
+        question, index=GuidanceIndex.open(settings), settings=settings, lang=lang
+    )
+    if as_json:
+        emit_json(answer.model_dump(mode="json"))
+    else:
+        click.echo(render_answer(answer))
+
+
+def render_answer(answer: Answer) -> str:
+    """Render an answer and its numbered sources as plain text for people."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines += ["", "出典:" if answer.lang == "ja" else "Sources:"]
+        lines += [
+            f"[{n}] {c.section} — {c.title} ({c.published})"
+            for n, c in enumerate(answer.citations, start=1)
+        ]
+    return "\n".join(lines)
