@@ -255,6 +255,9 @@ def create_app(settings: Settings | None = None, *, service: Any = None, index: 
         await run_in_threadpool(app.state.service.delete, session_id)
         return Response(status_code=204)
 
+    from advisor.teams import mount_teams
+
+    mount_teams(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 

@@ -1,0 +1,400 @@
+"""The Teams channel over a real loopback server, anonymous (local development) mode.
+
+Activities are posted with `deliveryMode: "expectReplies"`, so the Agents SDK returns the
+bot's replies in the response body; one test also lets the bot post to a fake local connector.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+
+from advisor.api import create_app
+from advisor.config import Settings
+from advisor.knowledge import load_knowledge
+from advisor.policy import classify
+from advisor.prompts import phrase, question
+from advisor.schemas import Lang, Profile
+from advisor.teams import session_id_for
+from tests.servers import serve_app
+
+TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/amer/"
+ADAPTIVE = "application/vnd.microsoft.card.adaptive"
+
+
+@pytest.fixture(scope="module")
+def teams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FastAPI]]:
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith(("CONNECTIONS__", "CONNECTIONSMAP__")):
+                mp.delenv(name)
+        app = create_app(Settings(data_dir=tmp_path_factory.mktemp("teams")))
+    with serve_app(app) as url:
+        yield url, app
+
+
+@pytest.fixture
+def http(teams: tuple[str, FastAPI]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=teams[0], timeout=60) as client:
+        yield client
+
+
+def activity(conversation: str, text: str | None = None, **fields: Any) -> dict[str, Any]:
+    """Build a Teams message activity that asks for the replies in the response."""
+    body: dict[str, Any] = {
+        "type": "message",
+        "id": "m1",
+        "channelId": "msteams",
+        "serviceUrl": TEAMS_SERVICE_URL,
+        "deliveryMode": "expectReplies",
+        "from": {"id": "29:user", "name": "Customer"},
+        "recipient": {"id": "28:bot", "name": "Motion Advisor"},
+        "conversation": {"id": conversation, "conversationType": "personal"},
+        "locale": "en-US",
+    }
+    if text is not None:
+        body["text"] = text
+    body.update(fields)
+    return body
+
+
+def send(http: httpx.Client, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Post an activity; return the bot's message replies."""
+    response = http.post("/api/messages", json=body)
+    assert response.status_code == 200, response.text
+    return [a for a in response.json()["activities"] if a["type"] == "message"]
+
+
+def only(replies: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(replies) == 1, replies
+    return replies[0]
+
+
+def card(reply: dict[str, Any]) -> dict[str, Any]:
+    cards = [a["content"] for a in reply.get("attachments", []) if a["contentType"] == ADAPTIVE]
+    assert len(cards) == 1, reply
+    return cards[0]
+
+
+def card_texts(content: dict[str, Any]) -> list[str]:
+    return [block["text"] for block in content["body"] if block["type"] == "TextBlock"]
+
+
+def suggested(reply: dict[str, Any]) -> list[str]:
+    actions = reply["suggestedActions"]["actions"]
+    assert all(a["type"] == "imBack" and a["value"] == a["title"] for a in actions)
+    return [a["value"] for a in actions]
+
+
+def expected_card(profile: Profile, lang: Lang) -> list[str]:
+    """The recommendation card's lines, built from the classifier and the knowledge base."""
+    result = classify(profile, lang)
+    kb = load_knowledge()
+    assert result.motion is not None
+    en = lang == "en"
+    name = phrase(f"motion.{result.motion.value}", lang)
+    lines = [f"Recommendation: the {name} motion" if en else f"推奨: {name} モーション"]
+    lines += [str(result.vehicle), "Why" if en else "理由"]
+    cited: list[str] = []
+    for reason in result.reasons:
+        lines.append(reason.text)
+        citations = [kb.section(i, lang).citation() for i in reason.citations]
+        if citations:
+            sources = "; ".join(f"{c.section} ({c.published})" for c in citations)
+            lines.append(("Sources: " if en else "出典: ") + sources)
+        cited += reason.citations
+    if result.alternatives:
+        lines.append("Also possible" if en else "ほかの選択肢")
+        lines.append(
+            "\n".join(
+                f"- {phrase(f'motion.{a.motion.value}', lang)}: {a.note}"
+                for a in result.alternatives
+            )
+        )
+    lines.append("What would change this" if en else "推奨が変わる条件")
+    lines.append("\n".join(f"- {item}" for item in result.what_would_change))
+    lines.append("What partners do here" if en else "パートナーの役割")
+    lines.append("\n".join(f"- {item}" for item in result.partner_roles))
+    lines.append("Next step" if en else "次のステップ")
+    lines.append(re.sub(r"^[^:：]+[:：]\s*", "", phrase(f"next.{result.motion.value}", lang)))
+    lines.append("Sources" if en else "出典")
+    unique = [kb.section(i, lang).citation() for i in dict.fromkeys(cited)]
+    lines.append("\n".join(f"- {c.section}, {c.title} ({c.published})" for c in unique))
+    return lines
+
+
+CONVERSATIONS = [
+    (
+        "en",
+        "en-US",
+        "Hello, we're looking at Microsoft 365",
+        ["300", "$50k"],
+        "Hello!",
+    ),
+    (
+        "ja",
+        "ja-JP",
+        "こんにちは。Microsoft 365 を検討しています",
+        ["300", "年間5万ドル"],
+        "こんにちは",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "locale", "opening", "typed", "hello"), CONVERSATIONS)
+def test_whole_conversation_ends_in_a_recommendation_card(
+    http: httpx.Client, lang: Lang, locale: str, opening: str, typed: list[str], hello: str
+) -> None:
+    conversation = f"a:whole-{lang}"
+    welcome = send(
+        http,
+        activity(
+            conversation,
+            type="conversationUpdate",
+            membersAdded=[{"id": "28:bot"}, {"id": "29:user"}],
+            locale=locale,
+        ),
+    )
+    assert only(welcome)["text"].startswith(phrase("greeting", lang))
+
+    def say(text: str) -> dict[str, Any]:
+        return only(send(http, activity(conversation, text, locale=locale)))
+
+    reply = say(opening)
+    terms = question("special_terms", lang)
+    assert reply["text"].endswith(terms.text)
+    assert suggested(reply) == [o.label for o in terms.options]
+    assert "attachments" not in reply
+
+    reply = say(suggested(reply)[0])  # the customer taps "No, none of these"
+    help_ = question("self_service", lang)
+    assert reply["text"].endswith(help_.text)
+    assert suggested(reply) == [o.label for o in help_.options]
+
+    reply = say(suggested(reply)[1])  # ... and "We'd like a partner or Microsoft to help"
+    assert reply["text"].endswith(question("seats", lang).text)
+    assert suggested(reply) == [o.label for o in question("seats", lang).options]
+
+    reply = say(typed[0])
+    assert reply["text"].endswith(question("azure_annual_usd", lang).text)
+    assert "suggestedActions" in reply
+
+    reply = say(typed[1])
+    profile = Profile(special_terms=[], self_service=False, seats=300, azure_annual_usd=50_000)
+    assert (
+        phrase(
+            "recommend",
+            lang,
+            motion=phrase("motion.breadth", lang),
+            vehicle=classify(profile, lang).vehicle,
+        )
+        in reply["text"]
+    )
+    assert "suggestedActions" not in reply
+    content = card(reply)
+    assert content["type"] == "AdaptiveCard" and content["version"] == "1.5"
+    assert content["lang"] == lang
+    assert card_texts(content) == expected_card(profile, lang)
+    assert all(reply.get("locale") == locale for reply in [reply])
+
+
+def test_recommendation_card_is_sent_again_only_when_it_changes(http: httpx.Client) -> None:
+    conversation = "a:changes"
+    reply = only(
+        send(
+            http,
+            activity(
+                conversation,
+                "We need about 300 seats, no special terms, we'd like a partner to help us "
+                "and we don't use Azure",
+            ),
+        )
+    )
+    assert card_texts(card(reply))[0] == "Recommendation: the breadth motion"
+
+    reply = only(send(http, activity(conversation, "What does a CSP partner do?")))
+    assert "attachments" not in reply
+    for marker in set(re.findall(r"\[(\d+)\]", reply["text"].split("\n\nSources:")[0])):
+        assert f"- [{marker}] " in reply["text"]
+
+    reply = only(send(http, activity(conversation, "actually we have 3,000 seats")))
+    content = card(reply)
+    profile = Profile(special_terms=[], self_service=False, seats=3000, azure_annual_usd=0)
+    assert card_texts(content) == expected_card(profile, "en")
+
+
+def test_each_teams_conversation_is_its_own_session(
+    http: httpx.Client, teams: tuple[str, FastAPI]
+) -> None:
+    send(http, activity("a:first", "We need about 40 seats"))
+    reply = only(send(http, activity("a:second", "Hello")))
+    assert "40" not in reply["text"]
+    service = teams[1].state.service
+    first = session_id_for("msteams", "a:first")
+    assert re.fullmatch(r"teams-[0-9a-f]{40}", first)
+    assert service.session(first)["profile"]["seats"] == 40
+    assert service.session(session_id_for("msteams", "a:second"))["profile"].get("seats") is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "lang"),
+    [
+        ("ja-JP", "300", "ja"),
+        ("en-US", "300", "en"),
+        ("en-US", "社員40名です", "ja"),
+        ("ja-JP", "We're 40 staff", "en"),
+    ],
+)
+def test_language_comes_from_the_text_else_the_locale(
+    http: httpx.Client, locale: str, text: str, lang: Lang
+) -> None:
+    reply = only(send(http, activity(f"a:lang-{locale}-{text}", text, locale=locale)))
+    assert reply["text"].endswith(question("special_terms", lang).text)
+
+
+def test_group_chats_get_the_question_as_a_card_and_its_buttons_answer(http: httpx.Client) -> None:
+    group = {"id": "19:group@thread.v2", "conversationType": "groupChat", "isGroup": True}
+    reply = only(
+        send(http, {**activity("", "Hello, we're looking at Microsoft 365"), "conversation": group})
+    )
+    assert "suggestedActions" not in reply
+    content = card(reply)
+    terms = question("special_terms", "en")
+    assert card_texts(content)[0] == terms.text
+    buttons = content["actions"]
+    assert [b["title"] for b in buttons] == [o.label for o in terms.options]
+    assert all(b["type"] == "Action.Submit" for b in buttons)
+
+    # Pressing a button sends its data as the activity's value, with no text.
+    submit = {**activity(""), "conversation": group, "value": buttons[0]["data"]}
+    reply = only(send(http, submit))
+    assert reply["text"].startswith(phrase("noted", "en", facts=phrase("fact.no_terms", "en")))
+    assert card_texts(card(reply))[0] == question("self_service", "en").text
+
+
+def test_a_message_without_text_gets_a_hint(http: httpx.Client) -> None:
+    reply = only(
+        send(
+            http,
+            activity(
+                "a:no-text",
+                attachments=[
+                    {"contentType": "image/png", "contentUrl": "https://example.com/a.png"}
+                ],
+            ),
+        )
+    )
+    assert reply["text"] == "I can only read text messages; please type your answer."
+
+
+def test_a_message_over_the_limit_is_answered_with_the_reason(http: httpx.Client) -> None:
+    reply = only(send(http, activity("a:long", "seats " * 1000)))
+    assert reply["text"] == "message: must be at most 4,000 characters (got 5,999)"
+
+
+def test_members_added_for_the_bot_alone_gets_no_welcome(http: httpx.Client) -> None:
+    body = activity("a:bot-only", type="conversationUpdate", membersAdded=[{"id": "28:bot"}])
+    assert send(http, body) == []
+
+
+VALID = activity("a:bad")
+ANONYMOUS_ONLY_LOCAL = (
+    "serviceUrl: without a client id the bot replies only to local service URLs; "
+    "configure CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        (b"{not json", 422, "request body: must be a Bot Framework activity in UTF-8 JSON"),
+        (b"\xff\xfe", 422, "request body: must be a Bot Framework activity in UTF-8 JSON"),
+        (b"[]", 422, "request body: must be a JSON object (a Bot Framework activity)"),
+        (
+            {k: v for k, v in VALID.items() if k != "type"},
+            422,
+            'type: is required and must be a string such as "message"',
+        ),
+        ({**VALID, "type": 5}, 422, 'type: is required and must be a string such as "message"'),
+        ({**VALID, "conversation": None}, 422, "conversation.id: is required and must be a string"),
+        (
+            {**VALID, "conversation": {"id": 7}},
+            422,
+            "conversation.id: is required and must be a string",
+        ),
+        (
+            {k: v for k, v in VALID.items() if k != "serviceUrl"},
+            422,
+            "serviceUrl: is required and must be an http(s) URL",
+        ),
+        (
+            {**VALID, "serviceUrl": "ftp://x"},
+            422,
+            "serviceUrl: is required and must be an http(s) URL",
+        ),
+        (
+            {**VALID, "from": "nobody"},
+            422,
+            "from: input should be a valid dictionary or instance of ChannelAccount",
+        ),
+        (
+            {**VALID, "type": "invoke", "name": "task/fetch"},
+            422,
+            "type: invoke activities (task/fetch) are not supported",
+        ),
+        (
+            {**VALID, "deliveryMode": "normal"},
+            403,
+            ANONYMOUS_ONLY_LOCAL,
+        ),
+        ({**VALID, "text": "x" * 70_000}, 413, "request body: must be at most 65,536 bytes"),
+    ],
+)
+def test_bad_activities_get_a_clear_4xx(
+    http: httpx.Client, body: bytes | dict[str, Any], status: int, error: str
+) -> None:
+    if isinstance(body, bytes):
+        response = http.post(
+            "/api/messages", content=body, headers={"content-type": "application/json"}
+        )
+    else:
+        response = http.post("/api/messages", json=body)
+    assert (response.status_code, response.json()) == (status, {"error": error})
+
+
+def test_get_is_not_allowed(http: httpx.Client) -> None:
+    response = http.get("/api/messages")
+    assert response.status_code == 405
+    assert "error" in response.json()
+
+
+def test_replies_are_posted_to_the_channel_service(http: httpx.Client) -> None:
+    """Without expectReplies the bot answers 202 and posts its reply to the service URL."""
+    posted: list[tuple[str, dict[str, Any]]] = []
+    connector = FastAPI()
+
+    @connector.post("/v3/conversations/{conversation_id}/activities")
+    async def receive(conversation_id: str, request: Request) -> dict[str, str]:
+        posted.append((conversation_id, await request.json()))
+        return {"id": f"reply-{len(posted)}"}
+
+    @connector.post("/v3/conversations/{conversation_id}/activities/{activity_id}")
+    async def reply_to(conversation_id: str, activity_id: str, request: Request) -> dict[str, str]:
+        posted.append((conversation_id, await request.json()))
+        return {"id": f"reply-{len(posted)}"}
+
+    with serve_app(connector) as service_url:
+        body = activity("a:posted", "Hello", deliveryMode="normal", serviceUrl=f"{service_url}/")
+        response = http.post("/api/messages", json=body)
+        assert response.status_code == 202
+    messages = [(c, a) for c, a in posted if a["type"] == "message"]
+    assert len(messages) == 1
+    conversation, reply = messages[0]
+    assert conversation == "a:posted"
+    assert reply["text"].endswith(question("special_terms", "en").text)
