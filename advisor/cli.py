@@ -105,6 +105,34 @@ def render_classification(result: Classification) -> str:
     return "\n".join(lines)
 
 
+@cli.command("teams-manifest")
+@click.option("--bot-id", required=True, help="The bot's Microsoft App ID (a GUID).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("motion-advisor-teams.zip"),
+    show_default=True,
+    help="Where to write the app package.",
+)
+@click.option("--name", default="Motion Advisor", show_default=True, help="App name (1-30 chars).")
+@click.option(
+    "--website",
+    default="https://example.com",
+    show_default=True,
+    help="Developer website; its /privacy and /terms pages are linked too.",
+)
+def teams_manifest(bot_id: str, out: Path, name: str, website: str) -> None:
+    """Write the Teams app package (manifest.json and icons, zipped) for a bot."""
+    from advisor.teams import MANIFEST_VERSION, app_package
+
+    package = app_package(bot_id, name, website)
+    try:
+        out.write_bytes(package)
+    except OSError as exc:
+        raise UserError(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote {out}: Teams app manifest {MANIFEST_VERSION} for bot {bot_id.strip()}")
+
+
 def main() -> None:
     """Run the command line, turning advisor errors into one line and an exit status."""
     try:
