@@ -198,8 +198,11 @@ def serve(host: str, port: int) -> None:
 
     from advisor.api import create_app
     from advisor.config import get_settings
+    from advisor.sessions import prepare_data_dir
 
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+    settings = get_settings()
+    prepare_data_dir(settings.data_dir)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @cli.command()

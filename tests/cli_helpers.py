@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from advisor.cli import main
+from advisor.config import get_settings
 
 
 @dataclass
@@ -23,6 +24,7 @@ def run_cli(
 ) -> Run:
     monkeypatch.setattr(sys, "argv", ["advisor", *args])
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    get_settings.cache_clear()
     code = 0
     try:
         main()

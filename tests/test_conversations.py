@@ -1,0 +1,133 @@
+"""Whole conversations with the offline advisor: the policy's motion, in the policy's questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from advisor.chat import ChatService
+from advisor.config import Settings
+from advisor.errors import NotFoundError, UserError
+from advisor.policy import classify
+from advisor.schemas import ChatTurn, Lang, Profile
+from advisor.simulator import converse, policy_questions
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatService]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+    yield ChatService(settings)
+
+
+def _send(service: ChatService, lang: Lang | None = None) -> Any:
+    def send(message: str, session: str | None) -> ChatTurn:
+        return service.chat(message, session, lang)
+
+    return send
+
+
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
+    # (opening en, opening facts, full profile, opening ja, id)
+    ("Hello, we're looking at Microsoft 365", {}, {"special_terms": [], "self_service": False, "seats": 300, "azure_annual_usd": 50_000}, "こんにちは。Microsoft 365 を検討しています", "breadth-all-questions"),
+    ("We need about 2,400 seats", {"seats": 2400}, {"special_terms": [], "self_service": False, "seats": 2400, "azure_annual_usd": 1_000_000}, "2,400席ほど必要です", "breadth-at-both-thresholds"),
+    ("We need about 2,401 seats", {"seats": 2401}, {"special_terms": [], "self_service": False, "seats": 2401, "azure_annual_usd": 0}, "2,401席ほど必要です", "enterprise-seats-2401"),
+    ("We need about 2,399 seats", {"seats": 2399}, {"special_terms": [], "self_service": False, "seats": 2399, "azure_annual_usd": 999_999.99}, "2,399席ほど必要です", "breadth-seats-2399"),
+    ("Hi there", {}, {"special_terms": [], "self_service": False, "seats": 100, "azure_annual_usd": 1_000_000.01}, "はじめまして", "enterprise-azure-over"),
+    ("Hi there", {}, {"special_terms": ["multi_affiliate"], "self_service": False, "seats": 100}, "はじめまして", "enterprise-multi-affiliate"),
+    ("Hi there", {}, {"special_terms": ["multi_tenant", "dual_use_rights"]}, "はじめまして", "enterprise-two-terms"),
+    ("Hi there", {}, {"special_terms": [], "self_service": True}, "はじめまして", "self-service"),
+    ("We need about 50,000 seats", {"seats": 50000}, {"special_terms": [], "self_service": True, "seats": 50000}, "50,000席ほど必要です", "self-service-large"),
+    ("We're 40 staff", {"seats": 40}, {"special_terms": [], "self_service": False, "seats": 40, "azure_annual_usd": 0}, "社員40名です", "breadth-head-count"),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize(("opening_en", "known", "facts", "opening_ja", "case_id"), CASES, ids=[c[-1] for c in CASES])
+def test_whole_conversation(service: ChatService, lang: Lang, opening_en: str, known: dict[str, Any], facts: dict[str, Any], opening_ja: str, case_id: str) -> None:
+    profile = Profile(**facts)
+    conversation = converse(_send(service), opening_en if lang == "en" else opening_ja, profile, lang)
+    final = conversation.final
+    expected = classify(profile).motion
+    assert final.recommendation is not None, conversation.asked
+    assert final.recommendation.motion == expected
+    assert final.question is None
+    assert conversation.asked == policy_questions(profile, Profile(**known))
+    assert len(set(conversation.asked)) == len(conversation.asked)
+    assert all(turn.lang == lang for turn in conversation.turns)
+    assert final.citations, "a recommendation cites its sources"
+
+
+def test_first_message_facts_fill_their_slots(service: ChatService) -> None:
+    turn = service.chat("We're 300 people and want a partner to look after Microsoft 365 and Azure")
+    assert turn.question is not None and turn.question.slot == "special_terms"
+    assert "300" in turn.reply
+    assert service.session(turn.session_id)["profile"]["seats"] == 300
+
+
+def test_japanese_self_service_opening_decides_at_once_after_terms(service: ChatService) -> None:
+    turn = service.chat("必要な製品は決まっています。オンラインで購入して自分たちで管理したい")
+    assert turn.lang == "ja"
+    assert turn.recommendation is not None and turn.recommendation.motion == "self_service"
+    assert "セルフサービス" in turn.reply
+
+
+def test_correction_updates_the_recommendation(service: ChatService) -> None:
+    turn = service.chat("We have 300 seats, no special terms, a partner should help, and no Azure")
+    assert turn.recommendation is not None and turn.recommendation.motion == "breadth"
+    turn = service.chat("actually we have 3,000 seats", turn.session_id)
+    assert turn.recommendation is not None and turn.recommendation.motion == "enterprise"
+    assert "enterprise" in turn.reply
+    assert service.session(turn.session_id)["profile"]["seats"] == 3000
+
+
+def test_guidance_question_mid_interview_then_resumes(service: ChatService) -> None:
+    turn = service.chat("Hello")
+    asked = turn.question.slot if turn.question else None
+    turn = service.chat("What is CSP?", turn.session_id)
+    assert turn.citations, "the answer cites the guidance"
+    assert turn.question is not None and turn.question.slot == asked
+    assert "2022-05-23" in turn.reply
+
+
+def test_yen_amount_is_not_converted(service: ChatService) -> None:
+    turn = service.chat("We have 100 seats, no special terms and want a partner's help")
+    turn = service.chat("Azureは年間500万円くらいです", turn.session_id)
+    assert turn.question is not None and turn.question.slot == "azure_annual_usd"
+    assert service.session(turn.session_id)["profile"]["azure_annual_usd"] is None
+    assert "米ドル" in turn.reply
+
+
+def test_recommendation_is_kept_on_later_turns(service: ChatService) -> None:
+    turn = service.chat("We'll buy online ourselves, we know exactly what we want")
+    assert turn.recommendation is not None
+    later = service.chat("What is an MCA?", turn.session_id)
+    assert later.recommendation is not None and later.recommendation.motion == turn.recommendation.motion
+
+
+def test_sessions_survive_a_new_service(tmp_path: Any) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = ChatService(settings).chat("We need 500 seats")
+    again = ChatService(settings).chat("no special terms", first.session_id)
+    assert again.question is not None and again.question.slot == "self_service"
+
+
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [("", "message: must not be empty"), ("   \n", "message: must not be empty"), ("x" * 4001, "message: must be at most 4,000 characters (got 4,001)"), (42, "message: must be a string")],
+)
+def test_bad_messages_are_refused_and_change_nothing(service: ChatService, message: Any, error: str) -> None:
+    turn = service.chat("We need 500 seats")
+    before = service.session(turn.session_id)
+    with pytest.raises(UserError) as exc:
+        service.chat(message, turn.session_id)
+    assert exc.value.message == error
+    assert service.session(turn.session_id) == before
+
+
+def test_unknown_session(service: ChatService) -> None:
+    with pytest.raises(NotFoundError, match="session_id: no session nope"):
+        service.chat("hello", "nope")
+    with pytest.raises(UserError, match="session_id: must be"):
+        service.chat("hello", "../../etc/passwd")
