@@ -49,6 +49,7 @@ from microsoft_agents.hosting.core import (
     TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.authorization import AuthTypes
 from microsoft_agents.hosting.fastapi import CloudAdapter
 from starlette.concurrency import run_in_threadpool
 
@@ -305,8 +306,11 @@ def build_agent(
     @agent.conversation_update("membersAdded")
     async def on_members_added(context: TurnContext, state: TurnState) -> None:
         activity = context.activity
-        recipient = activity.recipient.id if activity.recipient else None
-        if any(m.id != recipient for m in activity.members_added or []):
+        bot = activity.recipient.id if activity.recipient else None
+        added = {m.id for m in activity.members_added or []}
+        # Teams adds the bot itself on install; a one-to-one chat (or a local test client)
+        # may add the customer. People joining a team or group chat get no message each.
+        if bot in added or (added - {bot} and not _is_group(activity)):
             lang = locale_lang(activity.locale) or "en"
             await context.send_activity(f"{phrase('greeting', lang)}\n\n{_LABELS[lang]['welcome']}")
 
@@ -388,6 +392,14 @@ class TeamsAuth:
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"Teams channel settings cannot work: {exc}") from None
+        for name, configuration in configurations.items():
+            needs_secret = configuration.AUTH_TYPE == AuthTypes.client_secret
+            if configuration.CLIENT_ID and needs_secret and not configuration.CLIENT_SECRET:
+                # Otherwise every reply would fail later, when the bot asks for its own token.
+                raise ConfigError(
+                    f"Teams channel: set CONNECTIONS__{name}__SETTINGS__CLIENTSECRET, or an "
+                    "AUTHTYPE such as UserManagedIdentity that needs no secret"
+                )
         self.configuration = self.connections.get_default_connection_configuration()
 
     async def identify(self, authorization: str | None) -> ClaimsIdentity | JSONResponse:
@@ -470,7 +482,6 @@ def mount_teams(app: FastAPI, settings: Settings) -> None:
         host_validator=OutboundHostValidator(enabled=not auth.anonymous),
     )
     agent = build_agent(lambda: app.state.service, auth.connections)
-    app.state.teams_auth = auth
     if auth.anonymous:
         log.warning("Teams channel is anonymous: no client id is set (local development only)")
         # Each anonymous turn builds a token client it never uses and warns that it has no app id.

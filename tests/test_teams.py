@@ -298,9 +298,33 @@ def test_a_message_over_the_limit_is_answered_with_the_reason(http: httpx.Client
     assert reply["text"] == "message: must be at most 4,000 characters (got 5,999)"
 
 
-def test_members_added_for_the_bot_alone_gets_no_welcome(http: httpx.Client) -> None:
-    body = activity("a:bot-only", type="conversationUpdate", membersAdded=[{"id": "28:bot"}])
-    assert send(http, body) == []
+@pytest.mark.parametrize(
+    ("members", "conversation_type", "welcomed"),
+    [
+        (["28:bot"], "personal", True),  # Teams: the app was installed for one person
+        (["28:bot"], "channel", True),  # Teams: the app was added to a team
+        (["29:user"], "personal", True),  # a local test client opening a chat
+        (["29:someone-new"], "groupChat", False),  # a person joining a group chat
+    ],
+)
+def test_members_added_gets_one_welcome(
+    http: httpx.Client, members: list[str], conversation_type: str, welcomed: bool
+) -> None:
+    conversation = {"id": f"a:welcome-{conversation_type}-{members[0]}"}
+    body = {
+        **activity("", type="conversationUpdate", membersAdded=[{"id": m} for m in members]),
+        "conversation": {**conversation, "conversationType": conversation_type},
+    }
+    replies = send(http, body)
+    assert [r["text"] for r in replies] == (
+        [f"{phrase('greeting', 'en')}\n\n{WELCOME_EN}"] if welcomed else []
+    )
+
+
+WELCOME_EN = (
+    "Tell me about your organisation, for example how many people need Microsoft 365 or what "
+    "you spend on Azure, and I'll ask for anything else I need."
+)
 
 
 VALID = activity("a:bad")

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +34,7 @@ from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import 
 
 from advisor.api import create_app
 from advisor.config import Settings
+from advisor.errors import ConfigError
 from advisor.prompts import question
 from tests.servers import serve_app
 
@@ -270,3 +272,39 @@ def test_a_service_url_outside_microsoft_channels_is_refused(bot: str, provider:
     )
     assert response.status_code == 401
     assert response.json() == {"error": "Service URL is not allowed by the host validator."}
+
+
+@pytest.mark.parametrize(
+    ("environment", "error"),
+    [
+        (
+            {"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": CLIENT_ID},
+            "Teams channel: set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET, or an "
+            "AUTHTYPE such as UserManagedIdentity that needs no secret",
+        ),
+        (
+            {"CONNECTIONS__OTHER__SETTINGS__CLIENTID": CLIENT_ID},
+            "Teams channel: set CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID (the bot's "
+            "app id) alongside the other connections",
+        ),
+        (
+            {
+                "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": CLIENT_ID,
+                "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__AUTHTYPE": "certificate",
+            },
+            "Teams channel settings cannot work: "
+            "CERT_PFX_FILE is required for certificate authentication.",
+        ),
+    ],
+)
+def test_settings_that_cannot_work_fail_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], error: str
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(("CONNECTIONS__", "CONNECTIONSMAP__")):
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as raised:
+        create_app(Settings(data_dir=tmp_path))
+    assert raised.value.message == error
