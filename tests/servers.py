@@ -47,15 +47,17 @@ def advisor_process(data_dir: Path, env: dict[str, str] | None = None, port: int
     """Start `advisor serve` as its own process; yield its base URL and the process."""
     port = port or free_port()
     environment = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), **(env or {})}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log_path = data_dir.parent / f"serve-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "advisor", "serve", "--port", str(port)],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process)
+        wait_healthy(url, process, log_path)
         yield url, process
     finally:
         if process.poll() is None:
@@ -64,13 +66,14 @@ def advisor_process(data_dir: Path, env: dict[str, str] | None = None, port: int
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(10)
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 60) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[bytes] | None = None, log_path: Path | None = None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
+            err = log_path.read_text(errors="replace") if log_path else ""
             raise RuntimeError(f"advisor serve exited with {process.returncode}: {err[-2000:]}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
