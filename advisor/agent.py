@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NotRequired
 
 from langchain.agents import AgentState, create_agent
@@ -27,7 +27,7 @@ from advisor.knowledge import load_knowledge
 from advisor.policy import classify
 from advisor.prompts import question, render
 from advisor.replies import TurnFacts, compose_reply
-from advisor.schemas import ChatTurn, Citation, Classification, Lang, Motion, Question
+from advisor.schemas import ChatTurn, Citation, Classification, Lang, Motion
 from advisor.tools import TurnContext, advisor_tools, state_profile
 from advisor.understanding import understand
 
@@ -79,7 +79,11 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         """Turn the agent's result into the ChatTurn the customer sees."""
         context = runtime.context
         turn = build_turn(state, context)
-        record = {"at": _now(), "customer": latest_text(state), "turn": turn.model_dump(mode="json")}
+        record = {
+            "at": _now(),
+            "customer": latest_text(state),
+            "turn": turn.model_dump(mode="json"),
+        }
         update: dict[str, Any] = {"turns": [*state.get("turns", []), record]}
         final = _final_ai_message(state)
         if final is not None and final.text != turn.reply:
@@ -99,7 +103,7 @@ def latest_text(state: AdvisorState) -> str:
     return "" if index is None else state["messages"][index].text
 
 
-def _last_human_index(messages: list[BaseMessage]) -> int | None:
+def _last_human_index(messages: Sequence[BaseMessage]) -> int | None:
     for i in range(len(messages) - 1, -1, -1):
         if isinstance(messages[i], HumanMessage):
             return i
@@ -189,10 +193,14 @@ def _citations(
 
 _MOTION_WORDS: dict[Motion, re.Pattern[str]] = {
     Motion.BREADTH: re.compile(r"\bbreadth\b|ブレドゥス", re.IGNORECASE),
-    Motion.ENTERPRISE: re.compile(r"\benterprise motion\b|エンタープライズ\s*モーション", re.IGNORECASE),
+    Motion.ENTERPRISE: re.compile(
+        r"\benterprise motion\b|エンタープライズ\s*モーション", re.IGNORECASE
+    ),
     Motion.SELF_SERVICE: re.compile(r"\bself[- ]service\b|セルフサービス", re.IGNORECASE),
 }
-_RECOMMENDS = re.compile(r"recommend|suggest|best (fit|option)|should (buy|go)|推奨|おすすめ|お勧め", re.IGNORECASE)
+_RECOMMENDS = re.compile(
+    r"recommend|suggest|best (fit|option)|should (buy|go)|推奨|おすすめ|お勧め", re.IGNORECASE
+)
 
 
 def contradicts(reply: str, classification: Classification) -> bool:
@@ -209,16 +217,15 @@ def build_agent(
     model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any] | None, max_steps: int
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the advisor graph around a chat model."""
+    middleware: list[AgentMiddleware[Any, Any, Any]] = [
+        AdvisorMiddleware(),
+        ModelCallLimitMiddleware(run_limit=max_steps, exit_behavior="end"),
+    ]
     return create_agent(
         model,
         tools=advisor_tools(),
-        middleware=[AdvisorMiddleware(), ModelCallLimitMiddleware(run_limit=max_steps, exit_behavior="end")],
+        middleware=middleware,
         context_schema=TurnContext,
         checkpointer=checkpointer,
         name="motion_advisor",
     )
-
-
-def question_for(classification: Classification, lang: Lang) -> Question | None:
-    """Return the next structured question for a classification, if it is undecided."""
-    return question(classification.missing[0], lang) if classification.missing else None

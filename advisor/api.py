@@ -38,6 +38,7 @@ class BodyLimit:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, cutting it off once its body passes the limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -122,12 +123,16 @@ def _schema_body(model: type[Any], example: dict[str, Any]) -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema(), "example": example}},
+            "content": {
+                "application/json": {"schema": model.model_json_schema(), "example": example}
+            },
         }
     }
 
 
-def create_app(settings: Settings | None = None, *, service: Any = None, index: Any = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, service: Any = None, index: Any = None
+) -> FastAPI:
     """Build the FastAPI application; the index and chat service open once at start-up."""
     settings = settings or get_settings()
 
@@ -167,7 +172,9 @@ def create_app(settings: Settings | None = None, *, service: Any = None, index: 
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}", "field": where}, 422)
+        return JSONResponse(
+            {"error": f"{where}: {first.get('msg', 'invalid')}", "field": where}, 422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -176,7 +183,9 @@ def create_app(settings: Settings | None = None, *, service: Any = None, index: 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error on %s: %s", request.url.path, type(exc).__name__, exc_info=exc)
-        return JSONResponse({"error": "the advisor hit an unexpected problem; please try again"}, 500)
+        return JSONResponse(
+            {"error": "the advisor hit an unexpected problem; please try again"}, 500
+        )
 
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, str]:
@@ -187,7 +196,10 @@ def create_app(settings: Settings | None = None, *, service: Any = None, index: 
         "/v1/classify",
         response_model=Classification,
         tags=["advisor"],
-        openapi_extra=_schema_body(Profile, {"seats": 300, "azure_annual_usd": 50000, "special_terms": [], "self_service": False}),
+        openapi_extra=_schema_body(
+            Profile,
+            {"seats": 300, "azure_annual_usd": 50000, "special_terms": [], "self_service": False},
+        ),
     )
     async def classify_route(request: Request, lang: str = "en") -> Response:
         """Classify a customer profile with the motion policy."""
@@ -201,7 +213,18 @@ def create_app(settings: Settings | None = None, *, service: Any = None, index: 
         "/v1/ask",
         response_model=Answer,
         tags=["advisor"],
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"example": {"question": "Up to how many seats are CSP partner economics optimised for?"}}}}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "example": {
+                            "question": "Up to how many seats is CSP optimised for?"
+                        }
+                    }
+                },
+            }
+        },
     )
     async def ask_route(request: Request) -> Response:
         """Answer a question about the purchasing guidance, with its sources."""
@@ -217,7 +240,18 @@ def create_app(settings: Settings | None = None, *, service: Any = None, index: 
         )
         return Response(answer.model_dump_json(), media_type="application/json")
 
-    chat_example = {"requestBody": {"required": True, "content": {"application/json": {"example": {"message": "We're 300 people and want a partner to look after Microsoft 365 and Azure"}}}}}
+    chat_example = {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "example": {
+                        "message": "We're 300 people and want a partner's help with Azure"
+                    }
+                }
+            },
+        }
+    }
 
     async def _chat_args(request: Request) -> tuple[object, str | None, object]:
         body = _object(await read_body(request), {"message", "session_id", "lang"}, {"message"})
@@ -258,6 +292,10 @@ def create_app(settings: Settings | None = None, *, service: Any = None, index: 
     from advisor.teams import mount_teams
 
     mount_teams(app, settings)
+
+    from advisor.web import mount_web
+
+    mount_web(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 

@@ -7,10 +7,11 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
 
@@ -49,7 +50,7 @@ def check_lang(lang: object) -> Lang | None:
         return None
     if lang not in LANGS:
         raise UserError(f"lang: must be one of {', '.join(LANGS)}", field="lang")
-    return lang  # type: ignore[return-value]
+    return lang
 
 
 class ChatService:
@@ -64,7 +65,9 @@ class ChatService:
         index: Any = None,
     ) -> None:
         self.settings = settings
-        self.checkpointer = checkpointer if checkpointer is not None else make_checkpointer(settings)
+        self.checkpointer = (
+            checkpointer if checkpointer is not None else make_checkpointer(settings)
+        )
         self.model = model if model is not None else make_chat_model(settings)
         self.index = index
         self.graph = build_agent(self.model, self.checkpointer, settings.agent_max_steps)
@@ -75,7 +78,7 @@ class ChatService:
         with self._locks_guard:
             return self._locks.setdefault(session_id, threading.Lock())
 
-    def _config(self, session_id: str) -> dict[str, Any]:
+    def _config(self, session_id: str) -> RunnableConfig:
         return {
             "configurable": {"thread_id": session_id},
             "recursion_limit": 4 * self.settings.agent_max_steps + 10,
@@ -168,9 +171,10 @@ class ChatService:
             context = self._context(session_id, turn_lang)
             try:
                 if deltas:
-                    for chunk, meta in self.graph.stream(
+                    parts = self.graph.stream(
                         inputs, config, context=context, stream_mode="messages", durability="exit"
-                    ):
+                    )
+                    for chunk, meta in cast(Iterator[tuple[Any, dict[str, Any]]], parts):
                         if (
                             isinstance(chunk, AIMessageChunk)
                             and meta.get("langgraph_node") == "model"
@@ -226,7 +230,14 @@ class ChatService:
         transcript: list[dict[str, Any]] = []
         for record in turns:
             transcript.append({"role": "customer", "text": record["customer"], "at": record["at"]})
-            transcript.append({"role": "advisor", "text": record["turn"]["reply"], "at": record["at"], "turn": record["turn"]})
+            transcript.append(
+                {
+                    "role": "advisor",
+                    "text": record["turn"]["reply"],
+                    "at": record["at"],
+                    "turn": record["turn"],
+                }
+            )
         last = turns[-1]["turn"] if turns else None
         return {
             "session_id": session_id,

@@ -87,13 +87,15 @@ def render_classification(result: Classification) -> str:
         return "\n".join(lines)
     from advisor.policy import motion_label
 
-    lines.append(("推奨: " if ja else "Recommendation: ") + motion_label(result.motion, result.lang))
+    label = motion_label(result.motion, result.lang)
+    lines.append(("推奨: " if ja else "Recommendation: ") + label)
     lines.append(("購入方法: " if ja else "Buy through: ") + str(result.vehicle))
     lines.append(str(result.rule))
+    alternatives = result.alternatives
     sections = [
         ("根拠" if ja else "Why", [f"{r.text} [{', '.join(r.citations)}]" for r in result.reasons]),
         ("使った情報" if ja else "Facts used", result.facts),
-        ("他の選択肢" if ja else "Alternatives", [f"{a.motion}: {a.note}" for a in result.alternatives]),
+        ("他の選択肢" if ja else "Alternatives", [f"{a.motion}: {a.note}" for a in alternatives]),
         ("結果が変わる条件" if ja else "What would change it", result.what_would_change),
         ("パートナーの役割" if ja else "The partner's role", result.partner_roles),
     ]

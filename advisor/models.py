@@ -33,7 +33,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
 
         return ChatOpenAI(
             model=name,
-            api_key=settings.openai_api_key or "unused",  # type: ignore[arg-type]
+            api_key=settings.openai_api_key or "unused",
             base_url=settings.openai_base_url,
             timeout=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,

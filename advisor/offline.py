@@ -14,14 +14,21 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
 from advisor.prompts import question
 from advisor.replies import TurnFacts, compose_reply
-from advisor.schemas import Classification, Motion, Slot
+from advisor.schemas import Classification, Motion
+from advisor.understanding import Slot as SlotName
 from advisor.understanding import understand
 
 
@@ -168,10 +175,13 @@ def _last_classification(messages: Sequence[BaseMessage]) -> Classification | No
     return Classification.model_validate(results[-1]["classification"])
 
 
-def _expecting(history: Sequence[BaseMessage]) -> Slot | None:
+def _expecting(history: Sequence[BaseMessage]) -> SlotName | None:
     """Return the slot the advisor asked about at the end of its previous turn."""
     last = _last_classification(history)
-    return last.missing[0] if last is not None and last.missing else None
+    if last is None or not last.missing:
+        return None
+    slot: SlotName = last.missing[0].value
+    return slot
 
 
 def _previous_motion(history: Sequence[BaseMessage]) -> Motion | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import yaml
@@ -18,7 +18,7 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str, lang: Lang) -> str:
     """Return the text of `prompts/<name>.<lang>.md`."""
     path = data_path("prompts") / f"{name}.{lang}.md"
@@ -37,7 +37,7 @@ def render(name: str, lang: Lang, **values: str) -> str:
     return text.format(**values)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _yaml(name: str, lang: Lang) -> dict[str, Any]:
     path = data_path("prompts") / f"{name}.{lang}.yaml"
     try:

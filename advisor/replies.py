@@ -81,7 +81,9 @@ def compose_reply(
     if understood is not None and understood.currency_unsupported:
         parts.append(phrase("currency", lang, currency=understood.currency_unsupported))
     for result in turn.guidance:
-        parts.append(str(result["answer"]) if result.get("answered") else phrase("no_guidance", lang))
+        parts.append(
+            str(result["answer"]) if result.get("answered") else phrase("no_guidance", lang)
+        )
     said_something = bool(parts)
     if not said_something:
         parts.append(phrase("greeting" if turn.first_turn else "nothing_understood", lang))

@@ -78,6 +78,6 @@ def _postgres(url: str) -> BaseCheckpointSaver[Any]:
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         open=True,
     )
-    saver = PostgresSaver(pool)  # type: ignore[arg-type]
-    saver.setup()
+    saver: BaseCheckpointSaver[Any] = PostgresSaver(pool)
+    saver.setup()  # type: ignore[attr-defined]
     return saver

@@ -36,9 +36,13 @@ def answer_slot(slot: str, profile: Profile, lang: Lang) -> str:
     if slot == "special_terms":
         terms = profile.special_terms or []
         if not terms:
-            return "特別な条件は不要で、価格交渉くらいです" if ja else "No, we only negotiate on price"
-        return ("。".join(_TERMS[lang][t] for t in terms) + "。") if ja else (
-            "Yes: " + " and ".join(_TERMS[lang][t] for t in terms) + "."
+            return (
+                "特別な条件は不要で、価格交渉くらいです" if ja else "No, we only negotiate on price"
+            )
+        return (
+            ("。".join(_TERMS[lang][t] for t in terms) + "。")
+            if ja
+            else ("Yes: " + " and ".join(_TERMS[lang][t] for t in terms) + ".")
         )
     if slot == "self_service":
         if profile.self_service:
@@ -58,7 +62,9 @@ def answer_slot(slot: str, profile: Profile, lang: Lang) -> str:
         if usd == 0:
             return "Azure は使っていません" if ja else "We don't use Azure"
         amount = f"{usd:,.0f}" if float(usd).is_integer() else f"{usd:,.2f}"
-        return f"Azure は年間 {amount} ドルくらいです" if ja else f"Around ${amount} a year on Azure"
+        return (
+            f"Azure は年間 {amount} ドルくらいです" if ja else f"Around ${amount} a year on Azure"
+        )
     raise ValueError(f"unknown slot {slot}")
 
 
@@ -113,7 +119,11 @@ def converse(
         conversation.turns.append(turn)
         if turn.question is not None:
             conversation.asked.append(turn.question.slot)
-        if turn.recommendation is not None and turn.question is None and number + 1 not in (interjections or {}):
+        if (
+            turn.recommendation is not None
+            and turn.question is None
+            and number + 1 not in (interjections or {})
+        ):
             break
         if interjections and number + 1 in interjections:
             message = interjections[number + 1]

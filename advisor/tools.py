@@ -51,15 +51,21 @@ def latest_customer_text(state: Any) -> str:
 @tool
 def record_facts(
     runtime: ToolRuntime[TurnContext, Any],
-    seats: Annotated[int | None, Field(description="Seat-based licences (a head count may be used).")] = None,
-    azure_annual_usd: Annotated[float | None, Field(description="Expected yearly Azure spend in USD.")] = None,
+    seats: Annotated[
+        int | None, Field(description="Seat-based licences (a head count may be used).")
+    ] = None,
+    azure_annual_usd: Annotated[
+        float | None, Field(description="Expected yearly Azure spend in USD.")
+    ] = None,
     special_terms: Annotated[
         list[SpecialTerm] | None,
         Field(description="Special contract terms needed; [] when the customer needs none."),
     ] = None,
     self_service: Annotated[
         bool | None,
-        Field(description="True: buys and manages online alone; false: wants a partner or Microsoft."),
+        Field(
+            description="True: buys and manages online alone; false: wants a partner or Microsoft."
+        ),
     ] = None,
     preferred_motion: Annotated[
         Motion | None, Field(description="A purchasing motion the customer said they prefer.")
@@ -82,7 +88,9 @@ def record_facts(
         profile = parse_profile(merged)
     except UserError as exc:
         content = json.dumps({"error": exc.message, "hint": "Ask the customer again."})
-        return Command(update={"messages": [ToolMessage(content, tool_call_id=runtime.tool_call_id)]})
+        return Command(
+            update={"messages": [ToolMessage(content, tool_call_id=runtime.tool_call_id)]}
+        )
     content = json.dumps({"recorded": given, "profile": profile.model_dump(mode="json")})
     return Command(
         update={
@@ -107,7 +115,9 @@ def classify_motion(runtime: ToolRuntime[TurnContext, Any]) -> str:
 @tool
 def search_guidance(
     runtime: ToolRuntime[TurnContext, Any],
-    query: Annotated[str, Field(description="The customer's question about the purchasing guidance.")],
+    query: Annotated[
+        str, Field(description="The customer's question about the purchasing guidance.")
+    ],
 ) -> str:
     """Search the purchasing guidance and return the best-matching sections, numbered."""
     from advisor.answering import answer_question
@@ -126,7 +136,12 @@ def search_guidance(
             "answer": answer.answer,
             "citations": [c.id for c in answer.citations],
             "sections": [
-                {"n": n, "id": hit.section.id, "heading": hit.section.heading, "text": hit.section.text}
+                {
+                    "n": n,
+                    "id": hit.section.id,
+                    "heading": hit.section.heading,
+                    "text": hit.section.text,
+                }
                 for n, hit in enumerate(hits, start=1)
             ],
         },

@@ -27,7 +27,9 @@ def free_port() -> int:
 def serve_app(app: Any) -> Iterator[str]:
     """Run an ASGI app on a loopback port in a thread; yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -43,7 +45,9 @@ def serve_app(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def advisor_process(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def advisor_process(
+    data_dir: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start `advisor serve` as its own process; yield its base URL and the process."""
     port = port or free_port()
     environment = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), **(env or {})}
@@ -69,7 +73,12 @@ def advisor_process(data_dir: Path, env: dict[str, str] | None = None, port: int
                 process.wait(10)
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes] | None = None, log_path: Path | None = None, timeout: float = 60) -> None:
+def wait_healthy(
+    url: str,
+    process: subprocess.Popen[bytes] | None = None,
+    log_path: Path | None = None,
+    timeout: float = 60,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:

@@ -35,7 +35,9 @@ def service(llm: ScriptedOpenAI, tmp_path: Path) -> ChatService:
     return ChatService(settings)
 
 
-def test_scripted_tool_calls_reach_a_recommendation(llm: ScriptedOpenAI, service: ChatService) -> None:
+def test_scripted_tool_calls_reach_a_recommendation(
+    llm: ScriptedOpenAI, service: ChatService
+) -> None:
     llm.enqueue_tool_calls([("record_facts", {"seats": 300, "self_service": False})])
     llm.enqueue_tool_calls([("classify_motion", {})])
     llm.enqueue_text("Thanks! Do you need any special contract terms, such as multi-affiliate?")
@@ -55,14 +57,29 @@ def test_scripted_tool_calls_reach_a_recommendation(llm: ScriptedOpenAI, service
 
     # What the model was given: the tools, a system prompt with the facts, the tool results.
     request = llm.requests[-1]
-    assert {t["function"]["name"] for t in request["tools"]} == {"record_facts", "classify_motion", "search_guidance"}
+    assert {t["function"]["name"] for t in request["tools"]} == {
+        "record_facts",
+        "classify_motion",
+        "search_guidance",
+    }
     system = request["messages"][0]
     assert system["role"] == "system" and '"seats": 300' in system["content"]
-    assert any(m["role"] == "tool" and '"motion": "breadth"' in m["content"] for m in request["messages"])
+    assert any(
+        m["role"] == "tool" and '"motion": "breadth"' in m["content"] for m in request["messages"]
+    )
 
 
-def test_a_reply_naming_another_motion_is_corrected(llm: ScriptedOpenAI, service: ChatService) -> None:
-    llm.enqueue_tool_calls([("record_facts", {"special_terms": [], "self_service": False, "seats": 100, "azure_annual_usd": 0})])
+def test_a_reply_naming_another_motion_is_corrected(
+    llm: ScriptedOpenAI, service: ChatService
+) -> None:
+    llm.enqueue_tool_calls(
+        [
+            (
+                "record_facts",
+                {"special_terms": [], "self_service": False, "seats": 100, "azure_annual_usd": 0},
+            )
+        ]
+    )
     llm.enqueue_tool_calls([("classify_motion", {})])
     llm.enqueue_text("You should sign an Enterprise Agreement: I recommend the enterprise motion.")
     turn = service.chat("100 seats, no Azure, no special terms, a partner should help")
@@ -72,7 +89,9 @@ def test_a_reply_naming_another_motion_is_corrected(llm: ScriptedOpenAI, service
     assert "My recommendation: the breadth motion (CSP partner)." in turn.reply
 
 
-def test_an_undecided_reply_that_recommends_is_corrected(llm: ScriptedOpenAI, service: ChatService) -> None:
+def test_an_undecided_reply_that_recommends_is_corrected(
+    llm: ScriptedOpenAI, service: ChatService
+) -> None:
     llm.enqueue_tool_calls([("classify_motion", {})])
     llm.enqueue_text("I recommend self-service, definitely.")
     turn = service.chat("Hi")
@@ -82,7 +101,9 @@ def test_an_undecided_reply_that_recommends_is_corrected(llm: ScriptedOpenAI, se
     assert turn.reply.endswith(turn.question.text)
 
 
-def test_a_reply_without_the_question_gets_it_appended(llm: ScriptedOpenAI, service: ChatService) -> None:
+def test_a_reply_without_the_question_gets_it_appended(
+    llm: ScriptedOpenAI, service: ChatService
+) -> None:
     llm.enqueue_tool_calls([("classify_motion", {})])
     llm.enqueue_text("Welcome to Motion Advisor.")
     turn = service.chat("Hi")
@@ -90,7 +111,9 @@ def test_a_reply_without_the_question_gets_it_appended(llm: ScriptedOpenAI, serv
     assert turn.reply == f"Welcome to Motion Advisor.\n\n{turn.question.text}"
 
 
-def test_invalid_tool_arguments_are_refused_not_recorded(llm: ScriptedOpenAI, service: ChatService) -> None:
+def test_invalid_tool_arguments_are_refused_not_recorded(
+    llm: ScriptedOpenAI, service: ChatService
+) -> None:
     llm.enqueue_tool_calls([("record_facts", {"seats": -5})])
     llm.enqueue_tool_calls([("classify_motion", {})])
     llm.enqueue_text("How many seats do you need?")
@@ -109,7 +132,9 @@ def test_server_errors_are_retried_then_succeed(llm: ScriptedOpenAI, service: Ch
     assert len(llm.requests) == 4
 
 
-def test_a_failing_llm_leaves_the_session_as_it_was(llm: ScriptedOpenAI, service: ChatService) -> None:
+def test_a_failing_llm_leaves_the_session_as_it_was(
+    llm: ScriptedOpenAI, service: ChatService
+) -> None:
     llm.enqueue_tool_calls([("record_facts", {"seats": 40})])
     llm.enqueue_tool_calls([("classify_motion", {})])
     llm.enqueue_text("Do you need special terms?")
@@ -137,7 +162,13 @@ def test_a_failing_first_turn_leaves_no_session(llm: ScriptedOpenAI, service: Ch
 
 
 def test_step_limit_ends_a_looping_model(llm: ScriptedOpenAI, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, model="openai:gpt-test", openai_api_key="k", openai_base_url=llm.base_url, agent_max_steps=3)
+    settings = Settings(
+        data_dir=tmp_path,
+        model="openai:gpt-test",
+        openai_api_key="k",
+        openai_base_url=llm.base_url,
+        agent_max_steps=3,
+    )
     service = ChatService(settings)
     for _ in range(10):
         llm.enqueue_tool_calls([("classify_motion", {})])

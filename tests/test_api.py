@@ -45,12 +45,32 @@ def test_classify_matches_the_cli_function(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
-        (b'{"seats": -1}', 422, "seats: must be a whole number from 0 to 10,000,000 (seat-based licences), or null (got -1)"),
-        (b'{"seats": "many"}', 422, 'seats: must be a whole number from 0 to 10,000,000 (seat-based licences), or null (got "many")'),
-        (b'{"colour": "blue"}', 422, "colour: unknown field; allowed fields are seats, azure_annual_usd, special_terms, self_service, preferred_motion"),
-        (b"{not json", 422, "request body: not valid JSON (Expecting property name enclosed in double quotes at line 1 column 2)"),
+        (
+            b'{"seats": -1}',
+            422,
+            "seats: must be a whole number from 0 to 10,000,000 (seat-based licences), or null (got -1)",
+        ),
+        (
+            b'{"seats": "many"}',
+            422,
+            'seats: must be a whole number from 0 to 10,000,000 (seat-based licences), or null (got "many")',
+        ),
+        (
+            b'{"colour": "blue"}',
+            422,
+            "colour: unknown field; allowed fields are seats, azure_annual_usd, special_terms, self_service, preferred_motion",
+        ),
+        (
+            b"{not json",
+            422,
+            "request body: not valid JSON (Expecting property name enclosed in double quotes at line 1 column 2)",
+        ),
         (b"\xff\xfe", 422, "request body: must be UTF-8 encoded JSON"),
-        (b"[]", 422, "profile: must be a JSON object with the fields seats, azure_annual_usd, special_terms, self_service, preferred_motion"),
+        (
+            b"[]",
+            422,
+            "profile: must be a JSON object with the fields seats, azure_annual_usd, special_terms, self_service, preferred_motion",
+        ),
     ],
 )
 def test_classify_bad_input(http: httpx.Client, body: bytes, status: int, error: str) -> None:
@@ -60,22 +80,35 @@ def test_classify_bad_input(http: httpx.Client, body: bytes, status: int, error:
 
 
 def test_body_over_the_limit_is_413(http: httpx.Client) -> None:
-    response = http.post("/v1/chat", content=b'{"message": "' + b"a" * 70_000 + b'"}', headers={"content-type": "application/json"})
+    response = http.post(
+        "/v1/chat",
+        content=b'{"message": "' + b"a" * 70_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 413
     assert response.json() == {"error": "request body: must be at most 65,536 bytes"}
 
 
 def test_ask_both_languages(http: httpx.Client) -> None:
-    en = http.post("/v1/ask", json={"question": "Up to how many seats are CSP partner economics optimised for?"}).json()
+    en = http.post(
+        "/v1/ask",
+        json={"question": "Up to how many seats are CSP partner economics optimised for?"},
+    ).json()
     assert en["lang"] == "en" and "2,400" in en["answer"] and en["citations"]
-    ja = http.post("/v1/ask", json={"question": "エンタープライズ モーションが必要な契約条件は？"}).json()
+    ja = http.post(
+        "/v1/ask", json={"question": "エンタープライズ モーションが必要な契約条件は？"}
+    ).json()
     assert ja["lang"] == "ja" and ja["citations"]
     assert {"id", "title", "section", "source", "published", "lang"} <= set(ja["citations"][0])
 
 
 @pytest.mark.parametrize(
     ("body", "error"),
-    [({}, "question: is required"), ({"question": 5}, "question: must be a string"), ({"question": "x", "lang": "fr"}, "lang: must be one of en, ja")],
+    [
+        ({}, "question: is required"),
+        ({"question": 5}, "question: must be a string"),
+        ({"question": "x", "lang": "fr"}, "lang: must be one of en, ja"),
+    ],
 )
 def test_ask_bad_input(http: httpx.Client, body: dict[str, object], error: str) -> None:
     response = http.post("/v1/ask", json=body)
@@ -89,7 +122,9 @@ def test_whole_conversation_over_http(http: httpx.Client) -> None:
     def send(message: str, session: str | None):  # type: ignore[no-untyped-def]
         from advisor.schemas import ChatTurn
 
-        body = {"message": message} if session is None else {"message": message, "session_id": session}
+        body = (
+            {"message": message} if session is None else {"message": message, "session_id": session}
+        )
         response = http.post("/v1/chat", json=body)
         assert response.status_code == 200, response.text
         return ChatTurn.model_validate(response.json())
@@ -129,15 +164,41 @@ def test_stream_validates_before_streaming(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "error"),
     [
-        ("POST", "/v1/chat", {"message": "hi", "session_id": "no-such-session"}, 404, "session_id: no session no-such-session"),
-        ("GET", "/v1/sessions/no-such-session", None, 404, "session_id: no session no-such-session"),
-        ("POST", "/v1/chat", {"message": "hi", "session_id": 7}, 422, "session_id: must be a string"),
-        ("POST", "/v1/chat", {"message": "hi", "extra": 1}, 422, "extra: unknown field; allowed fields are lang, message, session_id"),
+        (
+            "POST",
+            "/v1/chat",
+            {"message": "hi", "session_id": "no-such-session"},
+            404,
+            "session_id: no session no-such-session",
+        ),
+        (
+            "GET",
+            "/v1/sessions/no-such-session",
+            None,
+            404,
+            "session_id: no session no-such-session",
+        ),
+        (
+            "POST",
+            "/v1/chat",
+            {"message": "hi", "session_id": 7},
+            422,
+            "session_id: must be a string",
+        ),
+        (
+            "POST",
+            "/v1/chat",
+            {"message": "hi", "extra": 1},
+            422,
+            "extra: unknown field; allowed fields are lang, message, session_id",
+        ),
         ("POST", "/v1/chat", {"message": "hi", "lang": "de"}, 422, "lang: must be one of en, ja"),
         ("GET", "/v1/nowhere", None, 404, "Not Found"),
     ],
 )
-def test_chat_errors(http: httpx.Client, method: str, path: str, body: object, status: int, error: str) -> None:
+def test_chat_errors(
+    http: httpx.Client, method: str, path: str, body: object, status: int, error: str
+) -> None:
     response = http.request(method, path, json=body)
     assert response.status_code == status
     assert response.json()["error"] == error
@@ -152,10 +213,19 @@ def test_delete_session(http: httpx.Client) -> None:
 def test_openapi_docs(http: httpx.Client) -> None:
     assert http.get("/docs").status_code == 200
     paths = http.get("/openapi.json").json()["paths"]
-    assert {"/healthz", "/v1/classify", "/v1/ask", "/v1/chat", "/v1/chat/stream", "/v1/sessions/{session_id}"} <= set(paths)
+    assert {
+        "/healthz",
+        "/v1/classify",
+        "/v1/ask",
+        "/v1/chat",
+        "/v1/chat/stream",
+        "/v1/sessions/{session_id}",
+    } <= set(paths)
 
 
-def test_unwritable_data_dir_fails_at_start(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_data_dir_fails_at_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.cli_helpers import run_cli
 
     blocker = tmp_path / "file"
@@ -163,4 +233,6 @@ def test_unwritable_data_dir_fails_at_start(tmp_path: Path, capsys: pytest.Captu
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(blocker / "data"))
     run = run_cli(["serve", "--port", "0"], "", capsys, monkeypatch)
     assert run.code == 1
-    assert run.err.startswith(f"Error: ADVISOR_DATA_DIR {blocker / 'data'} is not a writable directory")
+    assert run.err.startswith(
+        f"Error: ADVISOR_DATA_DIR {blocker / 'data'} is not a writable directory"
+    )

@@ -30,14 +30,24 @@ def run_chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.Complet
 
 def test_json_mode_one_turn_per_line(tmp_path: Path) -> None:
     profile = Profile(special_terms=[], self_service=False, seats=1800, azure_annual_usd=1_000_000)
-    lines = ["社員1,800名です", answer_slot("special_terms", profile, "ja"), answer_slot("self_service", profile, "ja"), answer_slot("azure_annual_usd", profile, "ja")]
+    lines = [
+        "社員1,800名です",
+        answer_slot("special_terms", profile, "ja"),
+        answer_slot("self_service", profile, "ja"),
+        answer_slot("azure_annual_usd", profile, "ja"),
+    ]
     result = run_chat(lines, tmp_path)
     assert result.returncode == 0, result.stderr
     outputs = result.stdout.splitlines()
     assert len(outputs) == len(lines)
     turns = [ChatTurn.model_validate(json.loads(line)) for line in outputs]
     assert len({t.session_id for t in turns}) == 1
-    assert [t.question.slot if t.question else None for t in turns] == ["special_terms", "self_service", "azure_annual_usd", None]
+    assert [t.question.slot if t.question else None for t in turns] == [
+        "special_terms",
+        "self_service",
+        "azure_annual_usd",
+        None,
+    ]
     assert turns[-1].recommendation is not None and turns[-1].recommendation.motion == "breadth"
     assert all(t.lang == "ja" for t in turns)
 
@@ -62,13 +72,31 @@ def test_unknown_session_exits_2(tmp_path: Path) -> None:
 
 def test_session_survives_a_hard_kill(tmp_path: Path) -> None:
     with advisor_process(tmp_path) as (url, process):
-        first = httpx.post(f"{url}/v1/chat", json={"message": "We need 500 seats and want a partner's help"}, timeout=30).json()
-        second = httpx.post(f"{url}/v1/chat", json={"message": "no special terms", "session_id": first["session_id"]}, timeout=30).json()
+        first = httpx.post(
+            f"{url}/v1/chat",
+            json={"message": "We need 500 seats and want a partner's help"},
+            timeout=30,
+        ).json()
+        second = httpx.post(
+            f"{url}/v1/chat",
+            json={"message": "no special terms", "session_id": first["session_id"]},
+            timeout=30,
+        ).json()
         assert second["question"]["slot"] == "azure_annual_usd"
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     with advisor_process(tmp_path) as (url, _):
-        third = httpx.post(f"{url}/v1/chat", json={"message": "about $30k a year", "session_id": first["session_id"]}, timeout=30).json()
+        third = httpx.post(
+            f"{url}/v1/chat",
+            json={"message": "about $30k a year", "session_id": first["session_id"]},
+            timeout=30,
+        ).json()
         assert third["recommendation"]["motion"] == "breadth"
-        transcript = httpx.get(f"{url}/v1/sessions/{first['session_id']}", timeout=30).json()["transcript"]
-        assert [t["text"] for t in transcript if t["role"] == "customer"] == ["We need 500 seats and want a partner's help", "no special terms", "about $30k a year"]
+        transcript = httpx.get(f"{url}/v1/sessions/{first['session_id']}", timeout=30).json()[
+            "transcript"
+        ]
+        assert [t["text"] for t in transcript if t["role"] == "customer"] == [
+            "We need 500 seats and want a partner's help",
+            "no special terms",
+            "about $30k a year",
+        ]

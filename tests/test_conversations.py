@@ -30,24 +30,95 @@ def _send(service: ChatService, lang: Lang | None = None) -> Any:
 
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
     # (opening en, opening facts, full profile, opening ja, id)
-    ("Hello, we're looking at Microsoft 365", {}, {"special_terms": [], "self_service": False, "seats": 300, "azure_annual_usd": 50_000}, "こんにちは。Microsoft 365 を検討しています", "breadth-all-questions"),
-    ("We need about 2,400 seats", {"seats": 2400}, {"special_terms": [], "self_service": False, "seats": 2400, "azure_annual_usd": 1_000_000}, "2,400席ほど必要です", "breadth-at-both-thresholds"),
-    ("We need about 2,401 seats", {"seats": 2401}, {"special_terms": [], "self_service": False, "seats": 2401, "azure_annual_usd": 0}, "2,401席ほど必要です", "enterprise-seats-2401"),
-    ("We need about 2,399 seats", {"seats": 2399}, {"special_terms": [], "self_service": False, "seats": 2399, "azure_annual_usd": 999_999.99}, "2,399席ほど必要です", "breadth-seats-2399"),
-    ("Hi there", {}, {"special_terms": [], "self_service": False, "seats": 100, "azure_annual_usd": 1_000_000.01}, "はじめまして", "enterprise-azure-over"),
-    ("Hi there", {}, {"special_terms": ["multi_affiliate"], "self_service": False, "seats": 100}, "はじめまして", "enterprise-multi-affiliate"),
-    ("Hi there", {}, {"special_terms": ["multi_tenant", "dual_use_rights"]}, "はじめまして", "enterprise-two-terms"),
+    (
+        "Hello, we're looking at Microsoft 365",
+        {},
+        {"special_terms": [], "self_service": False, "seats": 300, "azure_annual_usd": 50_000},
+        "こんにちは。Microsoft 365 を検討しています",
+        "breadth-all-questions",
+    ),
+    (
+        "We need about 2,400 seats",
+        {"seats": 2400},
+        {"special_terms": [], "self_service": False, "seats": 2400, "azure_annual_usd": 1_000_000},
+        "2,400席ほど必要です",
+        "breadth-at-both-thresholds",
+    ),
+    (
+        "We need about 2,401 seats",
+        {"seats": 2401},
+        {"special_terms": [], "self_service": False, "seats": 2401, "azure_annual_usd": 0},
+        "2,401席ほど必要です",
+        "enterprise-seats-2401",
+    ),
+    (
+        "We need about 2,399 seats",
+        {"seats": 2399},
+        {"special_terms": [], "self_service": False, "seats": 2399, "azure_annual_usd": 999_999.99},
+        "2,399席ほど必要です",
+        "breadth-seats-2399",
+    ),
+    (
+        "Hi there",
+        {},
+        {
+            "special_terms": [],
+            "self_service": False,
+            "seats": 100,
+            "azure_annual_usd": 1_000_000.01,
+        },
+        "はじめまして",
+        "enterprise-azure-over",
+    ),
+    (
+        "Hi there",
+        {},
+        {"special_terms": ["multi_affiliate"], "self_service": False, "seats": 100},
+        "はじめまして",
+        "enterprise-multi-affiliate",
+    ),
+    (
+        "Hi there",
+        {},
+        {"special_terms": ["multi_tenant", "dual_use_rights"]},
+        "はじめまして",
+        "enterprise-two-terms",
+    ),
     ("Hi there", {}, {"special_terms": [], "self_service": True}, "はじめまして", "self-service"),
-    ("We need about 50,000 seats", {"seats": 50000}, {"special_terms": [], "self_service": True, "seats": 50000}, "50,000席ほど必要です", "self-service-large"),
-    ("We're 40 staff", {"seats": 40}, {"special_terms": [], "self_service": False, "seats": 40, "azure_annual_usd": 0}, "社員40名です", "breadth-head-count"),
+    (
+        "We need about 50,000 seats",
+        {"seats": 50000},
+        {"special_terms": [], "self_service": True, "seats": 50000},
+        "50,000席ほど必要です",
+        "self-service-large",
+    ),
+    (
+        "We're 40 staff",
+        {"seats": 40},
+        {"special_terms": [], "self_service": False, "seats": 40, "azure_annual_usd": 0},
+        "社員40名です",
+        "breadth-head-count",
+    ),
 ]
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-@pytest.mark.parametrize(("opening_en", "known", "facts", "opening_ja", "case_id"), CASES, ids=[c[-1] for c in CASES])
-def test_whole_conversation(service: ChatService, lang: Lang, opening_en: str, known: dict[str, Any], facts: dict[str, Any], opening_ja: str, case_id: str) -> None:
+@pytest.mark.parametrize(
+    ("opening_en", "known", "facts", "opening_ja", "case_id"), CASES, ids=[c[-1] for c in CASES]
+)
+def test_whole_conversation(
+    service: ChatService,
+    lang: Lang,
+    opening_en: str,
+    known: dict[str, Any],
+    facts: dict[str, Any],
+    opening_ja: str,
+    case_id: str,
+) -> None:
     profile = Profile(**facts)
-    conversation = converse(_send(service), opening_en if lang == "en" else opening_ja, profile, lang)
+    conversation = converse(
+        _send(service), opening_en if lang == "en" else opening_ja, profile, lang
+    )
     final = conversation.final
     expected = classify(profile).motion
     assert final.recommendation is not None, conversation.asked
@@ -103,7 +174,10 @@ def test_recommendation_is_kept_on_later_turns(service: ChatService) -> None:
     turn = service.chat("We'll buy online ourselves, we know exactly what we want")
     assert turn.recommendation is not None
     later = service.chat("What is an MCA?", turn.session_id)
-    assert later.recommendation is not None and later.recommendation.motion == turn.recommendation.motion
+    assert (
+        later.recommendation is not None
+        and later.recommendation.motion == turn.recommendation.motion
+    )
 
 
 def test_sessions_survive_a_new_service(tmp_path: Any) -> None:
@@ -115,9 +189,16 @@ def test_sessions_survive_a_new_service(tmp_path: Any) -> None:
 
 @pytest.mark.parametrize(
     ("message", "error"),
-    [("", "message: must not be empty"), ("   \n", "message: must not be empty"), ("x" * 4001, "message: must be at most 4,000 characters (got 4,001)"), (42, "message: must be a string")],
+    [
+        ("", "message: must not be empty"),
+        ("   \n", "message: must not be empty"),
+        ("x" * 4001, "message: must be at most 4,000 characters (got 4,001)"),
+        (42, "message: must be a string"),
+    ],
 )
-def test_bad_messages_are_refused_and_change_nothing(service: ChatService, message: Any, error: str) -> None:
+def test_bad_messages_are_refused_and_change_nothing(
+    service: ChatService, message: Any, error: str
+) -> None:
     turn = service.chat("We need 500 seats")
     before = service.session(turn.session_id)
     with pytest.raises(UserError) as exc:
