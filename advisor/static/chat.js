@@ -1,0 +1,435 @@
+/* The web chat: streamed replies, quick replies, the recommendation card, sessions kept on reload. */
+(function () {
+  "use strict";
+
+  var MA = window.MotionAdvisor;
+  var el = MA.el;
+  var SESSION_KEY = "motion-advisor.session";
+  var STARTERS = ["chat.starter.1", "chat.starter.2", "chat.starter.3"];
+
+  var ui = {};
+  var state = { sessionId: null, busy: false, lastRecKey: null, cards: [], question: null };
+
+  function $(id) { return document.getElementById(id); }
+
+  function scrollToEnd() {
+    ui.scroller.scrollTop = ui.scroller.scrollHeight;
+  }
+
+  /* Bring a new card's heading into view inside the conversation, not the whole page. */
+  function scrollToTop(node) {
+    var offset = node.getBoundingClientRect().top - ui.scroller.getBoundingClientRect().top;
+    ui.scroller.scrollTop += offset - 12;
+  }
+
+  function paragraphs(text) {
+    return String(text || "").split(/\n{2,}/).filter(function (p) { return p.trim(); }).map(function (p) {
+      return el("p", { text: p });
+    });
+  }
+
+  function addCustomer(text) {
+    var node = el("div", { className: "msg customer" }, [
+      el("span", { className: "visually-hidden", "data-i18n": "chat.you", text: MA.t("chat.you") }),
+      el("div", { className: "bubble" }, [el("p", { text: text })])
+    ]);
+    ui.log.appendChild(node);
+    scrollToEnd();
+    return node;
+  }
+
+  function addAdvisor(text, options) {
+    var opts = options || {};
+    var bubble = el("div", { className: "bubble" });
+    var node = el("div", { className: "msg advisor" + (opts.pending ? " pending" : "") }, [
+      el("span", { className: "avatar", "aria-hidden": "true" }, [
+        el("span", { className: "avatar-dot" })
+      ]),
+      el("div", { className: "msg-body" }, [
+        el("span", { className: "visually-hidden", "data-i18n": "chat.advisor", text: MA.t("chat.advisor") }),
+        bubble
+      ])
+    ]);
+    if (opts.i18nKey) {
+      bubble.appendChild(el("p", { "data-i18n": opts.i18nKey, text: MA.t(opts.i18nKey) }));
+      if (opts.noteKey) node.querySelector(".msg-body").appendChild(el("p", { className: "disclaimer", "data-i18n": opts.noteKey, text: MA.t(opts.noteKey) }));
+    } else if (opts.pending) {
+      bubble.appendChild(el("p", { className: "stream-text" }));
+      bubble.appendChild(el("span", { className: "typing" }, [
+        el("span", { className: "dot", "aria-hidden": "true" }),
+        el("span", { className: "dot", "aria-hidden": "true" }),
+        el("span", { className: "dot", "aria-hidden": "true" }),
+        el("span", { className: "visually-hidden", "data-i18n": "chat.writing", text: MA.t("chat.writing") })
+      ]));
+    } else {
+      paragraphs(text).forEach(function (p) { bubble.appendChild(p); });
+    }
+    ui.log.appendChild(node);
+    scrollToEnd();
+    return node;
+  }
+
+  function finishAdvisor(node, text) {
+    var bubble = node.querySelector(".bubble");
+    bubble.textContent = "";
+    paragraphs(text).forEach(function (p) { bubble.appendChild(p); });
+    node.classList.remove("pending");
+  }
+
+  function recKey(rec) {
+    return JSON.stringify(rec);
+  }
+
+  function renderCard(entry) {
+    var card = MA.recommendationCard(entry.rec, entry.citations, { headingLevel: "h2" });
+    var wrapper = el("div", { className: "msg card-row" }, [card]);
+    if (entry.node && entry.node.parentNode) entry.node.parentNode.replaceChild(wrapper, entry.node);
+    entry.node = wrapper;
+    return wrapper;
+  }
+
+  /* Add a card when the turn carries a decided recommendation that differs from the last one. */
+  function addCard(rec, citations) {
+    if (!rec || !rec.motion) return null;
+    var key = recKey(rec);
+    if (key === state.lastRecKey) return null;
+    state.lastRecKey = key;
+    var entry = { rec: rec, citations: MA.byId(citations), node: null };
+    state.cards.push(entry);
+    ui.log.appendChild(renderCard(entry));
+    var missing = (rec.reasons || []).some(function (r) {
+      return r.citations.some(function (id) { return !entry.citations[id]; });
+    });
+    if (missing) {
+      MA.citationTable(rec.lang || MA.lang).then(function (table) {
+        Object.keys(table).forEach(function (id) {
+          if (!entry.citations[id]) entry.citations[id] = table[id];
+        });
+        renderCard(entry);
+      });
+    }
+    return entry.node;
+  }
+
+  function clearQuick() {
+    ui.quick.hidden = true;
+    ui.quickButtons.textContent = "";
+    ui.quickHelp.hidden = true;
+    state.question = null;
+  }
+
+  function quickButton(label, i18nKey) {
+    return el("button", {
+      type: "button",
+      className: "quick-reply",
+      "data-i18n": i18nKey,
+      text: i18nKey ? MA.t(i18nKey) : label,
+      onclick: function (event) {
+        var text = event.currentTarget.textContent;
+        ui.input.focus();
+        send(text);
+      }
+    });
+  }
+
+  function showQuestion(question) {
+    clearQuick();
+    if (!question || !question.options || !question.options.length) return;
+    state.question = question;
+    ui.quickLabel.removeAttribute("data-i18n");
+    ui.quickLabel.textContent = question.text;
+    ui.quickLabel.className = "visually-hidden";
+    question.options.forEach(function (option) {
+      ui.quickButtons.appendChild(quickButton(option.label));
+    });
+    if (question.help) {
+      ui.quickHelp.textContent = question.help;
+      ui.quickHelp.hidden = false;
+    }
+    ui.quick.hidden = false;
+    scrollToEnd();
+  }
+
+  function showStarters() {
+    clearQuick();
+    ui.quickLabel.setAttribute("data-i18n", "chat.starters");
+    ui.quickLabel.textContent = MA.t("chat.starters");
+    ui.quickLabel.className = "quick-label";
+    STARTERS.forEach(function (key) { ui.quickButtons.appendChild(quickButton(null, key)); });
+    ui.quick.hidden = false;
+  }
+
+  function showNotice(text) {
+    ui.noticeText.textContent = text;
+    ui.notice.hidden = false;
+  }
+
+  function hideNotice() {
+    ui.notice.hidden = true;
+    ui.noticeText.textContent = "";
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    ui.log.setAttribute("aria-busy", String(busy));
+    ui.send.setAttribute("aria-disabled", String(busy));
+    ui.form.classList.toggle("busy", busy);
+  }
+
+  function remember(sessionId) {
+    state.sessionId = sessionId;
+    MA.save(SESSION_KEY, sessionId);
+  }
+
+  function forget() {
+    state.sessionId = null;
+    MA.save(SESSION_KEY, null);
+  }
+
+  /* POST one message to the streaming route; resolve with the ChatTurn, reject with an ApiError. */
+  function streamChat(body, onDelta) {
+    return fetch("v1/chat/stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (!response.ok) return MA.readError(response).then(function (err) { throw err; });
+      var turn = null;
+      var failure = null;
+      var buffer = "";
+
+      function handle(block) {
+        var event = "message";
+        var data = [];
+        block.split("\n").forEach(function (line) {
+          if (line.indexOf("event:") === 0) event = line.slice(6).trim();
+          else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+        });
+        if (!data.length) return;
+        var payload;
+        try {
+          payload = JSON.parse(data.join("\n"));
+        } catch (e) {
+          return;
+        }
+        if (event === "delta") onDelta(String(payload.text || ""));
+        else if (event === "turn") turn = payload;
+        else if (event === "error") failure = new MA.ApiError(payload.status || 500, payload.error || "");
+      }
+
+      function drain(final) {
+        buffer = buffer.replace(/\r\n?/g, "\n");
+        var at;
+        while ((at = buffer.indexOf("\n\n")) >= 0) {
+          handle(buffer.slice(0, at));
+          buffer = buffer.slice(at + 2);
+        }
+        if (final && buffer.trim()) handle(buffer);
+      }
+
+      function finish() {
+        if (failure) throw failure;
+        if (!turn) throw new MA.ApiError(-1, "");
+        return turn;
+      }
+
+      if (!response.body || !response.body.getReader) {
+        return response.text().then(function (text) {
+          buffer = text;
+          drain(true);
+          return finish();
+        });
+      }
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) {
+            buffer += decoder.decode();
+            drain(true);
+            return finish();
+          }
+          buffer += decoder.decode(chunk.value, { stream: true });
+          drain(false);
+          return pump();
+        });
+      }
+      return pump().catch(function (err) {
+        throw err instanceof MA.ApiError ? err : new MA.ApiError(-1, "");
+      });
+    }, function () {
+      throw new MA.ApiError(0, "");
+    });
+  }
+
+  function applyTurn(turn, node) {
+    remember(turn.session_id);
+    if (!MA.langChosen && turn.lang && turn.lang !== MA.lang) {
+      MA.setLang(turn.lang, false);
+      refreshCards();
+    }
+    finishAdvisor(node, turn.reply);
+    var card = addCard(turn.recommendation, turn.citations);
+    if (turn.question) showQuestion(turn.question);
+    else clearQuick();
+    if (card) scrollToTop(card);
+    else scrollToEnd();
+  }
+
+  function send(raw, retried) {
+    var text = String(raw || "").trim();
+    if (!text || state.busy) return;
+    hideNotice();
+    clearQuick();
+    ui.input.value = "";
+    autosize();
+    setBusy(true);
+    var customer = addCustomer(text);
+    var pending = addAdvisor("", { pending: true });
+    var streamed = pending.querySelector(".stream-text");
+    var body = { message: text };
+    if (state.sessionId) body.session_id = state.sessionId;
+    // The switch, once used, decides the language; otherwise the advisor detects it from the text.
+    if (MA.langChosen || !MA.hasWords(text)) body.lang = MA.lang;
+
+    streamChat(body, function (delta) {
+      streamed.textContent += delta;
+      scrollToEnd();
+    }).then(function (turn) {
+      setBusy(false);
+      applyTurn(turn, pending);
+    }, function (err) {
+      setBusy(false);
+      pending.remove();
+      customer.remove();
+      if (err.status === 404 && body.session_id && !retried) {
+        forget();
+        state.lastRecKey = null;
+        send(text, true);
+        showNotice(MA.t("error.expired"));
+        return;
+      }
+      ui.input.value = text;
+      autosize();
+      showNotice(err.status === -1 ? MA.t("error.cutOff") : MA.errorText(err));
+      if (state.question) showQuestion(state.question);
+      else if (!state.sessionId) showStarters();
+    });
+  }
+
+  function refreshCards() {
+    state.cards.forEach(renderCard);
+  }
+
+  function resetLog() {
+    ui.log.textContent = "";
+    state.cards = [];
+    state.lastRecKey = null;
+    addAdvisor("", { i18nKey: "chat.welcome", noteKey: "chat.disclaimer" });
+  }
+
+  function restore(sessionId) {
+    ui.log.setAttribute("aria-busy", "true");
+    return MA.requestJSON("v1/sessions/" + encodeURIComponent(sessionId)).then(function (session) {
+      state.sessionId = sessionId;
+      if (!MA.langChosen && session.lang && session.lang !== MA.lang) MA.setLang(session.lang, false);
+      var last = null;
+      (session.transcript || []).forEach(function (entry) {
+        if (entry.role === "customer") {
+          addCustomer(entry.text);
+        } else {
+          addAdvisor(entry.text);
+          if (entry.turn) {
+            addCard(entry.turn.recommendation, entry.turn.citations);
+            last = entry.turn;
+          }
+        }
+      });
+      if (last && last.question) showQuestion(last.question);
+      else if (!last) showStarters();
+      scrollToEnd();
+    }, function (err) {
+      if (err.status === 404 || err.status === 422) {
+        forget();
+      } else {
+        showNotice(MA.t("error.restore"));
+      }
+      showStarters();
+    }).then(function () {
+      ui.log.setAttribute("aria-busy", "false");
+    });
+  }
+
+  function autosize() {
+    ui.input.style.height = "auto";
+    ui.input.style.height = Math.min(ui.input.scrollHeight, 160) + "px";
+  }
+
+  function newConversation() {
+    forget();
+    hideNotice();
+    resetLog();
+    showStarters();
+    ui.input.value = "";
+    autosize();
+    ui.input.focus();
+  }
+
+  function init() {
+    ui.scroller = $("scroller");
+    ui.log = $("log");
+    ui.quick = $("quick");
+    ui.quickLabel = $("quick-label");
+    ui.quickButtons = $("quick-buttons");
+    ui.quickHelp = $("quick-help");
+    ui.form = $("composer");
+    ui.input = $("message");
+    ui.send = $("send");
+    ui.notice = $("notice");
+    ui.noticeText = $("notice-text");
+
+    var embed = document.body.getAttribute("data-embed") === "1";
+    document.body.classList.toggle("embed", embed);
+    MA.initLang();
+    MA.applyStrings(document);
+    MA.bindLangSwitch(function () { refreshCards(); });
+
+    ui.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      send(ui.input.value);
+    });
+    ui.input.addEventListener("keydown", function (event) {
+      // Enter sends; Shift+Enter is a new line; never while an IME is composing Japanese.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+        event.preventDefault();
+        send(ui.input.value);
+      }
+    });
+    ui.input.addEventListener("input", autosize);
+    $("new-chat").addEventListener("click", newConversation);
+    $("notice-dismiss").addEventListener("click", function () {
+      hideNotice();
+      ui.input.focus();
+    });
+    if (embed) {
+      var close = $("close-embed");
+      close.hidden = false;
+      close.addEventListener("click", function () {
+        window.parent.postMessage({ type: "motion-advisor:close" }, "*");
+      });
+      document.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") window.parent.postMessage({ type: "motion-advisor:close" }, "*");
+      });
+    }
+
+    resetLog();
+    var saved = MA.load(SESSION_KEY);
+    if (saved) restore(saved);
+    else showStarters();
+    // The widget opened this page because the customer asked to chat: be ready for typing.
+    if (embed) ui.input.focus();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

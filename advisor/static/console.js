@@ -1,0 +1,292 @@
+/* The support console: classify a profile, ask the guidance, open a customer's conversation. */
+(function () {
+  "use strict";
+
+  var MA = window.MotionAdvisor;
+  var el = MA.el;
+  var FIELDS = ["seats", "azure_annual_usd", "special_terms", "self_service", "preferred_motion"];
+  var shown = { classification: null, answer: null, session: null };
+
+  function $(id) { return document.getElementById(id); }
+
+  function numberOrNull(input) {
+    var text = input.value.trim();
+    if (text === "") return null;
+    var value = Number(text);
+    return isFinite(value) ? value : text; // keep what was typed, so the API names the problem
+  }
+
+  function termChecks() {
+    return Array.prototype.slice.call(document.querySelectorAll("#f-term-checks input"));
+  }
+
+  function formProfile() {
+    var state = $("f-terms").value;
+    var terms = null;
+    if (state === "none") terms = [];
+    if (state === "some") terms = termChecks().filter(function (c) { return c.checked; }).map(function (c) { return c.value; });
+    var self = $("f-self").value;
+    return {
+      seats: numberOrNull($("f-seats")),
+      azure_annual_usd: numberOrNull($("f-azure")),
+      special_terms: terms,
+      self_service: self === "" ? null : self === "true",
+      preferred_motion: $("f-pref").value || null
+    };
+  }
+
+  function writeJson(profile) {
+    $("f-json").value = JSON.stringify(profile, null, 2);
+    $("f-json").removeAttribute("aria-invalid");
+    $("f-json-note").textContent = "";
+  }
+
+  function fillForm(profile) {
+    $("f-seats").value = profile.seats === null || profile.seats === undefined ? "" : profile.seats;
+    $("f-azure").value = profile.azure_annual_usd === null || profile.azure_annual_usd === undefined ? "" : profile.azure_annual_usd;
+    var terms = profile.special_terms;
+    $("f-terms").value = Array.isArray(terms) ? (terms.length ? "some" : "none") : "unknown";
+    termChecks().forEach(function (c) { c.checked = Array.isArray(terms) && terms.indexOf(c.value) >= 0; });
+    $("f-self").value = profile.self_service === true ? "true" : profile.self_service === false ? "false" : "";
+    $("f-pref").value = profile.preferred_motion || "";
+  }
+
+  function syncFromForm(event) {
+    if (event && event.target && event.target.name === "term") {
+      var any = termChecks().some(function (c) { return c.checked; });
+      $("f-terms").value = any ? "some" : "none";
+    }
+    if (event && event.target && event.target.id === "f-terms" && event.target.value !== "some") {
+      termChecks().forEach(function (c) { c.checked = false; });
+    }
+    writeJson(formProfile());
+  }
+
+  function syncFromJson() {
+    var text = $("f-json").value;
+    var data;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      data = undefined;
+    }
+    if (!data || typeof data !== "object" || Array.isArray(data)) {
+      $("f-json").setAttribute("aria-invalid", "true");
+      $("f-json-note").textContent = MA.t("console.jsonInvalid");
+      return;
+    }
+    $("f-json").removeAttribute("aria-invalid");
+    $("f-json-note").textContent = "";
+    fillForm(data);
+  }
+
+  function notice(text) {
+    return el("div", { className: "notice", role: "alert" }, [el("p", { text: text })]);
+  }
+
+  function working(target) {
+    target.textContent = "";
+    target.appendChild(el("p", { className: "status-line", text: MA.t("console.working") }));
+  }
+
+  function renderClassification(result, citations) {
+    var box = $("classification");
+    box.textContent = "";
+    if (result.motion) {
+      box.appendChild(MA.recommendationCard(result, citations, { headingLevel: "h3", cta: false, ruleLabel: MA.t("console.rule") }));
+      return;
+    }
+    var card = el("section", { className: "rec-card undecided", "aria-labelledby": "undecided-title", lang: result.lang }, [
+      el("p", { className: "eyebrow", text: MA.t("console.result") }),
+      el("h3", { id: "undecided-title", className: "rec-title", text: MA.t("console.undecided") }),
+      result.rule ? MA.ruleBox(result.rule, MA.t("console.rule")) : null
+    ]);
+    if (result.missing && result.missing.length) {
+      card.appendChild(el("div", { className: "card-section" }, [
+        el("h4", { text: MA.t("console.missing") }),
+        el("ol", { className: "missing-list" }, result.missing.map(function (slot) {
+          return el("li", { "data-slot": slot, text: MA.t("slot." + slot) });
+        }))
+      ]));
+    }
+    if (result.facts && result.facts.length) {
+      card.appendChild(el("div", { className: "card-section" }, [
+        el("h4", { text: MA.t("console.facts") }),
+        el("ul", { className: "fact-list" }, result.facts.map(function (f) { return el("li", { text: f }); }))
+      ]));
+    }
+    box.appendChild(card);
+  }
+
+  function classify(event) {
+    if (event) event.preventDefault();
+    var box = $("classification");
+    var lang = MA.lang;
+    working(box);
+    fetch("v1/classify?lang=" + encodeURIComponent(lang), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: $("f-json").value
+    }).then(function (response) {
+      if (!response.ok) return MA.readError(response).then(function (err) { throw err; });
+      return response.json();
+    }, function () {
+      throw new MA.ApiError(0, "");
+    }).then(function (result) {
+      return MA.citationTable(result.lang || lang).then(function (table) {
+        shown.classification = { result: result, citations: table };
+        renderClassification(result, table);
+      });
+    }).catch(function (err) {
+      shown.classification = null;
+      box.textContent = "";
+      box.appendChild(notice(MA.errorText(err)));
+    });
+  }
+
+  function renderAnswer(answer) {
+    var box = $("answer");
+    box.textContent = "";
+    var wrap = el("div", { className: "answer", lang: answer.lang });
+    wrap.appendChild(el("h3", { className: "visually-hidden", text: MA.t("console.answer") }));
+    if (answer.answered === false) wrap.appendChild(el("p", { className: "status-line", text: MA.t("console.notAnswered") }));
+    wrap.appendChild(el("p", { className: "answer-text", text: answer.answer }));
+    if (answer.citations && answer.citations.length) {
+      wrap.appendChild(el("h4", { className: "status-line", text: MA.t("card.sources") }));
+      wrap.appendChild(el("ol", { className: "sources" }, answer.citations.map(function (c) {
+        return el("li", { "data-citation": c.id }, [
+          el("strong", { text: c.section }),
+          el("span", { className: "src-meta", text: " — " + c.title + " · " + MA.t("card.asOf", { date: c.published }) })
+        ]);
+      })));
+    }
+    box.appendChild(wrap);
+  }
+
+  function ask(event) {
+    event.preventDefault();
+    var question = $("question").value.trim();
+    if (!question) {
+      $("question").focus();
+      return;
+    }
+    var body = { question: question };
+    if (MA.langChosen || !MA.hasWords(question)) body.lang = MA.lang;
+    working($("answer"));
+    MA.postJSON("v1/ask", body).then(function (answer) {
+      shown.answer = answer;
+      renderAnswer(answer);
+    }, function (err) {
+      shown.answer = null;
+      $("answer").textContent = "";
+      $("answer").appendChild(notice(MA.errorText(err)));
+    });
+  }
+
+  function when(stamp) {
+    if (!stamp) return "";
+    var date = new Date(stamp);
+    if (isNaN(date.getTime())) return String(stamp);
+    return date.toLocaleString(MA.lang === "ja" ? "ja-JP" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  function renderSession(session, citations) {
+    var box = $("session");
+    box.textContent = "";
+    var turns = session.transcript || [];
+    var list = turns.length
+      ? el("ol", { className: "turns" }, turns.map(function (entry) {
+        var who = entry.role === "customer" ? MA.t("console.customer") : MA.t("chat.advisor");
+        return el("li", { className: entry.role }, [
+          el("span", { className: "turn-meta", text: who + (entry.at ? " · " + when(entry.at) : "") }),
+          entry.text
+        ]);
+      }))
+      : el("p", { className: "status-line", text: MA.t("console.noTurns") });
+
+    var profile = session.profile || {};
+    var facts = el("dl", { className: "kv" });
+    FIELDS.forEach(function (field) {
+      if (!(field in profile)) return;
+      var value = profile[field];
+      facts.appendChild(el("dt", { text: field }));
+      facts.appendChild(el("dd", { text: value === null ? "—" : JSON.stringify(value) }));
+    });
+    var side = el("div", { className: "side-stack" }, [
+      el("div", { className: "panel" }, [
+        el("h3", { className: "status-line", text: MA.t("console.gathered") }),
+        facts,
+        session.created_at ? el("p", { className: "status-line", text: MA.t("console.created", { date: when(session.created_at) }) }) : null
+      ])
+    ]);
+    var rec = session.recommendation;
+    if (rec && rec.motion) side.appendChild(MA.recommendationCard(rec, citations, { headingLevel: "h3", cta: false, ruleLabel: MA.t("console.rule") }));
+    box.appendChild(el("div", { className: "transcript" }, [list, side]));
+  }
+
+  function openSession(event) {
+    if (event) event.preventDefault();
+    var id = $("session-id").value.trim();
+    if (!id) {
+      $("session-id").focus();
+      return;
+    }
+    working($("session"));
+    MA.requestJSON("v1/sessions/" + encodeURIComponent(id)).then(function (session) {
+      var lang = (session.recommendation && session.recommendation.lang) || session.lang || MA.lang;
+      return MA.citationTable(lang).then(function (table) {
+        shown.session = { session: session, citations: table };
+        renderSession(session, table);
+      });
+    }).catch(function (err) {
+      shown.session = null;
+      $("session").textContent = "";
+      $("session").appendChild(notice(MA.errorText(err)));
+    });
+  }
+
+  function rerender() {
+    if (shown.classification) renderClassification(shown.classification.result, shown.classification.citations);
+    if (shown.answer) renderAnswer(shown.answer);
+    if (shown.session) renderSession(shown.session.session, shown.session.citations);
+  }
+
+  function init() {
+    MA.initLang();
+    MA.applyStrings(document);
+    MA.bindLangSwitch(rerender);
+
+    var form = $("profile-form");
+    form.addEventListener("change", function (event) {
+      if (event.target.id !== "f-json") syncFromForm(event);
+    });
+    form.addEventListener("input", function (event) {
+      if (event.target.id === "f-json") syncFromJson();
+      else if (event.target.type === "number") syncFromForm(event);
+    });
+    form.addEventListener("submit", classify);
+    $("clear-profile").addEventListener("click", function () {
+      fillForm({});
+      writeJson(formProfile());
+      $("classification").textContent = "";
+      $("classification").appendChild(el("p", { className: "result-empty", "data-i18n": "console.resultEmpty", text: MA.t("console.resultEmpty") }));
+      shown.classification = null;
+      $("f-seats").focus();
+    });
+    $("ask-form").addEventListener("submit", ask);
+    $("question").addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) ask(event);
+    });
+    $("session-form").addEventListener("submit", openSession);
+
+    writeJson(formProfile());
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("session")) {
+      $("session-id").value = params.get("session");
+      openSession();
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
