@@ -1,0 +1,404 @@
+"""The web channels in a real headless Chromium: chat, reload, widget on another site, console."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from advisor.api import create_app
+from advisor.config import Settings
+from tests.servers import serve_app
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+CHROMIUM = (
+    os.environ.get("ADVISOR_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+TIMEOUT_MS = 15_000
+
+Page = Any  # playwright's Page; kept loose so the module imports without playwright installed
+
+
+class HostSite:
+    """Another origin's plain page that embeds the widget with one script tag."""
+
+    def __init__(self) -> None:
+        self.advisor_url = ""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Contoso</title>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'></head>"
+            "<body style='font-family: sans-serif; margin: 40px'><h1>Contoso Ltd</h1>"
+            "<p>We sell bicycles. Questions about buying Microsoft cloud? Ask the advisor.</p>"
+            f"<script src='{self.advisor_url}/widget.js' data-lang='en' async></script>"
+            "</body></html>"
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Start the host site, then the advisor allowing exactly that origin; yield both URLs."""
+    host = HostSite()
+    with serve_app(host) as host_url:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("web"), cors_origins=[host_url])
+        with serve_app(create_app(settings)) as advisor_url:
+            host.advisor_url = advisor_url
+            yield advisor_url, host_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with playwright_api.sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def open_page(
+    browser: Any, url: str, *, locale: str = "en-US", width: int = 1280, height: int = 860
+) -> Page:
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(url)
+    return page
+
+
+def shoot(page: Page, name: str, *, full_page: bool = False) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def advisor_messages(page: Page) -> int:
+    return int(page.locator("#log .msg.advisor:not(.pending)").count())
+
+
+def wait_for_turn(page: Page, before: int) -> None:
+    """Wait until the advisor's reply to the last message has fully arrived."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('#log .msg.advisor:not(.pending)').length > n"
+        " && document.getElementById('log').getAttribute('aria-busy') === 'false'",
+        arg=before,
+    )
+
+
+def click_reply(page: Page, label: str) -> None:
+    before = advisor_messages(page)
+    page.get_by_role("button", name=label, exact=True).click()
+    wait_for_turn(page, before)
+
+
+def type_message(page: Page, text: str) -> None:
+    before = advisor_messages(page)
+    box = page.get_by_role("textbox", name=re.compile("Your message|メッセージ"))
+    box.fill(text)
+    box.press("Enter")
+    wait_for_turn(page, before)
+
+
+def no_horizontal_overflow(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_customer_reaches_a_recommendation_in_english(sites: tuple[str, str], browser: Any) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("log").get_attribute("aria-live") == "polite"
+    click_reply(page, "We're 300 people and would like a partner to help")
+    assert (
+        page.locator(".msg.customer .bubble").last.inner_text()
+        == "We're 300 people and would like a partner to help"
+    )
+    assert "contract terms" in page.locator(".msg.advisor .bubble").last.inner_text()
+    shoot(page, "chat-en-desktop-question")
+    click_reply(page, "No, none of these")
+    type_message(page, "About $50k a year on Azure")
+
+    card = page.locator(".rec-card")
+    card.wait_for()
+    assert card.get_by_role("heading", level=2).inner_text() == "Breadth motion"
+    assert "CSP partner" in card.locator(".rec-vehicle").inner_text()
+    chip = card.locator(".chip").first
+    assert re.search(r"as of \d{4}-\d{2}(-\d{2})?", chip.inner_text())
+    assert card.get_by_role("link", name=re.compile("^Find a CSP partner")).is_visible()
+    assert card.get_by_role("heading", name="What would change it").is_visible()
+    assert card.get_by_role("heading", name="The partner's role").is_visible()
+    # focus stays in the message box, ready for the next message
+    assert page.evaluate("document.activeElement.id") == "message"
+    shoot(page, "chat-en-desktop-recommendation")
+    card.scroll_into_view_if_needed()
+    page.locator(".rec-actions").scroll_into_view_if_needed()
+    shoot(page, "chat-en-desktop-card-bottom")
+    page.context.close()
+
+
+def test_customer_reaches_a_recommendation_in_japanese_on_a_phone(
+    sites: tuple[str, str], browser: Any
+) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/", locale="ja-JP", width=375, height=812)
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.get_by_role("button", name="新しい会話").is_visible()
+    assert (
+        page.get_by_role("textbox", name="メッセージ").get_attribute("placeholder")
+        == "回答や質問を入力してください…"
+    )
+    shoot(page, "chat-ja-phone-start")
+    type_message(page, "従業員は 5000 名です")
+    shoot(page, "chat-ja-phone-question")
+    click_reply(page, "いいえ、どれも不要です")
+    click_reply(page, "パートナーやマイクロソフトの支援を希望します")
+    if page.get_by_role("button", name="Azure は使いません", exact=True).count():
+        click_reply(page, "Azure は使いません")
+
+    card = page.locator(".rec-card")
+    card.wait_for()
+    assert card.get_by_role("heading", level=2).inner_text() == "エンタープライズ モーション"
+    assert (
+        card.get_by_role("link", name=re.compile("^マイクロソフトの販売担当者に相談する")).count()
+        == 1
+    )
+    assert "時点" in card.locator(".chip").first.inner_text()
+    assert no_horizontal_overflow(page)
+    shoot(page, "chat-ja-phone-recommendation")
+    page.context.close()
+
+
+def test_language_switch_sends_the_chosen_language(sites: tuple[str, str], browser: Any) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/")
+    page.get_by_role("button", name="日本語").click()
+    assert page.get_by_role("button", name="日本語").get_attribute("aria-pressed") == "true"
+    assert page.locator("html").get_attribute("lang") == "ja"
+    with page.expect_request("**/v1/chat/stream") as request:
+        type_message(page, "300")
+    assert json.loads(request.value.post_data or "{}")["lang"] == "ja"
+    assert re.search(r"[\u3040-\u30ff]", page.locator(".msg.advisor .bubble").last.inner_text())
+    page.context.close()
+
+
+def test_reload_keeps_the_conversation_and_a_lost_session_starts_fresh(
+    sites: tuple[str, str], browser: Any
+) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/")
+    type_message(page, "We have 40 people")
+    click_reply(page, "No, none of these")
+    click_reply(page, "We'll buy and manage it online ourselves")
+    card_before = page.locator(".rec-card .rec-title").all_inner_texts()
+    customer_before = page.locator(".msg.customer .bubble").all_inner_texts()
+    session_id = page.evaluate("localStorage.getItem('motion-advisor.session')")
+    assert session_id
+
+    page.reload()
+    page.wait_for_function("() => document.querySelectorAll('#log .msg.customer').length >= 2")
+    assert page.locator(".msg.customer .bubble").all_inner_texts() == customer_before
+    assert page.locator(".rec-card .rec-title").all_inner_texts() == card_before
+    shoot(page, "chat-en-after-reload")
+
+    # The next message carries on the same session.
+    with page.expect_request("**/v1/chat/stream") as request:
+        type_message(page, "Actually we have 3,000 seats")
+    assert json.loads(request.value.post_data or "{}")["session_id"] == session_id
+
+    # A session the server no longer has: the page starts fresh, without an error.
+    page.evaluate("localStorage.setItem('motion-advisor.session', 'gone-session-1')")
+    page.reload()
+    page.get_by_role("button", name="We're 300 people and would like a partner to help").wait_for()
+    assert page.locator(".msg.customer").count() == 0
+    assert page.locator("#notice").is_hidden()
+    assert page.evaluate("localStorage.getItem('motion-advisor.session')") is None
+    page.context.close()
+
+
+def test_api_errors_are_shown_calmly(sites: tuple[str, str], browser: Any) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/")
+    page.route(
+        "**/v1/chat/stream",
+        lambda route: route.fulfill(
+            status=429,
+            content_type="application/json",
+            body=json.dumps({"error": "too many requests; try again in 10 seconds"}),
+        ),
+    )
+    box = page.get_by_role("textbox", name="Your message")
+    box.fill("Hello")
+    box.press("Enter")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert (
+        alert.inner_text().strip()
+        == "You're sending messages quickly. Please wait a moment, then try again."
+    )
+    assert box.input_value() == "Hello"  # kept, so the customer can send it again
+    page.unroute("**/v1/chat/stream")
+    page.route(
+        "**/v1/chat/stream",
+        lambda route: route.fulfill(
+            status=422,
+            content_type="application/json",
+            body=json.dumps({"error": "message: must not be empty", "field": "message"}),
+        ),
+    )
+    box.press("Enter")
+    page.wait_for_function(
+        "() => document.getElementById('notice-text').textContent.includes('must not be empty')"
+    )
+    assert "Traceback" not in page.content()
+    shoot(page, "chat-en-error")
+    page.context.close()
+
+
+def test_widget_on_another_origin_can_chat(sites: tuple[str, str], browser: Any) -> None:
+    advisor, host = sites
+    page = open_page(browser, host + "/")
+    launcher = page.get_by_role("button", name="Chat with Motion Advisor")
+    launcher.wait_for()
+    assert launcher.get_attribute("aria-expanded") == "false"
+    launcher.click()
+    assert (
+        page.get_by_role("button", name="Close Motion Advisor").get_attribute("aria-expanded")
+        == "true"
+    )
+    frame = page.frame_locator("iframe[title='Motion Advisor chat']")
+    box = frame.get_by_role("textbox", name="Your message")
+    box.fill("We're 300 people and would like a partner to help")
+    box.press("Enter")
+    frame.get_by_role("button", name="No, none of these").wait_for()
+    assert "contract terms" in frame.locator(".msg.advisor .bubble").last.inner_text()
+    shoot(page, "widget-on-host-page")
+
+    # The host page may call the API itself: its origin is in ADVISOR_CORS_ORIGINS.
+    status = page.evaluate(
+        "url => fetch(url + '/v1/classify', {method: 'POST',"
+        " headers: {'Content-Type': 'application/json'},"
+        " body: JSON.stringify({seats: 5000})}).then(r => r.status)",
+        advisor,
+    )
+    assert status == 200
+
+    frame.get_by_role("button", name="Close chat").click()
+    page.get_by_role("button", name="Chat with Motion Advisor").wait_for()
+    assert page.locator("#motion-advisor-widget").evaluate(
+        "h => h.shadowRoot.querySelector('.panel').hidden"
+    )
+    page.context.close()
+
+
+def test_console_classifies_answers_and_opens_a_transcript(
+    sites: tuple[str, str], browser: Any
+) -> None:
+    advisor, _ = sites
+    with httpx.Client(base_url=advisor, timeout=30) as http:
+        turn = http.post(
+            "/v1/chat", json={"message": "We're 300 people and would like a partner to help"}
+        ).json()
+    page = open_page(browser, advisor + "/console", width=1360, height=1000)
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    page.get_by_label("Seat-based licences").fill("5000")
+    page.get_by_label("Azure spend a year (USD)").fill("0")
+    page.locator("#f-terms").select_option("none")
+    page.get_by_label("Buys and manages online on their own").select_option("false")
+    assert json.loads(page.get_by_label("Profile as JSON").input_value()) == {
+        "seats": 5000,
+        "azure_annual_usd": 0,
+        "special_terms": [],
+        "self_service": False,
+        "preferred_motion": None,
+    }
+    page.get_by_role("button", name="Classify").click()
+    result = page.locator("#classification .rec-card")
+    result.wait_for()
+    assert result.get_by_role("heading", level=3).inner_text() == "Enterprise motion"
+    assert re.match(
+        r"Rule that fired\s*Rule \d+: ", result.locator(".rule-box").text_content() or ""
+    )
+    assert result.locator(".chip").count() >= 1
+
+    # A raw JSON edit with a mistake: the API's one sentence, calmly.
+    page.get_by_label("Profile as JSON").fill('{"seats": -1}')
+    page.get_by_role("button", name="Classify").click()
+    page.locator("#classification .notice").wait_for()
+    assert "seats: must be a whole number" in page.locator("#classification .notice").inner_text()
+
+    # Undecided: the missing slots in order.
+    page.get_by_label("Profile as JSON").fill('{"seats": 300}')
+    page.get_by_role("button", name="Classify").click()
+    page.locator(".missing-list").wait_for()
+    assert page.locator(".missing-list li").first.get_attribute("data-slot") == "special_terms"
+
+    page.get_by_label("Question", exact=True).fill(
+        "Up to how many seats are CSP partner economics optimised for?"
+    )
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.locator("#answer .answer-text").wait_for()
+    assert "2,400" in page.locator("#answer .answer-text").inner_text()
+    assert page.locator("#answer .sources li").count() >= 1
+
+    page.get_by_label("Session id", exact=True).fill(turn["session_id"])
+    page.get_by_role("button", name="Open", exact=True).click()
+    page.locator(".turns li").first.wait_for()
+    assert (
+        page.locator(".turns li.customer")
+        .first.inner_text()
+        .endswith("We're 300 people and would like a partner to help")
+    )
+    page.get_by_label("Profile as JSON").fill(
+        '{"seats": 5000, "azure_annual_usd": 0, "special_terms": [], "self_service": false}'
+    )
+    assert page.locator("#f-terms").input_value() == "none"  # the form follows the JSON
+    page.get_by_role("button", name="Classify").click()
+    page.locator("#classification .rec-card.motion-enterprise").wait_for()
+    shoot(page, "console-en-desktop", full_page=True)
+
+    page.get_by_role("button", name="日本語").click()
+    assert page.get_by_role("heading", name="プロファイル", exact=True).is_visible()
+    page.get_by_role("button", name="分類する").click()
+    page.wait_for_function(
+        "() => document.querySelector('#classification .rec-title')?.textContent"
+        " === 'エンタープライズ モーション'"
+    )
+    shoot(page, "console-ja-desktop", full_page=True)
+    page.context.close()
