@@ -79,6 +79,7 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         """Turn the agent's result into the ChatTurn the customer sees."""
         context = runtime.context
         turn = build_turn(state, context)
+        context.extra["turn"] = turn
         record = {
             "at": _now(),
             "customer": latest_text(state),

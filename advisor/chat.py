@@ -93,22 +93,22 @@ class ChatService:
     ) -> tuple[str, str, Lang, bool]:
         text = clean_message(message, self.settings.max_message_chars)
         requested = check_lang(lang)
+        previous: Lang | None = None
         if session_id is None:
             session_id, is_new = uuid.uuid4().hex, True
         else:
             check_session_id(session_id)
-            is_new = not self.exists(session_id)
+            values = self.graph.get_state(self._config(session_id)).values
+            is_new = not values
             if is_new and not create:
                 raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
-        return text, session_id, self._turn_lang(text, session_id, requested, is_new), is_new
+            turns = values.get("turns") or []
+            previous = turns[-1]["turn"]["lang"] if turns else None
+        return text, session_id, self._turn_lang(text, requested, previous), is_new
 
-    def _turn_lang(self, text: str, session_id: str, requested: Lang | None, is_new: bool) -> Lang:
+    def _turn_lang(self, text: str, requested: Lang | None, previous: Lang | None) -> Lang:
         if requested is not None:
             return requested
-        previous: Lang | None = None
-        if not is_new:
-            turns = self.graph.get_state(self._config(session_id)).values.get("turns") or []
-            previous = turns[-1]["turn"]["lang"] if turns else None
         if _HAS_WORDS.search(text):
             return detect_lang(text, default=previous or "en")
         return previous or ("ja" if self.settings.lang == "ja" else "en")
@@ -197,8 +197,10 @@ class ChatService:
                     "the language model did not answer; please try again in a moment "
                     "(your conversation so far is kept)"
                 ) from exc
-            state = self.graph.get_state(config).values
-        yield "turn", ChatTurn.model_validate(state["turns"][-1]["turn"])
+        turn = context.extra.get("turn")
+        if not isinstance(turn, ChatTurn):
+            turn = ChatTurn.model_validate(self.graph.get_state(config).values["turns"][-1]["turn"])
+        yield "turn", turn
 
     def _roll_back(self, session_id: str, before: dict[str, Any], is_new: bool) -> None:
         """Put a session back as it was before a failed turn."""

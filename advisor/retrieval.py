@@ -95,6 +95,16 @@ class GuidanceIndex:
             (s.lang, s.id): [(text, self._sparse(text)) for text in [s.heading, *s.sentences()]]
             for s in kb.sections
         }
+        # an inverted index over every sentence, so one search scores them all in one pass
+        self._owners: dict[Lang, list[str]] = {lang: [] for lang in LANGS}
+        self._postings: dict[tuple[Lang, str], list[tuple[int, float]]] = {}
+        for (lang, section_id), sentences in self._sentences.items():
+            for _, vector in sentences:
+                number = len(self._owners[lang])
+                self._owners[lang].append(section_id)
+                for feature, weight in vector.items():
+                    self._postings.setdefault((lang, feature), []).append((number, weight))
+        self._collection_cache: Collection | None = None
         self._vocabulary = {
             lang: {w for s in kb.in_lang(lang) for w in content_words(f"{s.heading} {s.text}")}
             for lang in LANGS
@@ -150,17 +160,29 @@ class GuidanceIndex:
             raise _store_error(self.settings, exc) from exc
         metadatas = (result["metadatas"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
-        query_sparse = self._sparse(query)
+        best = self._best_sentence_scores(self._sparse(query), lang)
         hits: list[Hit] = []
         for meta, distance in zip(metadatas, distances, strict=True):
             section = self.kb.section(str(meta["section"]), lang)
-            sentence = max(
-                (_dot(query_sparse, v) for _, v in self._sentences[(lang, section.id)]), default=0
-            )
+            sentence = best.get(section.id, 0.0)
             score = SECTION_WEIGHT * (1.0 - float(distance)) + (1 - SECTION_WEIGHT) * sentence
             hits.append(Hit(section, round(score, 6)))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
+
+    def _best_sentence_scores(self, query: SparseVector, lang: Lang) -> dict[str, float]:
+        """Return each section's best single-sentence match to the query."""
+        scores: dict[int, float] = {}
+        for feature, weight in query.items():
+            for number, value in self._postings.get((lang, feature), ()):
+                scores[number] = scores.get(number, 0.0) + weight * value
+        best: dict[str, float] = {}
+        owners = self._owners[lang]
+        for number, score in scores.items():
+            section_id = owners[number]
+            if score > best.get(section_id, 0.0):
+                best[section_id] = score
+        return best
 
     def rank_sentences(self, query: str, section: Section) -> list[tuple[float, str]]:
         """Return the section's sentences with their lexical match to the query, best first."""
@@ -217,6 +239,7 @@ class GuidanceIndex:
                 ],
             )
             collection.modify(metadata=self._metadata())
+            self._collection_cache = collection
         except Exception as exc:
             raise _store_error(self.settings, exc) from exc
 
@@ -236,7 +259,11 @@ class GuidanceIndex:
             pass
 
     def _collection(self) -> Collection:
-        return self._client.get_collection(self.collection_name, embedding_function=None)
+        if self._collection_cache is None:
+            self._collection_cache = self._client.get_collection(
+                self.collection_name, embedding_function=None
+            )
+        return self._collection_cache
 
 
 def content_words(text: str) -> list[str]:

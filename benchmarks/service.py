@@ -1,0 +1,189 @@
+"""Benchmark the HTTP service on loopback: index build, route latencies, chat throughput, memory.
+
+Usage: python benchmarks/service.py [--requests 300] [--conversations 16]
+
+Starts `advisor serve` in its own process with a fresh data directory, measures, and prints
+figures. Every request goes to 127.0.0.1; loops are bounded in count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import yaml
+
+from advisor.resources import data_path
+from advisor.schemas import ChatTurn, Profile
+from advisor.simulator import answer_slot
+
+PROFILES = [
+    Profile(special_terms=[], self_service=False, seats=300, azure_annual_usd=50_000),
+    Profile(special_terms=[], self_service=False, seats=5_000, azure_annual_usd=0),
+    Profile(special_terms=["multi_affiliate"]),
+    Profile(special_terms=[], self_service=True),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(call: Callable[[], httpx.Response], n: int) -> list[float]:
+    call()  # warm up the route
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = call()
+        out.append((time.perf_counter() - start) * 1000)
+        response.raise_for_status()
+    return out
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def conversation(client: httpx.Client, profile: Profile, lang: str, latencies: list[float]) -> int:
+    session = None
+    message = "Hello" if lang == "en" else "こんにちは"
+    turns = 0
+    for _ in range(8):
+        body = (
+            {"message": message} if session is None else {"message": message, "session_id": session}
+        )
+        start = time.perf_counter()
+        response = client.post("/v1/chat", json=body)
+        latencies.append((time.perf_counter() - start) * 1000)
+        response.raise_for_status()
+        turn = ChatTurn.model_validate(response.json())
+        turns += 1
+        session = turn.session_id
+        if turn.question is None:
+            return turns
+        message = answer_slot(turn.question.slot, profile, lang)  # type: ignore[arg-type]
+    return turns
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--conversations", type=int, default=16)
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="advisor-bench-"))
+    env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir)}
+    start = time.perf_counter()
+    index = subprocess.run(
+        [sys.executable, "-m", "advisor", "index", "--rebuild"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(
+        f"index build: {index.stdout.strip()} ({(time.perf_counter() - start):.2f} s wall, with interpreter start)"
+    )
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "serve", "--port", str(port)],
+        env={**env, "ADVISOR_LOG_LEVEL": "warning"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for _ in range(300):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            n = args.requests
+            cases = yaml.safe_load(
+                (data_path("evals/cases") / "ask.yaml").read_text(encoding="utf-8")
+            )
+            questions = itertools.cycle([case["question"] for case in cases])
+            profile = {
+                "seats": 300,
+                "azure_annual_usd": 50_000,
+                "special_terms": [],
+                "self_service": False,
+            }
+            results = {
+                "GET /healthz": timed(lambda: client.get("/healthz"), n),
+                "POST /v1/classify": timed(lambda: client.post("/v1/classify", json=profile), n),
+                "POST /v1/ask": timed(
+                    lambda: client.post("/v1/ask", json={"question": next(questions)}), n
+                ),
+            }
+            chat_latencies: list[float] = []
+            for i in range(max(4, n // 20)):
+                conversation(
+                    client, PROFILES[i % len(PROFILES)], "en" if i % 2 else "ja", chat_latencies
+                )
+            results["POST /v1/chat (one turn)"] = chat_latencies
+
+        base_p50 = statistics.median(results["GET /healthz"])
+        print(f"\n{'route':28} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p50 / healthz p50':>18}")
+        for route, values in results.items():
+            p50, p95 = statistics.median(values), percentile(values, 0.95)
+            print(f"{route:28} {len(values):5d} {p50:8.2f} {p95:8.2f} {p50 / base_p50:17.1f}x")
+
+        total_turns = 0
+        lock = threading.Lock()
+        concurrent_latencies: list[float] = []
+
+        def worker(i: int) -> None:
+            nonlocal total_turns
+            with httpx.Client(base_url=base, timeout=120) as client:
+                for j in range(3):
+                    latencies: list[float] = []
+                    turns = conversation(client, PROFILES[(i + j) % len(PROFILES)], "en", latencies)
+                    with lock:
+                        total_turns += turns
+                        concurrent_latencies.extend(latencies)
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.conversations)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        print(
+            f"\n{args.conversations} conversations at once: {total_turns} turns in {elapsed:.2f} s = "
+            f"{total_turns / elapsed:.1f} turns/s; turn p50 {statistics.median(concurrent_latencies):.1f} ms, "
+            f"p95 {percentile(concurrent_latencies, 0.95):.1f} ms"
+        )
+        print(f"server peak memory (VmHWM): {peak_rss_mb(server.pid):.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
