@@ -20,6 +20,7 @@ from advisor.errors import ServiceError, UserError
 from advisor.models import is_offline, make_chat_model
 from advisor.retrieval import GuidanceIndex, Hit
 from advisor.schemas import Answer, Citation, Lang
+from advisor.understanding import detect_lang
 
 NOT_IN_GUIDANCE = "NOT_IN_GUIDANCE"
 
@@ -35,7 +36,6 @@ OTHER_SECTION_WEIGHT = 0.9
 MAX_SENTENCES = 3
 FOLLOWING_SENTENCE = True
 
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -104,7 +104,7 @@ def answer_question(
 ) -> Answer:
     """Answer a guidance question from the knowledge base, citing the sections used."""
     question = validate_question(question, settings)
-    lang = lang or detect_lang(question)
+    lang = lang or detect_lang(question)  # the customer's language, as in chat
     as_of = index.kb.as_of(lang)
     support = find_support(question, index=index, lang=lang)
     if support.refusal is not None:
@@ -127,11 +127,6 @@ def validate_question(question: str, settings: Settings) -> str:
             field="question",
         )
     return question.strip()
-
-
-def detect_lang(text: str) -> Lang:
-    """Return "ja" when the text has any kana or kanji, else "en"."""
-    return "ja" if _JAPANESE.search(text) else "en"
 
 
 def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3) -> Support:
