@@ -151,7 +151,16 @@ def test_customer_reaches_a_recommendation_in_english(sites: tuple[str, str], br
     )
     assert "contract terms" in page.locator(".msg.advisor .bubble").last.inner_text()
     shoot(page, "chat-en-desktop-question")
-    click_reply(page, "No, none of these")
+    # Keyboard only: from the message box, Shift+Tab back to a quick reply and press Enter.
+    for _ in range(8):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.textContent") == "No, none of these":
+            break
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+    before = advisor_messages(page)
+    page.keyboard.press("Enter")
+    wait_for_turn(page, before)
+    assert page.evaluate("document.activeElement.id") == "message"
     type_message(page, "About $50k a year on Azure")
 
     card = page.locator(".rec-card")
@@ -302,7 +311,9 @@ def test_widget_on_another_origin_can_chat(sites: tuple[str, str], browser: Any)
         == "true"
     )
     frame = page.frame_locator("iframe[title='Motion Advisor chat']")
+    frame.get_by_role("group", name="Ways to start").wait_for()  # the page's script is running
     box = frame.get_by_role("textbox", name="Your message")
+    assert box.evaluate("el => el === document.activeElement")  # ready for typing
     box.fill("We're 300 people and would like a partner to help")
     box.press("Enter")
     frame.get_by_role("button", name="No, none of these").wait_for()
@@ -323,6 +334,19 @@ def test_widget_on_another_origin_can_chat(sites: tuple[str, str], browser: Any)
     assert page.locator("#motion-advisor-widget").evaluate(
         "h => h.shadowRoot.querySelector('.panel').hidden"
     )
+
+    # On a phone the panel takes the whole screen and keeps the conversation.
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.get_by_role("button", name="Chat with Motion Advisor").click()
+    box = page.locator("#motion-advisor-widget").evaluate(
+        "h => h.shadowRoot.querySelector('.panel').getBoundingClientRect().toJSON()"
+    )
+    assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 375, 740)
+    frame.get_by_role("button", name="No, none of these").click()
+    frame.get_by_role("button", name="No Azure").wait_for()
+    shoot(page, "widget-phone")
+    frame.get_by_role("textbox", name="Your message").press("Escape")
+    page.get_by_role("button", name="Chat with Motion Advisor").wait_for()
     page.context.close()
 
 
