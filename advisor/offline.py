@@ -93,8 +93,8 @@ class OfflineChatModel(BaseChatModel):
 
 
 def _pieces(text: str) -> list[str]:
-    """Split a reply into stream deltas: words, or short runs of Japanese characters."""
-    return re.findall(r"[\x00-\x7f]+?(?:\s+|$)|[^\x00-\x7f]{1,6}", text) or [text]
+    """Split a reply into stream deltas that join back to it exactly: short runs of text."""
+    return re.findall(r"\S{1,8}\s*|\s+", text) or [text]
 
 
 def respond(messages: Sequence[BaseMessage]) -> AIMessage:

@@ -212,3 +212,11 @@ def test_unknown_session(service: ChatService) -> None:
         service.chat("hello", "nope")
     with pytest.raises(UserError, match="session_id: must be"):
         service.chat("hello", "../../etc/passwd")
+
+
+@pytest.mark.parametrize("message", ["社員80名です", "We're 300 people", "こんにちは (hello)"])
+def test_streamed_deltas_join_to_the_reply(service: ChatService, message: str) -> None:
+    events = list(service.stream(message))
+    deltas = "".join(value for kind, value in events if kind == "delta")
+    turn = events[-1][1]
+    assert deltas == turn.reply
