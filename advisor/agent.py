@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NotRequired
 
 from langchain.agents import AgentState, create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
 from langchain.agents.middleware.types import ModelRequest, ModelResponse
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, SystemMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
@@ -28,7 +28,13 @@ from advisor.policy import classify
 from advisor.prompts import question, render
 from advisor.replies import TurnFacts, compose_reply
 from advisor.schemas import ChatTurn, Citation, Classification, Lang, Motion
-from advisor.tools import TurnContext, advisor_tools, state_profile
+from advisor.tools import (
+    TurnContext,
+    advisor_tools,
+    last_customer_index,
+    state_profile,
+    tool_results,
+)
 from advisor.understanding import understand
 
 LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ja": "日本語"}
@@ -100,20 +106,13 @@ def _now() -> str:
 
 def latest_text(state: AdvisorState) -> str:
     """Return the customer's latest message."""
-    index = _last_human_index(state["messages"])
+    index = last_customer_index(state["messages"])
     return "" if index is None else state["messages"][index].text
-
-
-def _last_human_index(messages: Sequence[BaseMessage]) -> int | None:
-    for i in range(len(messages) - 1, -1, -1):
-        if isinstance(messages[i], HumanMessage):
-            return i
-    return None
 
 
 def _final_ai_message(state: AdvisorState) -> AIMessage | None:
     messages = state["messages"]
-    index = _last_human_index(messages)
+    index = last_customer_index(messages)
     if index is None:
         return None
     for message in reversed(messages[index + 1 :]):
@@ -123,17 +122,8 @@ def _final_ai_message(state: AdvisorState) -> AIMessage | None:
 
 
 def _tool_results(state: AdvisorState, name: str) -> list[dict[str, Any]]:
-    index = _last_human_index(state["messages"]) or 0
-    results = []
-    for message in state["messages"][index + 1 :]:
-        if isinstance(message, ToolMessage) and message.name == name:
-            try:
-                data = json.loads(message.text)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(data, dict):
-                results.append(data)
-    return results
+    index = last_customer_index(state["messages"]) or 0
+    return tool_results(state["messages"][index + 1 :], name)
 
 
 def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:

@@ -19,7 +19,6 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
-    ToolMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
@@ -28,6 +27,7 @@ from langchain_core.tools import BaseTool
 from advisor.prompts import question
 from advisor.replies import TurnFacts, compose_reply
 from advisor.schemas import Classification, Motion
+from advisor.tools import last_customer_index, tool_results
 from advisor.understanding import Slot as SlotName
 from advisor.understanding import understand
 
@@ -99,7 +99,7 @@ def _pieces(text: str) -> list[str]:
 
 def respond(messages: Sequence[BaseMessage]) -> AIMessage:
     """Return the next message of the advisor's turn: tool calls first, then the reply."""
-    h = _last_customer_index(messages)
+    h = last_customer_index(messages)
     if h is None:
         return AIMessage(content="")
     text = messages[h].text
@@ -119,18 +119,18 @@ def respond(messages: Sequence[BaseMessage]) -> AIMessage:
     if "classify_motion" not in called:
         return _calls(h, 1, [("classify_motion", {})])
 
-    payload = _tool_json(after, "classify_motion")[-1]
+    payload = tool_results(after, "classify_motion")[-1]
     classification = Classification.model_validate(payload["classification"])
     lang = classification.lang
     recorded: dict[str, Any] = {}
-    for result in _tool_json(after, "record_facts"):
+    for result in tool_results(after, "record_facts"):
         recorded.update(result.get("recorded", {}))
     turn = TurnFacts(
         lang=lang,
         text=text,
         understood=understand(text, expecting=expecting),
         recorded=recorded,
-        guidance=[g for g in _tool_json(after, "search_guidance") if "answer" in g],
+        guidance=[g for g in tool_results(after, "search_guidance") if "answer" in g],
         first_turn=not any(isinstance(m, HumanMessage) for m in messages[:h]),
     )
     next_question = question(classification.missing[0], lang) if classification.missing else None
@@ -148,28 +148,8 @@ def _calls(h: int, step: int, calls: list[tuple[str, dict[str, Any]]]) -> AIMess
     )
 
 
-def _last_customer_index(messages: Sequence[BaseMessage]) -> int | None:
-    for i in range(len(messages) - 1, -1, -1):
-        if isinstance(messages[i], HumanMessage):
-            return i
-    return None
-
-
-def _tool_json(messages: Sequence[BaseMessage], name: str) -> list[dict[str, Any]]:
-    out = []
-    for message in messages:
-        if isinstance(message, ToolMessage) and message.name == name:
-            try:
-                data = json.loads(message.text)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(data, dict):
-                out.append(data)
-    return out
-
-
 def _last_classification(messages: Sequence[BaseMessage]) -> Classification | None:
-    results = _tool_json(messages, "classify_motion")
+    results = tool_results(messages, "classify_motion")
     if not results:
         return None
     return Classification.model_validate(results[-1]["classification"])

@@ -7,11 +7,12 @@ state. Whatever model runs, the motion comes from `classify_motion`, never from 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from langchain.tools import ToolRuntime
-from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, tool
 from langgraph.types import Command
 from pydantic import Field
@@ -38,6 +39,28 @@ class TurnContext:
 def state_profile(state: Any) -> Profile:
     """Return the profile stored in the conversation state."""
     return Profile.model_validate(state.get("profile") or {})
+
+
+def last_customer_index(messages: Sequence[BaseMessage]) -> int | None:
+    """Return the position of the customer's latest message."""
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], HumanMessage):
+            return i
+    return None
+
+
+def tool_results(messages: Sequence[BaseMessage], name: str) -> list[dict[str, Any]]:
+    """Return the JSON objects that one tool returned among `messages`."""
+    out = []
+    for message in messages:
+        if isinstance(message, ToolMessage) and message.name == name:
+            try:
+                data = json.loads(message.text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(data, dict):
+                out.append(data)
+    return out
 
 
 def latest_customer_text(state: Any) -> str:
