@@ -24,6 +24,7 @@ from advisor.schemas import (
     ChatTurn,
     Classification,
     Profile,
+    parse_json,
     parse_profile,
 )
 
@@ -96,14 +97,7 @@ async def read_body(request: Request) -> object:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UserError("request body: must be UTF-8 encoded JSON") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"request body: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
-    except RecursionError:
-        raise UserError("request body: JSON nested too deeply") from None
+    return parse_json(text, "request body")
 
 
 def _object(body: object, allowed: set[str], required: set[str]) -> dict[str, Any]:

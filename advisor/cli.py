@@ -27,18 +27,6 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def read_json(text: str, what: str) -> object:
-    """Parse JSON input or raise a UserError that says where it broke."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{what}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
-    except RecursionError:
-        raise UserError(f"{what}: JSON nested too deeply") from None
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="motion-advisor")
 def cli() -> None:
@@ -54,10 +42,10 @@ def cli() -> None:
 def classify(path: Path | None, explain: bool, lang: Lang) -> None:
     """Classify one customer profile (JSON on stdin, or --file)."""
     from advisor.policy import classify as run_classifier
-    from advisor.schemas import parse_profile
+    from advisor.schemas import parse_json, parse_profile
 
     text = _read_text(path)
-    result = run_classifier(parse_profile(read_json(text, "profile")), lang)
+    result = run_classifier(parse_profile(parse_json(text, "profile")), lang)
     if explain:
         click.echo(render_classification(result))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -101,6 +102,18 @@ PROFILE_FIELDS_ALLOWED: dict[str, str] = {
     "self_service": "true, false or null",
     "preferred_motion": "one of " + ", ".join(m.value for m in Motion) + ", or null",
 }
+
+
+def parse_json(text: str, what: str) -> object:
+    """Parse JSON input, or raise a UserError saying where it broke."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"{what}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise UserError(f"{what}: JSON nested too deeply") from None
 
 
 def parse_profile(data: object) -> Profile:
