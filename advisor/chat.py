@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any, cast
@@ -20,7 +19,7 @@ from advisor.config import Settings
 from advisor.errors import AdvisorError, NotFoundError, ServiceError, UserError
 from advisor.models import make_chat_model
 from advisor.schemas import LANGS, ChatTurn, Lang
-from advisor.sessions import check_session_id, make_checkpointer
+from advisor.sessions import check_session_id, make_checkpointer, make_session_lock
 from advisor.tools import TurnContext
 from advisor.understanding import detect_lang
 
@@ -71,12 +70,8 @@ class ChatService:
         self.model = model if model is not None else make_chat_model(settings)
         self.index = index
         self.graph = build_agent(self.model, self.checkpointer, settings.agent_max_steps)
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
-
-    def _lock(self, session_id: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(session_id, threading.Lock())
+        # one turn at a time per session, in this process and in any other sharing the store
+        self.session_lock = make_session_lock(settings)
 
     def _config(self, session_id: str) -> RunnableConfig:
         return {
@@ -165,8 +160,10 @@ class ChatService:
         self, text: str, session_id: str, turn_lang: Lang, is_new: bool, *, deltas: bool
     ) -> Iterator[tuple[str, Any]]:
         config = self._config(session_id)
-        with self._lock(session_id):
+        with self.session_lock(session_id):
             before = self.graph.get_state(config).values
+            # another turn may have created or erased the session while this one waited
+            is_new = not before
             inputs = {"messages": [HumanMessage(text)]}
             context = self._context(session_id, turn_lang)
             try:

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default=8000, validation_alias=AliasChoices("CHROMA_PORT", "ADVISOR_CHROMA_PORT")
     )
     database_url: str | None = None
+    # Postgres connections per process for the store, and again for the per-turn session locks
+    # (so also the most turns one process runs at once).
+    database_pool_size: int = Field(default=10, ge=1)
 
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 4000
