@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
@@ -33,6 +34,8 @@ from advisor.schemas import LANGS, Lang
 # Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
 FORMAT_VERSION = 1
 SECTION_WEIGHT = 0.5
+# Seconds a Chroma server gets to answer one request.
+CHROMA_TIMEOUT_S = 30.0
 _UUID_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _CHROMA_FILES = {
     "chroma.sqlite3",
@@ -133,7 +136,7 @@ class GuidanceIndex:
         counts: dict[str, int] = {lang: len(self.kb.in_lang(lang)) for lang in LANGS}
         built = rebuild or not self._is_current()
         if built:
-            self._store()
+            self._store(fresh=rebuild)
         self.stats = IndexStats(
             sections=len(self.kb.sections),
             by_lang=counts,
@@ -150,8 +153,8 @@ class GuidanceIndex:
             return []
         total = len(self.kb.in_lang(lang))
         try:
-            result = self._collection().query(
-                query_embeddings=[vector],  # type: ignore[arg-type]
+            result = self._query(
+                query_embeddings=[vector],
                 n_results=min(total, max(4 * k, 20)),
                 where={"lang": lang},
                 include=["distances", "metadatas"],
@@ -218,30 +221,65 @@ class GuidanceIndex:
             self.kb.sections
         )
 
-    def _store(self) -> None:
+    def _store(self, fresh: bool = False) -> None:
+        """Write every section into the collection, in place unless `fresh` or its shape changed.
+
+        Workers sharing a Chroma server may build at the same moment: writing in place by
+        stable ids makes their builds the same idempotent upsert, where dropping and creating
+        the collection would delete it under the other worker.
+        """
         sections = list(self.kb.sections)
+        ids = [f"{s.lang}:{s.id}" for s in sections]
         vectors = self.embedder.embed([f"{s.heading}\n{s.text}" for s in sections])
         try:
-            self._drop()
+            collection = self._writable_collection(fresh)
             # the hash is written last, so an interrupted build is never taken as current
-            collection = self._client.create_collection(
-                self.collection_name,
-                embedding_function=None,
-                metadata={"index_hash": "building"},
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            collection.add(
-                ids=[f"{s.lang}:{s.id}" for s in sections],
+            collection.modify(metadata={**self._metadata(), "index_hash": "building"})
+            collection.upsert(
+                ids=ids,
                 embeddings=vectors,  # type: ignore[arg-type]
                 documents=[s.text for s in sections],
                 metadatas=[
                     {"section": s.id, "lang": s.lang, "heading": s.heading} for s in sections
                 ],
             )
+            stale = set(collection.get(include=[])["ids"]) - set(ids)
+            if stale:
+                collection.delete(ids=sorted(stale))
             collection.modify(metadata=self._metadata())
             self._collection_cache = collection
         except Exception as exc:
             raise _store_error(self.settings, exc) from exc
+
+    def _writable_collection(self, fresh: bool) -> Collection:
+        if not fresh:
+            try:
+                existing = self._client.get_collection(
+                    self.collection_name, embedding_function=None
+                )
+            except Exception:  # absent: create it below
+                pass
+            else:
+                meta = existing.metadata or {}
+                if meta.get("dim") == self.embedder.dim and meta.get("format") == FORMAT_VERSION:
+                    return existing
+        self._drop()
+        return self._client.get_or_create_collection(
+            self.collection_name,
+            embedding_function=None,
+            metadata={**self._metadata(), "index_hash": "building"},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def _query(self, **query: Any) -> Any:
+        try:
+            return self._collection().query(**query)
+        except Exception:
+            if self._collection_cache is None:
+                raise
+        # another worker may have recreated the collection since it was looked up
+        self._collection_cache = None
+        return self._collection().query(**query)
 
     def _metadata(self) -> dict[str, Any]:
         return {
@@ -295,9 +333,11 @@ def _client(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         try:
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
             )
+            _bound_requests(client)
+            return client
         except Exception as exc:
             raise ServiceError(
                 f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
@@ -330,6 +370,17 @@ def _client(settings: Settings) -> ClientAPI:
         raise ConfigError(
             f"ADVISOR_DATA_DIR={settings.data_dir}: the index folder {path} cannot be used ({exc})"
         ) from None
+
+
+def _bound_requests(client: ClientAPI) -> None:
+    """Give the Chroma server's requests a timeout, so a hung server fails a turn, not a worker.
+
+    chromadb's HTTP client waits forever and has no setting for it; its session is private, so
+    this does nothing if a later chromadb moves it.
+    """
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(CHROMA_TIMEOUT_S, connect=5.0)
 
 
 def _persistent(path: Path, chroma_settings: ChromaSettings) -> ClientAPI:
