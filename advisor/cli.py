@@ -192,7 +192,15 @@ def serve(host: str, port: int) -> None:
 
     settings = get_settings()
     prepare_data_dir(settings.data_dir)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    from advisor.chat import ChatService
+    from advisor.retrieval import GuidanceIndex
+
+    # opened here rather than in the app's start-up, so that a store that cannot be reached
+    # is one line on stderr and exit status 1, not uvicorn's traceback
+    index = GuidanceIndex.open(settings)
+    service = ChatService(settings, index=index)
+    app = create_app(settings, service=service, index=index)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @cli.command()
