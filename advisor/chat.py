@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, cast
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
@@ -62,8 +63,11 @@ class ChatService:
         model: BaseChatModel | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
         index: Any = None,
+        callbacks: list[BaseCallbackHandler] | None = None,
     ) -> None:
         self.settings = settings
+        # added to every turn's run config, e.g. to count LLM calls and tokens in the evals
+        self.callbacks = list(callbacks or [])
         self.checkpointer = (
             checkpointer if checkpointer is not None else make_checkpointer(settings)
         )
@@ -160,6 +164,9 @@ class ChatService:
         self, text: str, session_id: str, turn_lang: Lang, is_new: bool, *, deltas: bool
     ) -> Iterator[tuple[str, Any]]:
         config = self._config(session_id)
+        run_config: RunnableConfig = (
+            {**config, "callbacks": self.callbacks} if self.callbacks else config
+        )
         with self.session_lock(session_id):
             before = self.graph.get_state(config).values
             # another turn may have created or erased the session while this one waited
@@ -169,7 +176,11 @@ class ChatService:
             try:
                 if deltas:
                     parts = self.graph.stream(
-                        inputs, config, context=context, stream_mode="messages", durability="exit"
+                        inputs,
+                        run_config,
+                        context=context,
+                        stream_mode="messages",
+                        durability="exit",
                     )
                     for chunk, meta in cast(Iterator[tuple[Any, dict[str, Any]]], parts):
                         if (
@@ -180,7 +191,7 @@ class ChatService:
                         ):
                             yield "delta", chunk.text
                 else:
-                    self.graph.invoke(inputs, config, context=context, durability="exit")
+                    self.graph.invoke(inputs, run_config, context=context, durability="exit")
             except AdvisorError:
                 self._roll_back(session_id, before, is_new)
                 raise
