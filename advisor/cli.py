@@ -251,3 +251,103 @@ def render_answer(answer: Answer) -> str:
             for n, c in enumerate(answer.citations, start=1)
         ]
     return "\n".join(lines)
+
+
+@cli.command("eval")
+@click.option(
+    "--suite",
+    type=click.Choice(["classify", "chat", "ask", "adversarial", "all"]),
+    default="all",
+    show_default=True,
+    help="Which suite to run.",
+)
+@click.option(
+    "--model",
+    "model_spec",
+    default="offline",
+    show_default=True,
+    help="offline, or openai:<model> (OPENAI_BASE_URL / OPENAI_API_KEY).",
+)
+@click.option(
+    "--cases",
+    "cases_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of case files (default: the shipped evals/cases).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write result.json and report.html (default: ./reports/eval-<time>/).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Run only the first N cases per suite.")
+def eval_command(
+    suite: str, model_spec: str, cases_dir: Path | None, report_dir: Path | None, limit: int | None
+) -> None:
+    """Run the evals suite: a summary on stdout, result.json and report.html on disk."""
+    import os
+    import tempfile
+    import time
+
+    from rich.console import Console
+
+    from advisor.config import get_settings
+    from advisor.evaluation import JUDGE_ENV, SUITES, EvalPlan, check_model_spec, run_evals
+    from advisor.report import progress_bar, summary_table, write_report
+
+    model = check_model_spec(model_spec, "--model")
+    judge = os.environ.get(JUDGE_ENV) or None
+    if judge is not None:
+        judge = check_model_spec(judge, JUDGE_ENV)
+    report_dir = report_dir or Path("reports") / time.strftime("eval-%Y%m%d-%H%M%S")
+    suites = SUITES if suite == "all" else (suite,)
+    with tempfile.TemporaryDirectory(prefix="advisor-eval-", ignore_cleanup_errors=True) as tmp:
+        # evals never touch a user's sessions unless ADVISOR_DATA_DIR says where to work
+        settings = get_settings().model_copy(update={"model": model})
+        if not os.environ.get("ADVISOR_DATA_DIR"):
+            settings = settings.model_copy(update={"data_dir": Path(tmp)})
+        plan = EvalPlan(settings, suites, cases_dir=cases_dir, limit=limit, judge=judge)
+        with progress_bar(Console(stderr=True)) as progress:
+            result = run_evals(plan, progress)
+    run = result.to_json()
+    result_path, page_path = write_report(run, report_dir)
+    out = Console(width=max(100, Console().width))
+    out.print(summary_table(run))
+    for note in run["notes"]:
+        out.print(f"note: {note}", highlight=False, soft_wrap=True)
+    out.print(f"Wrote {result_path} and {page_path}", highlight=False, soft_wrap=True)
+    for gate in result.failed_gates:
+        click.echo(f"Threshold {gate.line()}", err=True)
+    if not result.passed:
+        sys.exit(1)
+
+
+@cli.group()
+def sessions() -> None:
+    """Manage the stored conversations."""
+
+
+@sessions.command("purge")
+@click.option(
+    "--older-than-days",
+    "days",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Erase conversations idle this long (default: ADVISOR_SESSION_RETENTION_DAYS).",
+)
+def sessions_purge(days: float | None) -> None:
+    """Erase the conversations whose last turn is older than the retention period."""
+    from advisor.config import get_settings
+    from advisor.retention import purge_sessions, retention_cutoff
+    from advisor.sessions import make_checkpointer
+
+    settings = get_settings()
+    days = days if days is not None else settings.session_retention_days
+    if days <= 0:
+        click.echo(
+            "Nothing purged: ADVISOR_SESSION_RETENTION_DAYS is 0 (keep conversations); "
+            "pass --older-than-days to purge anyway"
+        )
+        return
+    purged = purge_sessions(make_checkpointer(settings), retention_cutoff(days))
+    noun = "conversation" if purged == 1 else "conversations"
+    click.echo(f"Purged {purged} {noun} whose last turn was over {days:g} days ago")
