@@ -23,7 +23,7 @@ from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from advisor.errors import AdvisorError, UserError
+from advisor.errors import AdvisorError, ConfigError, UserError
 from advisor.policy import classify
 from advisor.resources import data_path
 from advisor.schemas import LANGS, Answer, ChatTurn, Classification, Lang, Profile, parse_profile
@@ -147,7 +147,10 @@ def read_yaml(path: Path) -> Any:
 @cache
 def _schema(name: str) -> dict[str, Any]:
     path = evals_dir() / "schema" / f"{name}.json"
-    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"the evals schema {path} cannot be read ({exc})") from None
     return schema
 
 
