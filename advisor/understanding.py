@@ -195,7 +195,16 @@ def _normalise(text: str) -> str:
     # Spaces around Japanese words are typography ("Azure は 50 万ドル"), not word breaks.
     text = _JA_SPACING.sub("", text)
     text = re.sub(r"ゼロ(?![ァ-ヺー])", "0", text)
+    text = _POWER.sub(_expand_power, text)
     return _word_numbers(text)
+
+
+_POWER = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:\^|\*\*)\s*(\d{1,2})(?!\d)")
+
+
+def _expand_power(m: re.Match[str]) -> str:
+    """Write "10^15" out in digits, so an absurd count is read as the number it is."""
+    return str(int(m.group(1)) ** int(m.group(2)))
 
 
 _SMALL_WORDS = {
@@ -398,8 +407,11 @@ def _negated(text: str, start: int, end: int, *, cannot: bool = False) -> bool:
     """Tell whether the mention at [start, end) is denied ("no X", "X は不要")."""
     lo = max(0, start - 80)
     # A boundary may run into the mention itself ("... and want a partner").
-    cuts = [c.end() for c in _EN_CLAUSE.finditer(text, lo, min(len(text), start + 15))]
-    cuts = [c for c in cuts if c <= start] + [start for c in cuts if c > start]
+    cuts = [
+        min(c.end(), start)
+        for c in _EN_CLAUSE.finditer(text, lo, min(len(text), start + 15))
+        if c.start() < start
+    ]
     before = text[max([lo, *cuts]) : start]
     negators = list(_EN_NEGATOR.finditer(before))
     if negators:
@@ -828,6 +840,10 @@ class _Quantity:
     moneyish: bool = False
 
 
+# a minus sign written against the number ("-$50,000", "マイナス5万ドル"), not a range's dash
+_MINUS_BEFORE = re.compile(r"(?:(?:^|[\s(:])-|マイナス|\bminus\s)$")
+
+
 def _read_quantity(q: str, m: re.Match[str]) -> _Quantity | None:
     """Classify one number found in the quantity text `q`, or None when it is no fact."""
     num, pre, mult = m.group("num"), m.group("pre"), m.group("mult")
@@ -839,6 +855,8 @@ def _read_quantity(q: str, m: re.Match[str]) -> _Quantity | None:
     has_digit = any(c.isdigit() for c in num)
     start, end = m.start(), m.end()
     head = q[max(0, start - 80) : start]
+    if _MINUS_BEFORE.search(head):
+        value = -value
     if not has_digit and (_KANJI_BAD_HEAD.search(head) or _LONE_ONE_AFTER.match(q, end)):
         return None
     if _RANGE_START.match(q, end) or _CORRECTED_BEFORE.search(head) or _PERCENT.match(q, end):
@@ -1068,7 +1086,7 @@ _NO_AZURE = _rx(
     r"(?:azure|アジュール|クラウド)(?:の)?(?:利用|使用|消費)?(?:は|も|を)?"
     r"(?:特に|今は|現在は|まだ|全く|まったく|一切|今後も|今後は|今後)?(?:使っていない|使ってない"
     r"|使っていません|使いません|使わない|利用していない|利用してない|利用していません|利用しません"
-    r"|利用しない|(?:使う|利用する|導入する)?予定(?:は|も)?(?:ない|ありません|なし)"
+    r"|利用しない|(?:使う|利用する|導入する)?予定(?:は|も|が)?(?:ない|ありません|なし)"
     r"|不要|要らない|いらない|必要ない|必要ありません|なし|無し|ゼロ|ない|ありません)",
     r"(?:ライセンス|シート|microsoft 365|m365|office 365)(?:の)?(?:み|だけ)(?!で(?:は)?なく)",
 )
@@ -1247,7 +1265,7 @@ _SELF = (
 )
 _HELP = (
     r"(?:'d like|" + _W0 + r"(?:need|want|would like|looking for|require|could use|appreciate"
-    r"|would welcome))\b[^.!?;\n]{0,25}?\b(?:help|assistance|support|guidance|advice"
+    r"|would welcome))\b[^.!?;\n]{0,25}?\b(?:help|assistance|support"
     r"|hand[- ]?holding|someone|(?<!via )(?<!through )(?<!from )(?<!with )an? (?:expert|consultant"
     r"|partner|msp|reseller))" + _W1,
     _W0 + r"help (?:us |me )?(?:to )?(?:choos|pick|decid|select|figur|with|set|deploy|manag"
@@ -1261,9 +1279,10 @@ _HELP = (
     _W0 + r"managed services?" + _W1,
     _W0 + r"(?:not sure|unsure|no idea) (?:about )?what (?:we|i) (?:need|want|should)" + _W1,
     r"(?:パートナー|販売店|リセラー|マイクロソフト|microsoft|営業|専門家|誰か|ベンダー|業者|sier|プロ)"
-    r"(?:さん)?(?:に|の|から|と)[^。！？!?\n]{0,10}?(?:任せ|手伝|支援|サポート|助け|相談|管理して"
+    r"(?:さん)?(?:に|の|から|と)[^。！？!?\n]{0,10}?(?:任せ|手伝|支援|サポート|助け|相談|アドバイス|管理して"
     r"|お願い|頼|伴走|提案|運用)",
-    r"(?:サポート|支援|手助け|助け|アドバイス|相談|手伝い)(?:が|は|を|も)?(?:必要|欲しい|ほしい"
+    # advice or a consultation alone is what the advisor itself gives: no signal either way
+    r"(?:サポート|支援|手助け|助け|手伝い)(?:が|は|を|も)?(?:必要|欲しい|ほしい"
     r"|受けたい|お願いしたい|してほしい|頂きたい|いただきたい|したい)",
     r"(?:管理|運用|選定|選択|導入)(?:を|は)?(?:して|お願い)(?:ほしい|欲しい|もらいたい|いただきたい"
     r"|頂きたい|したい)",
@@ -1293,7 +1312,8 @@ def _self_service(text: str) -> tuple[int, bool] | None:
 
 _WANT_EN = (
     r"(?:'d rather|'d like|" + _W0 + r"(?:prefer(?:red|ably|ence is|ence for)?|would rather"
-    r"|rather(?! than)|want(?:s|ed)?|wanna|would like|like to|wish|hope to|plan(?:ning)? to"
+    r"|rather(?! than)|(?<!what we )(?<!what i )want(?:s|ed)?|wanna|would like|like to|wish"
+    r"|hope to|plan(?:ning)? to"
     r"|intend(?:ing)? to|going to|gonna|choose|chose|choosing|opt(?:ing)? for|go(?:ing)? with"
     r"|stick(?:ing)? with|stay(?:ing)? with|lean(?:ing)? towards?|inclined|favou?r"
     r"|interested in|keen on|happy (?:to|with)|looking to|looking for|need))" + _W1

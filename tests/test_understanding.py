@@ -24,6 +24,12 @@ Q = {"asks_question": True}
 INJ = {"injection": True}
 
 ENGLISH: list[Case] = [
+    # found by the evals suite
+    ("We have 4,000 seats and no special terms.", None, {"seats": 4000, "special_terms": ()}),
+    ("We know exactly what we want and will buy online ourselves", None, {"self_service": True}),
+    ("Hi, we'd like some advice on buying Microsoft 365", None, {}),
+    ("We have 10^15 seats", None, {"seats": 10**15}),
+    ("Our Azure spend is -$50,000 a year", None, {"azure_annual_usd": -50_000.0}),
     # counts
     ("2,500 seats", None, {"seats": 2500}),
     ("We have 2.5k users", None, {"seats": 2500}),
@@ -234,6 +240,10 @@ ENGLISH: list[Case] = [
 ]
 
 JAPANESE: list[Case] = [
+    # found by the evals suite
+    ("Azure は使う予定がありません", AZ, {"azure_annual_usd": 0.0}),
+    ("こんにちは。ライセンスの購入について相談したいです", None, {}),
+    ("Azure の利用額はマイナス5万ドルです", None, {"azure_annual_usd": -50_000.0}),
     # counts
     ("約1,800席", None, {"seats": 1800}),
     ("约1,800席", None, {"seats": 1800}),
