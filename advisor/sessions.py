@@ -323,6 +323,23 @@ def _probe(url: str, where: str) -> None:
         ) from None
 
 
+def _wait_for_setup_lock(conn: Any, where: str) -> None:
+    # Polled, not waited for in one statement: the migrations create an index CONCURRENTLY,
+    # which waits for every open transaction, so a worker blocked in pg_advisory_lock would
+    # deadlock with the one holding it.
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s, 0) AS locked", (_ADVISORY_SETUP,))
+        if row.fetchone()["locked"]:
+            return
+        if time.monotonic() > deadline:
+            raise ConfigError(
+                f"ADVISOR_DATABASE_URL: the conversation store at {where} stayed locked by "
+                "another worker setting it up"
+            )
+        time.sleep(0.05)
+
+
 def _postgres_saver(url: str, pool_size: int) -> BaseCheckpointSaver[Any]:
     psycopg, pool_class = _postgres_modules()
     from langgraph.checkpoint.postgres import PostgresSaver
@@ -334,7 +351,7 @@ def _postgres_saver(url: str, pool_size: int) -> BaseCheckpointSaver[Any]:
     try:
         with psycopg.connect(url, **options, **_connect_options(url)) as conn:
             # workers starting together would race to create the tables: one at a time
-            conn.execute("SELECT pg_advisory_lock(%s, 0)", (_ADVISORY_SETUP,))
+            _wait_for_setup_lock(conn, where)
             PostgresSaver(conn).setup()
     except psycopg.Error as exc:
         raise ConfigError(
