@@ -231,28 +231,35 @@ class GuidanceIndex:
         sections = list(self.kb.sections)
         ids = [f"{s.lang}:{s.id}" for s in sections]
         vectors = self.embedder.embed([f"{s.heading}\n{s.text}" for s in sections])
-        try:
-            collection = self._writable_collection(fresh)
-            # the hash is written last, so an interrupted build is never taken as current
-            collection.modify(metadata={**self._metadata(), "index_hash": "building"})
-            collection.upsert(
-                ids=ids,
-                embeddings=vectors,  # type: ignore[arg-type]
-                documents=[s.text for s in sections],
-                metadatas=[
-                    {"section": s.id, "lang": s.lang, "heading": s.heading} for s in sections
-                ],
-            )
-            stale = set(collection.get(include=[])["ids"]) - set(ids)
-            if stale:
-                collection.delete(ids=sorted(stale))
-            collection.modify(metadata=self._metadata())
-            self._collection_cache = collection
-        except Exception as exc:
-            raise _store_error(self.settings, exc) from exc
+        for attempt in range(2):
+            try:
+                collection = self._writable_collection(fresh and not attempt)
+                # the hash is written last, so an interrupted build is never taken as current
+                collection.modify(metadata={**self._metadata(), "index_hash": "building"})
+                collection.upsert(
+                    ids=ids,
+                    embeddings=vectors,  # type: ignore[arg-type]
+                    documents=[s.text for s in sections],
+                    metadatas=[
+                        {"section": s.id, "lang": s.lang, "heading": s.heading} for s in sections
+                    ],
+                )
+                stale = set(collection.get(include=[])["ids"]) - set(ids)
+                if stale:
+                    collection.delete(ids=sorted(stale))
+                collection.modify(metadata=self._metadata())
+                self._collection_cache = collection
+                return
+            except Exception as exc:
+                # a worker that had to recreate the collection may have dropped it under this
+                # one: write once more into whichever collection is there now
+                if attempt:
+                    raise _store_error(self.settings, exc) from exc
 
     def _writable_collection(self, fresh: bool) -> Collection:
-        if not fresh:
+        if fresh:
+            self._drop()
+        else:
             try:
                 existing = self._client.get_collection(
                     self.collection_name, embedding_function=None
@@ -263,7 +270,7 @@ class GuidanceIndex:
                 meta = existing.metadata or {}
                 if meta.get("dim") == self.embedder.dim and meta.get("format") == FORMAT_VERSION:
                     return existing
-        self._drop()
+                self._drop()  # stored in another shape: it cannot take these vectors
         return self._client.get_or_create_collection(
             self.collection_name,
             embedding_function=None,
