@@ -53,8 +53,11 @@ def at_once(*calls: Any) -> list[Any]:
     return results
 
 
-def assert_both_turns_landed(reader: ChatService, session_id: str, results: list[Any]) -> None:
-    """Check the two messages made two whole turns, the later one knowing the earlier's fact."""
+def assert_both_turns_landed(reader: Any, session_id: str, results: list[Any]) -> None:
+    """Check the two messages made two whole turns, the later one knowing the earlier's fact.
+
+    `reader` has ChatService's `session` method: the service, or a client of a worker.
+    """
     assert all(isinstance(r, ChatTurn) for r in results), results
     session = reader.session(session_id)
     customer = [t["text"] for t in session["transcript"] if t["role"] == "customer"]
