@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from advisor.errors import ConfigError
 
 
 def _default_data_dir() -> Path:
@@ -52,8 +56,53 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     log_message_text: bool = False
 
+    # Requests a minute per client address on / and /v1/*, and per Teams user on
+    # /api/messages, with bursts of up to *_burst; 0 turns a limit off.
+    rate_limit_per_minute: float = Field(default=120, ge=0)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    teams_rate_limit_per_minute: float = Field(default=30, ge=0)
+    teams_rate_limit_burst: int = Field(default=15, ge=1)
+    # Proxies (IP addresses or networks, a JSON list) whose X-Forwarded-For is believed.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    # Conversations whose last turn is older are erased (0 keeps them forever).
+    session_retention_days: float = Field(default=30, ge=0)
+    session_purge_interval_s: float = Field(default=3600, gt=0)
+    # Past customer turns sent to the model on each call; the profile is in the system prompt.
+    agent_history_turns: int = Field(default=10, ge=2)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings, read from the environment on first use."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(_setting_error(exc)) from None
+    except SettingsError as exc:
+        # pydantic-settings could not parse a list or object setting as JSON
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = f"ADVISOR_{found.group(1).upper()}" if found else "a setting"
+        raise ConfigError(f'{name}: must be JSON, such as ["a", "b"] for a list') from None
+
+
+def _setting_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    field = Settings.model_fields.get(name)
+    alias = field.validation_alias if field is not None else None
+    choices = getattr(alias, "choices", None)
+    env = str(choices[0]) if choices else f"ADVISOR_{name.upper()}"
+    got = repr(error.get("input"))
+    got = got if len(got) <= 40 else got[:37] + "..."
+    return f"{env}: {error['msg'][:1].lower()}{error['msg'][1:]} (got {got})"
