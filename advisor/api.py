@@ -287,6 +287,12 @@ def create_app(
 
     mount_teams(app, settings)
 
+    from advisor.ratelimit import RateLimit, TokenBucket, parse_networks
+
+    # Added before the web channels' CORS middleware, so a 429 still carries CORS headers.
+    limit = TokenBucket(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.add_middleware(RateLimit, bucket=limit, trusted=parse_networks(settings.trusted_proxies))
+
     from advisor.web import mount_web
 
     mount_web(app, settings)

@@ -57,6 +57,7 @@ from advisor import __version__
 from advisor.config import Settings
 from advisor.errors import AdvisorError, ConfigError, UserError
 from advisor.prompts import phrase
+from advisor.ratelimit import TokenBucket, retry_after, too_many
 from advisor.schemas import ChatTurn, Citation, Classification, Lang, Question
 
 log = logging.getLogger(__name__)
@@ -472,6 +473,15 @@ def parse_activity(raw: bytes) -> Activity:
     return activity
 
 
+def teams_user(activity: Activity) -> str:
+    """Name who sent an activity, for rate limits: their Entra object id, else their channel id."""
+    sender = activity.from_property
+    if sender is not None and (sender.aad_object_id or sender.id):
+        return f"user:{sender.aad_object_id or sender.id}"
+    conversation = activity.conversation.id if activity.conversation else ""
+    return f"conversation:{conversation}"
+
+
 def mount_teams(app: FastAPI, settings: Settings) -> None:
     """Add `POST /api/messages`, the Teams / Microsoft 365 channel, to the app."""
     auth = TeamsAuth(os.environ)
@@ -482,6 +492,10 @@ def mount_teams(app: FastAPI, settings: Settings) -> None:
         host_validator=OutboundHostValidator(enabled=not auth.anonymous),
     )
     agent = build_agent(lambda: app.state.service, auth.connections)
+    per_user = TokenBucket(settings.teams_rate_limit_per_minute, settings.teams_rate_limit_burst)
+    # parse_activity reports an invalid activity to the sender; the SDK's own log of the
+    # same error would repeat the customer's input with a traceback.
+    logging.getLogger("microsoft_agents.activity.activity").setLevel(logging.CRITICAL)
     if auth.anonymous:
         log.warning("Teams channel is anonymous: no client id is set (local development only)")
         # Each anonymous turn builds a token client it never uses and warns that it has no app id.
@@ -500,6 +514,10 @@ def mount_teams(app: FastAPI, settings: Settings) -> None:
             activity = parse_activity(await request.body())
         except UserError as exc:
             return _error(exc.status_code, exc.message)
+        wait = per_user.take(teams_user(activity))
+        if wait > 0:
+            message = too_many("from one Teams user", per_user.per_minute, wait)
+            return JSONResponse({"error": message}, 429, headers={"Retry-After": retry_after(wait)})
         if activity.type == ActivityTypes.invoke:
             # No card-action or task-module handlers here: say so instead of the SDK's 501.
             name = activity.name or "unnamed"

@@ -33,6 +33,15 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
     return _real_connect(self, address)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_rate_limits() -> Iterator[None]:
+    """Turn the per-client rate limits off; tests of the limits set their own in Settings."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ADVISOR_RATE_LIMIT_PER_MINUTE", "0")
+        mp.setenv("ADVISOR_TEAMS_RATE_LIMIT_PER_MINUTE", "0")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse any connection that leaves the machine; LLMs are reached only on loopback."""
