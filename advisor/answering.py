@@ -36,6 +36,8 @@ OTHER_SECTION_WEIGHT = 0.9
 MAX_SENTENCES = 3
 FOLLOWING_SENTENCE = True
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -118,6 +120,10 @@ def answer_question(
 
 def validate_question(question: str, settings: Settings) -> str:
     """Return the question stripped, or raise UserError saying what is wrong with it."""
+    if isinstance(question, str) and _SURROGATE.search(question):
+        raise UserError("question: must be valid Unicode text (UTF-8)", field="question")
+    if isinstance(question, str):
+        question = _CONTROL.sub("", question)
     if not isinstance(question, str) or not question.strip():
         raise UserError("question: must not be empty", field="question")
     if len(question) > settings.max_message_chars:

@@ -27,6 +27,7 @@ from advisor.understanding import detect_lang
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _HAS_WORDS = re.compile(r"[A-Za-z\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -34,6 +35,9 @@ def clean_message(message: object, limit: int) -> str:
     """Validate a customer message: a non-empty string within the size limit."""
     if not isinstance(message, str):
         raise UserError("message: must be a string", field="message")
+    if _SURROGATE.search(message):
+        # "\ud800" in JSON, or bytes that were not UTF-8 on a terminal: no text to store.
+        raise UserError("message: must be valid Unicode text (UTF-8)", field="message")
     text = _CONTROL.sub("", message).strip()
     if not text:
         raise UserError("message: must not be empty", field="message")

@@ -55,12 +55,17 @@ def classify(path: Path | None, explain: bool, lang: Lang) -> None:
 def _read_text(path: Path | None) -> str:
     try:
         if path is None:
-            return sys.stdin.read()
-        return path.read_text(encoding="utf-8")
+            # bytes, so input that is not UTF-8 is refused whatever the terminal's encoding
+            stdin = getattr(sys.stdin, "buffer", None)
+            return sys.stdin.read() if stdin is None else stdin.read().decode("utf-8")
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        where = "stdin" if path is None else str(path)
+        raise UserError(f"profile: must be UTF-8 encoded JSON ({where} is not)") from None
     except FileNotFoundError:
         raise UserError(f"--file: no such file: {path}") from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise UserError(f"--file: cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"--file: cannot read {path}: {exc.strerror or exc}") from None
 
 
 def render_classification(result: Classification) -> str:
@@ -126,12 +131,15 @@ def teams_manifest(bot_id: str, out: Path, name: str, website: str) -> None:
 def main() -> None:
     """Run the command line, turning advisor errors into one line and an exit status."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="advisor", standalone_mode=False)
     except click.exceptions.Abort:
         fail("interrupted", 130)
+    except click.UsageError as exc:
+        # One line, as for every other bad input; --help has the rest.
+        command = exc.ctx.command_path if exc.ctx is not None else "advisor"
+        fail(f"{exc.format_message()} (see '{command} --help')", exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        fail(exc.format_message(), exc.exit_code)
     except UserError as exc:
         fail(exc.message, 2)
     except AdvisorError as exc:
@@ -167,6 +175,9 @@ def chat(as_json: bool, session_id: str | None, lang: Lang | None) -> None:
 
 
 def _chat_lines(service: Any, session_id: str | None, lang: Lang | None) -> None:
+    if hasattr(sys.stdin, "reconfigure"):
+        # A line that is not UTF-8 reaches the chat service, which refuses just that line.
+        sys.stdin.reconfigure(errors="surrogateescape")
     for line in sys.stdin:
         message = line.rstrip("\r\n")
         try:
@@ -192,6 +203,7 @@ def serve(host: str, port: int) -> None:
 
     settings = get_settings()
     prepare_data_dir(settings.data_dir)
+    _check_listen(host, port)
     from advisor.chat import ChatService
     from advisor.retrieval import GuidanceIndex
 
@@ -200,7 +212,29 @@ def serve(host: str, port: int) -> None:
     index = GuidanceIndex.open(settings)
     service = ChatService(settings, index=index)
     app = create_app(settings, service=service, index=index)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # X-Forwarded-For is read by the rate limits, and only from ADVISOR_TRUSTED_PROXIES.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse, in one line, a host that does not resolve or an address already in use."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UserError(f"--host: cannot listen on {host!r} ({exc})") from None
+    with socket.socket(family, kind, proto) as probe:
+        # as uvicorn binds: an address in TIME_WAIT is free, one with a listener is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(
+                f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})"
+            ) from None
 
 
 @cli.command()

@@ -114,6 +114,9 @@ def parse_json(text: str, what: str) -> object:
         ) from None
     except RecursionError:
         raise UserError(f"{what}: JSON nested too deeply") from None
+    except ValueError:
+        # Python refuses to read integers of more than 4,300 digits.
+        raise UserError(f"{what}: a number in the JSON is too long") from None
 
 
 def parse_profile(data: object) -> Profile:
