@@ -441,7 +441,7 @@ def parse_activity(raw: bytes) -> Activity:
     """Validate a request body as a Bot Framework activity, raising UserError saying why not."""
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, RecursionError, ValueError):  # ValueError: not JSON
         raise UserError("request body: must be a Bot Framework activity in UTF-8 JSON") from None
     if not isinstance(body, dict):
         raise UserError("request body: must be a JSON object (a Bot Framework activity)")
