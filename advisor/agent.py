@@ -10,24 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
-from collections.abc import Callable
-from typing import Any, NotRequired
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, NotRequired, TypeVar
 
 from langchain.agents import AgentState, create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelCallLimitMiddleware,
+    ToolCallLimitMiddleware,
+)
 from langchain.agents.middleware.types import ModelRequest, ModelResponse
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from advisor.knowledge import load_knowledge
 from advisor.policy import classify
-from advisor.prompts import question, render
+from advisor.prompts import question, render, template
 from advisor.replies import TurnFacts, compose_reply
-from advisor.schemas import ChatTurn, Citation, Classification, Lang, Motion
+from advisor.schemas import LANGS, ChatTurn, Citation, Classification, Lang, Motion
 from advisor.tools import (
     TurnContext,
     advisor_tools,
@@ -36,6 +42,8 @@ from advisor.tools import (
     tool_results,
 )
 from advisor.understanding import understand
+
+log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ja": "日本語"}
 
@@ -69,7 +77,11 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             next_question=next_question,
             profile=json.dumps(result.profile.model_dump(mode="json"), ensure_ascii=False),
         )
-        return handler(request.override(system_message=SystemMessage(prompt)))
+        # The profile is in the system prompt, so older turns need not be sent again.
+        history = recent_turns(
+            request.messages, request.runtime.context.settings.agent_history_turns
+        )
+        return handler(request.override(system_message=SystemMessage(prompt), messages=history))
 
     def before_agent(
         self, state: AdvisorState, runtime: Runtime[TurnContext]
@@ -86,6 +98,22 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         context = runtime.context
         turn = build_turn(state, context)
         context.extra["turn"] = turn
+        motion = turn.recommendation.motion if turn.recommendation else None
+        asks = turn.question.slot if turn.question else None
+        log.debug(
+            "session %s: turn done (%s, motion %s, asks %s)",
+            context.session_id,
+            turn.lang,
+            motion,
+            asks,
+        )
+        if context.settings.log_message_text:
+            log.info(
+                "session %s: customer %r; advisor %r",
+                context.session_id,
+                latest_text(state),
+                turn.reply,
+            )
         record = {
             "at": _now(),
             "customer": latest_text(state),
@@ -98,6 +126,17 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         elif final is None:
             update["messages"] = [AIMessage(content=turn.reply)]
         return update
+
+
+_Message = TypeVar("_Message", bound=BaseMessage)
+
+
+def recent_turns(messages: Sequence[_Message], turns: int) -> list[_Message]:
+    """Keep the messages of the last `turns` customer turns, whole, so tool calls keep results."""
+    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    if len(starts) <= turns:
+        return list(messages)
+    return list(messages[starts[-turns] :])
 
 
 def _now() -> str:
@@ -147,7 +186,7 @@ def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:
     )
     final = _final_ai_message(state)
     reply = final.text.strip() if final is not None else ""
-    if not reply or contradicts(reply, classification):
+    if not reply or contradicts(reply, classification) or leaks_prompt(reply):
         reply = compose_reply(facts, classification, next_question, previous)
     elif next_question is not None and not re.search(r"[?？]", reply):
         reply = f"{reply}\n\n{next_question.text}"
@@ -204,6 +243,39 @@ def contradicts(reply: str, classification: Classification) -> bool:
     return decided not in named or bool(named - allowed)
 
 
+_PROMPT_MARKUP = re.compile(r"[`*_\"'「」“”]")
+_SENTENCE = re.compile(r"(?<=[.:;])\s+|(?<=[。：])|\n")
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(_PROMPT_MARKUP.sub("", text).casefold().split())
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(c) >= 0x2E80 else 1 for c in text)
+
+
+@cache
+def _prompt_sentences() -> tuple[str, ...]:
+    """Return the system prompts' own sentences, long enough to be telling, in both languages."""
+    found: list[str] = []
+    for lang in LANGS:
+        for piece in re.split(r"\{[a-z_]+\}", template("system", lang)):
+            for sentence in _SENTENCE.split(piece):
+                squeezed = _squeeze(sentence)
+                if _width(squeezed) >= 24:
+                    found.append(squeezed)
+    return tuple(dict.fromkeys(found))
+
+
+def leaks_prompt(reply: str) -> bool:
+    """Tell whether a model's reply repeats the system prompt or names the agent's tools."""
+    squeezed = _squeeze(reply)
+    if any(tool.name in reply for tool in advisor_tools()):
+        return True
+    return any(sentence in squeezed for sentence in _prompt_sentences())
+
+
 def build_agent(
     model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any] | None, max_steps: int
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -211,6 +283,8 @@ def build_agent(
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         AdvisorMiddleware(),
         ModelCallLimitMiddleware(run_limit=max_steps, exit_behavior="end"),
+        # A model asking for dozens of tools at once gets them refused, not run.
+        ToolCallLimitMiddleware(run_limit=2 * max_steps, exit_behavior="continue"),
     ]
     return create_agent(
         model,
