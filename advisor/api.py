@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -145,7 +146,13 @@ def create_app(
             app.state.service = await run_in_threadpool(
                 lambda: ChatService(settings, index=app.state.index)
             )
+        purging = None
+        if settings.session_retention_days > 0:
+            await _purge(app, settings)  # before the first request is served
+            purging = asyncio.create_task(_purge_periodically(app, settings))
         yield
+        if purging is not None:
+            purging.cancel()
 
     app = FastAPI(
         title="Motion Advisor",
@@ -298,6 +305,29 @@ def create_app(
     mount_web(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+async def _purge(app: FastAPI, settings: Settings) -> None:
+    """Erase the conversations whose last turn is older than the retention period."""
+    from advisor.retention import purge_sessions, retention_cutoff
+
+    days = settings.session_retention_days
+    try:
+        purged = await run_in_threadpool(
+            purge_sessions, app.state.service.checkpointer, retention_cutoff(days)
+        )
+    except Exception as exc:  # a failed purge is tried again at the next interval
+        log.warning("session purge failed: %s", type(exc).__name__)
+        return
+    if purged:
+        log.info("purged %d sessions idle for over %g days", purged, days)
+
+
+async def _purge_periodically(app: FastAPI, settings: Settings) -> None:
+    """Purge expired conversations every purge interval while the service runs."""
+    while True:
+        await asyncio.sleep(settings.session_purge_interval_s)
+        await _purge(app, settings)
 
 
 def _sse(events: Iterator[tuple[str, Any]]) -> Iterator[str]:

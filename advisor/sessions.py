@@ -73,14 +73,16 @@ def make_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
     """Open the configured conversation store."""
     if settings.database_url:
         return _postgres_saver(_postgres_url(settings.database_url), settings.database_pool_size)
-    from langgraph.checkpoint.sqlite import SqliteSaver
+    from advisor.retention import ErasingSqliteSaver
 
     path = prepare_data_dir(settings.data_dir) / "sessions.sqlite"
     try:
         conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        saver = SqliteSaver(conn)
+        # an erased conversation is overwritten with zeros, not left in free pages
+        conn.execute("PRAGMA secure_delete=ON")
+        saver = ErasingSqliteSaver(conn)
         saver.setup()
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"the conversation store {path} cannot be opened: {exc}") from None

@@ -1,0 +1,70 @@
+"""Retention: how long conversations are kept, and erasing them so no copy is left behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+
+class ErasingSqliteSaver(SqliteSaver):
+    """A SQLite store whose deleted threads leave no copy behind in the write-ahead log.
+
+    The connection runs with `PRAGMA secure_delete=ON`, so deleted rows are overwritten with
+    zeros; checkpointing the log afterwards drops the older page images it still holds.
+    """
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Delete a thread, then fold the log into the database and empty it."""
+        super().delete_thread(thread_id)
+        with self.cursor(transaction=False) as cur:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def last_activity(checkpointer: BaseCheckpointSaver[Any], thread_id: str) -> dt.datetime | None:
+    """Return when a conversation last had a turn (else when it began, else was written)."""
+    found = checkpointer.get_tuple({"configurable": {"thread_id": thread_id}})
+    if found is None:
+        return None
+    values = found.checkpoint.get("channel_values") or {}
+    turns = values.get("turns") or []
+    last_turn = turns[-1].get("at") if turns and isinstance(turns[-1], dict) else None
+    for stamp in (last_turn, values.get("created_at"), found.checkpoint.get("ts")):
+        if isinstance(stamp, str):
+            try:
+                when = dt.datetime.fromisoformat(stamp)
+            except ValueError:
+                continue
+            return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return None
+
+
+def thread_ids(checkpointer: BaseCheckpointSaver[Any]) -> list[str]:
+    """Return the id of every conversation in the store."""
+    if isinstance(checkpointer, SqliteSaver):
+        with checkpointer.cursor(transaction=False) as cur:
+            cur.execute("SELECT DISTINCT thread_id FROM checkpoints")
+            return [str(row[0]) for row in cur.fetchall()]
+    seen: dict[str, None] = {}
+    for item in checkpointer.list(None):
+        seen.setdefault(str(item.config["configurable"]["thread_id"]), None)
+    return list(seen)
+
+
+def purge_sessions(checkpointer: BaseCheckpointSaver[Any], older_than: dt.datetime) -> int:
+    """Erase every conversation whose last turn is older than `older_than`; return how many."""
+    purged = 0
+    for thread_id in thread_ids(checkpointer):
+        # read just before deleting, so a conversation that has just had a turn is kept
+        when = last_activity(checkpointer, thread_id)
+        if when is not None and when < older_than:
+            checkpointer.delete_thread(thread_id)
+            purged += 1
+    return purged
+
+
+def retention_cutoff(days: float, now: dt.datetime | None = None) -> dt.datetime:
+    """Return the time before which a conversation's last turn makes it due for erasure."""
+    return (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
