@@ -233,6 +233,11 @@ _RECOMMENDS = re.compile(
 )
 
 
+def needs_checking(text: str) -> bool:
+    """Tell whether streamed model text must wait for the turn's checks before it is shown."""
+    return any(p.search(text) for p in _MOTION_WORDS.values()) or leaks_prompt(text)
+
+
 def contradicts(reply: str, classification: Classification) -> bool:
     """Tell whether a model's reply names a motion the classifier did not decide."""
     named = {motion for motion, pattern in _MOTION_WORDS.items() if pattern.search(reply)}

@@ -15,10 +15,11 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
 
-from advisor.agent import build_agent
+from advisor.agent import build_agent, needs_checking
 from advisor.config import Settings
 from advisor.errors import AdvisorError, NotFoundError, ServiceError, UserError
 from advisor.models import make_chat_model
+from advisor.offline import OfflineChatModel
 from advisor.schemas import LANGS, ChatTurn, Lang
 from advisor.sessions import check_session_id, make_checkpointer, make_session_lock
 from advisor.tools import TurnContext
@@ -55,6 +56,41 @@ def check_lang(lang: object) -> Lang | None:
     if lang not in LANGS:
         raise UserError(f"lang: must be one of {', '.join(LANGS)}", field="lang")
     return lang
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？\n]\s*")
+
+
+class StreamGate:
+    """Pass an LLM's streamed words on a sentence at a time, until one needs checking.
+
+    From the first sentence that names a motion or echoes the prompt, nothing more is streamed:
+    the turn's final event carries the checked reply, so nothing the checks would replace reaches
+    the customer. The offline model's replies are written from the classifier and pass straight
+    through.
+    """
+
+    def __init__(self, *, checked: bool) -> None:
+        self.checked = checked
+        self.pending = ""
+        self.held = False
+
+    def feed(self, text: str) -> str:
+        """Take streamed text; return what may be shown now."""
+        if not self.checked:
+            return text
+        if self.held:
+            return ""
+        self.pending += text
+        ends = list(_SENTENCE_END.finditer(self.pending))
+        if not ends:
+            return ""
+        cut = ends[-1].end()
+        ready, self.pending = self.pending[:cut], self.pending[cut:]
+        if needs_checking(ready):
+            self.held = True
+            return ""
+        return ready
 
 
 class ChatService:
@@ -186,6 +222,7 @@ class ChatService:
                         stream_mode="messages",
                         durability="exit",
                     )
+                    gate = StreamGate(checked=not isinstance(self.model, OfflineChatModel))
                     for chunk, meta in cast(Iterator[tuple[Any, dict[str, Any]]], parts):
                         if (
                             isinstance(chunk, AIMessageChunk)
@@ -193,7 +230,9 @@ class ChatService:
                             and chunk.text
                             and not chunk.tool_call_chunks
                         ):
-                            yield "delta", chunk.text
+                            released = gate.feed(chunk.text)
+                            if released:
+                                yield "delta", released
                 else:
                     self.graph.invoke(inputs, run_config, context=context, durability="exit")
             except AdvisorError:

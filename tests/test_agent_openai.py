@@ -185,3 +185,24 @@ def test_streaming_deltas_come_from_the_model(llm: ScriptedOpenAI, service: Chat
     assert deltas == "Hello there. Do you need special terms?"
     assert events[-1][0] == "turn"
     assert llm.requests[-1].get("stream") is True
+
+
+def test_streaming_holds_back_a_sentence_the_checks_would_replace(
+    llm: ScriptedOpenAI, service: ChatService
+) -> None:
+    llm.enqueue_tool_calls(
+        [
+            (
+                "record_facts",
+                {"special_terms": [], "self_service": False, "seats": 100, "azure_annual_usd": 0},
+            )
+        ]
+    )
+    llm.enqueue_tool_calls([("classify_motion", {})])
+    llm.enqueue_text("Thanks for the details. I recommend the enterprise motion. Talk to a seller.")
+    events = list(service.stream("100 seats, no Azure, no special terms, a partner should help"))
+    deltas = "".join(v for k, v in events if k == "delta")
+    assert deltas == "Thanks for the details. "
+    turn = events[-1][1]
+    assert turn.recommendation.motion == "breadth"
+    assert "enterprise motion" not in turn.reply
