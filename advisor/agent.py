@@ -32,7 +32,7 @@ from langgraph.runtime import Runtime
 from advisor.knowledge import load_knowledge
 from advisor.policy import classify
 from advisor.prompts import question, render, template
-from advisor.replies import TurnFacts, compose_reply
+from advisor.replies import TurnFacts, compose_reply, gather_facts
 from advisor.schemas import LANGS, ChatTurn, Citation, Classification, Lang, Motion
 from advisor.tools import (
     TurnContext,
@@ -172,15 +172,14 @@ def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:
     next_question = question(classification.missing[0], lang) if classification.missing else None
     previous = _previous_recommendation(state)
     guidance = [g for g in _tool_results(state, "search_guidance") if "answer" in g]
-    recorded: dict[str, Any] = {}
-    for result in _tool_results(state, "record_facts"):
-        recorded.update(result.get("recorded", {}))
+    recorded, rejected = gather_facts(_tool_results(state, "record_facts"))
     text = latest_text(state)
     facts = TurnFacts(
         lang=lang,
         text=text,
         understood=understand(text),
         recorded=recorded,
+        rejected=rejected,
         guidance=guidance,
         first_turn=not state.get("turns"),
     )

@@ -25,7 +25,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
 from advisor.prompts import question
-from advisor.replies import TurnFacts, compose_reply
+from advisor.replies import TurnFacts, compose_reply, gather_facts
 from advisor.schemas import Classification, Motion
 from advisor.tools import last_customer_index, tool_results
 from advisor.understanding import Slot as SlotName
@@ -122,14 +122,13 @@ def respond(messages: Sequence[BaseMessage]) -> AIMessage:
     payload = tool_results(after, "classify_motion")[-1]
     classification = Classification.model_validate(payload["classification"])
     lang = classification.lang
-    recorded: dict[str, Any] = {}
-    for result in tool_results(after, "record_facts"):
-        recorded.update(result.get("recorded", {}))
+    recorded, rejected = gather_facts(tool_results(after, "record_facts"))
     turn = TurnFacts(
         lang=lang,
         text=text,
         understood=understand(text, expecting=expecting),
         recorded=recorded,
+        rejected=rejected,
         guidance=[g for g in tool_results(after, "search_guidance") if "answer" in g],
         first_turn=not any(isinstance(m, HumanMessage) for m in messages[:h]),
     )

@@ -29,8 +29,20 @@ class TurnFacts:
     text: str = ""
     understood: Understanding | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)
     guidance: list[dict[str, Any]] = field(default_factory=list)
     first_turn: bool = False
+
+
+def gather_facts(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """Return what `record_facts` calls recorded this turn, and the fields they refused."""
+    recorded: dict[str, Any] = {}
+    rejected: list[str] = []
+    for result in results:
+        recorded.update(result.get("recorded", {}))
+        if result.get("field"):
+            rejected.append(str(result["field"]))
+    return recorded, rejected
 
 
 def _amount(value: float) -> str:
@@ -78,6 +90,8 @@ def compose_reply(
         parts.append(phrase("noted", lang, facts=joiner.join(describe_facts(turn.recorded, lang))))
         if understood is not None and understood.seats_inferred and "seats" in turn.recorded:
             parts.append(inferred_seats_note(int(turn.recorded["seats"]), lang))
+    for name in turn.rejected:
+        parts.append(phrase(f"invalid.{name}", lang))
     if understood is not None and understood.currency_unsupported:
         parts.append(phrase("currency", lang, currency=understood.currency_unsupported))
     for result in turn.guidance:

@@ -115,7 +115,9 @@ def record_facts(
     try:
         profile = parse_profile(merged)
     except UserError as exc:
-        content = json.dumps({"error": exc.message, "hint": "Ask the customer again."})
+        content = json.dumps(
+            {"error": exc.message, "field": exc.field, "hint": "Ask the customer again."}
+        )
         return Command(
             update={"messages": [ToolMessage(content, tool_call_id=runtime.tool_call_id)]}
         )

@@ -220,3 +220,20 @@ def test_streamed_deltas_join_to_the_reply(service: ChatService, message: str) -
     deltas = "".join(value for kind, value in events if kind == "delta")
     turn = events[-1][1]
     assert deltas == turn.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("We have 10^15 seats", "That seat count is outside what I can work with"),
+        ("Our Azure spend is -$50,000 a year", "That Azure figure is outside what I can work with"),
+        ("シートは10^9席です", "そのシート数は扱える範囲外です"),
+    ],
+)
+def test_absurd_numbers_get_a_calm_explanation(
+    service: ChatService, message: str, expected: str
+) -> None:
+    turn = service.chat(message)
+    assert expected in turn.reply
+    profile = service.session(turn.session_id)["profile"]
+    assert profile.get("seats") is None and profile.get("azure_annual_usd") is None
