@@ -219,9 +219,7 @@ def create_app(
                 "required": True,
                 "content": {
                     "application/json": {
-                        "example": {
-                            "question": "Up to how many seats is CSP optimised for?"
-                        }
+                        "example": {"question": "Up to how many seats is CSP optimised for?"}
                     }
                 },
             }
@@ -246,9 +244,7 @@ def create_app(
             "required": True,
             "content": {
                 "application/json": {
-                    "example": {
-                        "message": "We're 300 people and want a partner's help with Azure"
-                    }
+                    "example": {"message": "We're 300 people and want a partner's help with Azure"}
                 }
             },
         }
