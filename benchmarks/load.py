@@ -65,7 +65,7 @@ OPENINGS: dict[Lang, list[str]] = {
 }
 MAX_TURNS = 8
 # the advisor's own per-client rate limit would throttle one load generator on loopback
-SERVER_ENV = {"ADVISOR_RATE_LIMIT_PER_MINUTE": "0", "ADVISOR_LOG_LEVEL": "warning"}
+SERVER_ENV = {"ADVISOR_RATE_LIMIT_PER_MINUTE": "0"}
 
 
 @dataclass
