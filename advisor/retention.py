@@ -47,6 +47,12 @@ def thread_ids(checkpointer: BaseCheckpointSaver[Any]) -> list[str]:
         with checkpointer.cursor(transaction=False) as cur:
             cur.execute("SELECT DISTINCT thread_id FROM checkpoints")
             return [str(row[0]) for row in cur.fetchall()]
+    pool = getattr(checkpointer, "conn", None)
+    if pool is not None and hasattr(pool, "connection"):
+        # Postgres: ask the database for the ids instead of reading every checkpoint
+        with pool.connection() as conn:
+            rows = conn.execute("SELECT DISTINCT thread_id FROM checkpoints").fetchall()
+        return [str(row["thread_id"] if isinstance(row, dict) else row[0]) for row in rows]
     seen: dict[str, None] = {}
     for item in checkpointer.list(None):
         seen.setdefault(str(item.config["configurable"]["thread_id"]), None)

@@ -338,3 +338,23 @@ def test_a_chroma_server_that_cannot_be_reached_is_named(tmp_path: Path) -> None
         f"Cannot reach the Chroma server at 127.0.0.1:{port} (CHROMA_HOST, CHROMA_PORT): "
         "Could not connect to a Chroma server. Are you sure it is running?"
     )
+
+
+def test_retention_purges_old_sessions_in_postgres(pg_settings: Settings) -> None:
+    import datetime as dt
+
+    from advisor.retention import purge_sessions, thread_ids
+
+    service = ChatService(pg_settings)
+    try:
+        kept = service.chat("We need 40 seats").session_id
+        old = service.chat("We need 50 seats").session_id
+        assert {kept, old} <= set(thread_ids(service.checkpointer))
+        # nothing is older than an hour ago, so nothing goes
+        assert purge_sessions(service.checkpointer, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)) == 0
+        service.delete(kept)
+        assert purge_sessions(service.checkpointer, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)) >= 1
+        assert old not in thread_ids(service.checkpointer)
+    finally:
+        service.session_lock.close()
+        service.checkpointer.conn.close()  # type: ignore[attr-defined]
