@@ -109,7 +109,7 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "advisor", "serve", "--port", str(port)],
-        env={**env, "ADVISOR_LOG_LEVEL": "warning"},
+        env={**env, "ADVISOR_RATE_LIMIT_PER_MINUTE": "0"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
