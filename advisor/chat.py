@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from typing import Any, cast
@@ -59,6 +60,11 @@ def check_lang(lang: object) -> Lang | None:
 
 
 _SENTENCE_END = re.compile(r"[.!?。！？\n]\s*")
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    """Tell whether a failure came from the conversation store rather than the model."""
+    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
 
 
 class StreamGate:
@@ -243,6 +249,10 @@ class ChatService:
                 raise ServiceError("the advisor took too many steps on that message") from None
             except Exception as exc:
                 log.warning("turn failed in session %s: %s", session_id, type(exc).__name__)
+                if _is_store_error(exc):
+                    raise ServiceError(
+                        "the conversation store is not answering; please try again in a moment"
+                    ) from exc
                 self._roll_back(session_id, before, is_new)
                 raise ServiceError(
                     "the language model did not answer; please try again in a moment "

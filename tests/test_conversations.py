@@ -237,3 +237,19 @@ def test_absurd_numbers_get_a_calm_explanation(
     assert expected in turn.reply
     profile = service.session(turn.session_id)["profile"]
     assert profile.get("seats") is None and profile.get("azure_annual_usd") is None
+
+
+def test_a_failing_store_is_named_not_blamed_on_the_model(tmp_path: Any) -> None:
+    import sqlite3
+
+    from advisor.errors import ServiceError
+
+    service = ChatService(Settings(data_dir=tmp_path))
+    first = service.chat("We need 40 seats")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    service.checkpointer.put = broken  # type: ignore[method-assign]
+    with pytest.raises(ServiceError, match="the conversation store is not answering"):
+        service.chat("no special terms", first.session_id)
