@@ -294,7 +294,12 @@ def create_app(
 
     # Added before the web channels' CORS middleware, so a 429 still carries CORS headers.
     limit = TokenBucket(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    app.add_middleware(RateLimit, bucket=limit, trusted=parse_networks(settings.trusted_proxies))
+    app.add_middleware(
+        RateLimit,
+        bucket=limit,
+        trusted=parse_networks(settings.trusted_proxies),
+        limit_loopback=settings.rate_limit_loopback,
+    )
 
     from advisor.web import mount_web
 

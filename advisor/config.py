@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # /api/messages, with bursts of up to *_burst; 0 turns a limit off.
     rate_limit_per_minute: float = Field(default=120, ge=0)
     rate_limit_burst: int = Field(default=60, ge=1)
+    # Requests from this machine itself (tools, health probes, a local test harness) are not
+    # counted unless asked; behind a local proxy, list it in trusted_proxies so the forwarded
+    # client is the one counted.
+    rate_limit_loopback: bool = False
     teams_rate_limit_per_minute: float = Field(default=30, ge=0)
     teams_rate_limit_burst: int = Field(default=15, ge=1)
     # Proxies (IP addresses or networks, a JSON list) whose X-Forwarded-For is believed.

@@ -75,6 +75,11 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def _is_loopback(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and ip.is_loopback
+
+
 def _trusted(address: str, trusted: list[Network]) -> bool:
     ip = _ip(address)
     return ip is not None and any(ip in network for network in trusted)
@@ -120,10 +125,18 @@ def is_limited_path(path: str) -> bool:
 class RateLimit:
     """Answer 429 to a client address over its limit on the public routes, before any work."""
 
-    def __init__(self, app: ASGIApp, bucket: TokenBucket, trusted: list[Network]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        bucket: TokenBucket,
+        trusted: list[Network],
+        *,
+        limit_loopback: bool = True,
+    ) -> None:
         self.app = app
         self.bucket = bucket
         self.trusted = trusted
+        self.limit_loopback = limit_loopback
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, or refuse it with 429 and Retry-After."""
@@ -141,7 +154,11 @@ class RateLimit:
             for name, value in scope.get("headers") or []
             if name == b"x-forwarded-for"
         ]
-        wait = self.bucket.take(client_address(peer, forwarded, self.trusted))
+        address = client_address(peer, forwarded, self.trusted)
+        if not self.limit_loopback and _is_loopback(address):
+            await self.app(scope, receive, send)
+            return
+        wait = self.bucket.take(address)
         if wait <= 0:
             await self.app(scope, receive, send)
             return

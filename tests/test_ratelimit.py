@@ -25,7 +25,9 @@ from tests.servers import free_port, serve_app
 def serve_as_advisor(app: Any) -> Iterator[str]:
     """Serve like `advisor serve`: uvicorn itself ignores X-Forwarded-For."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -37,6 +39,7 @@ def serve_as_advisor(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
 
 PROFILE = {"seats": 300, "azure_annual_usd": 0, "special_terms": [], "self_service": False}
 
@@ -103,6 +106,7 @@ def limited(tmp_path: Path) -> Iterator[str]:
         data_dir=tmp_path,
         rate_limit_per_minute=60,
         rate_limit_burst=3,
+        rate_limit_loopback=True,
         cors_origins=["https://shop.example"],
     )
     with serve_app(create_app(settings)) as url:
@@ -136,7 +140,9 @@ def test_a_limited_request_is_refused_before_its_body_is_read(limited: str) -> N
     with httpx.Client(base_url=limited, timeout=30) as http:
         for _ in range(3):
             http.get("/")
-        response = http.post("/v1/chat", content=endless(), headers={"content-type": "application/json"})
+        response = http.post(
+            "/v1/chat", content=endless(), headers={"content-type": "application/json"}
+        )
         assert response.status_code == 429
 
 
@@ -152,8 +158,16 @@ def test_a_429_carries_cors_headers_for_allowed_origins(limited: str) -> None:
 
 
 def test_forwarded_for_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
-    untrusted = Settings(data_dir=tmp_path / "a", rate_limit_per_minute=60, rate_limit_burst=2)
-    with serve_as_advisor(create_app(untrusted)) as url, httpx.Client(base_url=url, timeout=30) as http:
+    untrusted = Settings(
+        data_dir=tmp_path / "a",
+        rate_limit_per_minute=60,
+        rate_limit_burst=2,
+        rate_limit_loopback=True,
+    )
+    with (
+        serve_as_advisor(create_app(untrusted)) as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
         codes = [
             http.get("/", headers={"x-forwarded-for": f"198.51.100.{n}"}).status_code
             for n in range(4)
@@ -165,12 +179,21 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
         rate_limit_burst=2,
         trusted_proxies=["127.0.0.1"],
     )
-    with serve_as_advisor(create_app(trusted)) as url, httpx.Client(base_url=url, timeout=30) as http:
+    with (
+        serve_as_advisor(create_app(trusted)) as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
         codes = [
             http.get("/", headers={"x-forwarded-for": f"198.51.100.{n % 2}"}).status_code
             for n in range(6)
         ]
         assert codes == [200, 200, 200, 200, 429, 429], "two clients behind one proxy"
+
+
+def test_this_machine_is_not_limited_unless_asked(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, rate_limit_per_minute=60, rate_limit_burst=2)
+    with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as http:
+        assert all(http.post("/v1/classify", json=PROFILE).status_code == 200 for _ in range(10))
 
 
 def test_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,7 +220,9 @@ def teams_activity(conversation: str, sender: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def test_teams_users_are_limited_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_teams_users_are_limited_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in list(os.environ):
         if name.startswith(("CONNECTIONS__", "CONNECTIONSMAP__")):
             monkeypatch.delenv(name)
