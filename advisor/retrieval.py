@@ -33,7 +33,10 @@ from advisor.schemas import LANGS, Lang
 
 # Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
 FORMAT_VERSION = 1
-SECTION_WEIGHT = 0.5
+SECTION_WEIGHT = 0.46
+# Of the lexical part, how much the section's heading weighs against its best sentence: a short
+# "what is X?" names the section's subject, which its heading states.
+HEADING_SHARE = 0.29
 # Seconds a Chroma server gets to answer one request.
 CHROMA_TIMEOUT_S = 30.0
 _UUID_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -163,12 +166,15 @@ class GuidanceIndex:
             raise _store_error(self.settings, exc) from exc
         metadatas = (result["metadatas"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
-        best = self._best_sentence_scores(self._sparse(query), lang)
+        query_sparse = self._sparse(query)
+        best = self._best_sentence_scores(query_sparse, lang)
         hits: list[Hit] = []
         for meta, distance in zip(metadatas, distances, strict=True):
             section = self.kb.section(str(meta["section"]), lang)
             sentence = best.get(section.id, 0.0)
-            score = SECTION_WEIGHT * (1.0 - float(distance)) + (1 - SECTION_WEIGHT) * sentence
+            heading = _dot(query_sparse, self._sentences[(lang, section.id)][0][1])
+            lexical = (1 - HEADING_SHARE) * sentence + HEADING_SHARE * heading
+            score = SECTION_WEIGHT * (1.0 - float(distance)) + (1 - SECTION_WEIGHT) * lexical
             hits.append(Hit(section, round(score, 6)))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]

@@ -56,7 +56,7 @@ def classify_case(**overrides: Any) -> dict[str, Any]:
 
 def test_the_shipped_case_files_load_and_are_big_enough() -> None:
     sizes = {suite: len(ev.load_suite(suite).cases) for suite in ev.SUITES}
-    assert sizes["classify"] >= 80 and sizes["chat"] >= 50 and sizes["ask"] == 97
+    assert sizes["classify"] >= 80 and sizes["chat"] >= 50 and sizes["ask"] >= 60
     assert sizes["adversarial"] >= 20
     for suite in ("classify", "chat", "adversarial"):
         assert {c["lang"] for c in ev.load_suite(suite).cases} == {"en", "ja"}
