@@ -32,8 +32,10 @@ MIN_COVERAGE = 0.5
 # Sections and sentences that reach this share of the best one are worth showing too.
 RELATIVE_SECTION = 0.6
 RELATIVE_SENTENCE = 0.45
-OTHER_SECTION_WEIGHT = 0.9
+OTHER_SECTION_WEIGHT = 0.5
 MAX_SENTENCES = 3
+LEAD_SENTENCES = 2
+LEAD_BONUS = 0.2
 FOLLOWING_SENTENCE = True
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -146,7 +148,10 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     if later:
         return Support([], f"later:{later[0]}")
     hits = index.search(question, lang, k=k)
-    if not hits or hits[0].score < MIN_SCORE or index.coverage(question, lang) < MIN_COVERAGE:
+    coverage = index.coverage(question, lang)
+    # A short question made only of the guidance's own words ("CSPとは？") is on topic even
+    # when its few features score low; otherwise both the score and the coverage must pass.
+    if not hits or coverage < MIN_COVERAGE or (hits[0].score < MIN_SCORE and coverage < 1.0):
         return Support(hits, "topic")
     return Support(hits, None)
 
@@ -163,6 +168,15 @@ def extractive_answer(
         order = {text: i for i, text in enumerate(section.sentences())}
         for score, text in index.rank_sentences(question, section):
             candidates.append((score * weight, rank, order[text], text))
+    # The top section's opening sentences say what it is about, which is what a short
+    # "what is X?" asks for.
+    lead = LEAD_BONUS * max(c[0] for c in candidates)
+    candidates = [
+        (score + lead, rank, position, text)
+        if rank == 0 and position < LEAD_SENTENCES
+        else (score, rank, position, text)
+        for score, rank, position, text in candidates
+    ]
     candidates.sort(key=lambda c: -c[0])
     top = candidates[0][0]
     chosen = [c for c in candidates[:MAX_SENTENCES] if c[0] >= RELATIVE_SENTENCE * top]
