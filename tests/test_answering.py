@@ -201,3 +201,21 @@ def test_the_ask_prompt_has_exactly_its_placeholders(lang: str) -> None:
         "as_of",
         "not_in_guidance",
     }
+
+
+@pytest.mark.parametrize(
+    ("question", "section", "facts"),
+    [
+        ("What is CSP?", "breadth-motion", ["Cloud Solution Provider (CSP)"]),
+        ("CSPとは？", "breadth-motion", ["クラウド ソリューション プロバイダー"]),
+        ("Up to how many seats are CSP partner economics optimised for?", "partner-economics-thresholds", ["2,400 seats"]),
+        ("エンタープライズ モーションが必要な契約条件は？", "enterprise-terms", ["デュアルユース権", "リードステータス SKU", "マルチテナント", "マルチアフィリエイト"]),
+        ("Which contract terms need the enterprise motion?", "enterprise-terms", ["dual-use rights", "lead-status SKUs", "multi-tenant", "multi-affiliate"]),
+    ],
+)
+def test_the_questions_support_agents_ask(index: GuidanceIndex, offline: Settings, question: str, section: str, facts: list[str]) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered
+    assert answer.citations[0].id == section
+    for fact in facts:
+        assert fact in answer.answer
