@@ -116,8 +116,15 @@ def answer_question(
     if chat_model is None and not is_offline(settings):
         chat_model = make_chat_model(settings)
     if chat_model is None:
-        return extractive_answer(question, support.hits, index=index, lang=lang)
+        return offline_answer(question, support, index=index, lang=lang)
     return _llm_answer(question, support.hits, chat_model=chat_model, index=index, lang=lang)
+
+
+def offline_answer(question: str, support: Support, *, index: GuidanceIndex, lang: Lang) -> Answer:
+    """Answer from what retrieval found, without a language model: extractive, or a refusal."""
+    if support.refusal is not None:
+        return _refusal(support.refusal, lang, index.kb.as_of(lang))
+    return extractive_answer(question, support.hits, index=index, lang=lang)
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -194,14 +201,7 @@ def extractive_answer(
     space = "" if lang == "ja" else " "
     text = space.join(f"{sentence}{space}[{markers[rank]}]" for _, rank, _, sentence in chosen)
     citations = [sections[rank].citation() for rank in markers]
-    as_of = index.kb.as_of(lang)
-    return Answer(
-        answer=f"{text}\n\n{_DATE_LINE[lang].format(as_of=as_of)}",
-        citations=citations,
-        lang=lang,
-        answered=True,
-        as_of=as_of,
-    )
+    return _dated(text, citations, lang, index.kb.as_of(lang))
 
 
 def _llm_answer(
@@ -233,6 +233,11 @@ def _llm_answer(
         # an answer that cites nothing cannot be checked, so the grounded one is given instead
         return extractive_answer(question, hits, index=index, lang=lang)
     citations: list[Citation] = [hits[n - 1].section.citation() for n in cited]
+    return _dated(text, citations, lang, as_of)
+
+
+def _dated(text: str, citations: list[Citation], lang: Lang, as_of: str) -> Answer:
+    """Return an answer with the guidance's date under it."""
     return Answer(
         answer=f"{text}\n\n{_DATE_LINE[lang].format(as_of=as_of)}",
         citations=citations,

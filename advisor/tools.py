@@ -167,16 +167,17 @@ def search_guidance(
     ],
 ) -> str:
     """Search the purchasing guidance and return the best-matching sections, numbered."""
-    from advisor.answering import answer_question
+    from advisor.answering import find_support, offline_answer, validate_question
 
     context = runtime.context
     if context.index is None:
         return json.dumps({"error": "The guidance index is not available."})
-    hits = context.index.search(query, context.lang, k=3)
+    question = validate_question(query, context.settings)
+    support = find_support(question, index=context.index, lang=context.lang)
+    hits = support.hits
     # The extractive answer, whatever the chat model: the model writes its own reply from the
     # sections, and a nested LLM call here would only add latency.
-    extractive = context.settings.model_copy(update={"model": "offline"})
-    answer = answer_question(query, index=context.index, settings=extractive, lang=context.lang)
+    answer = offline_answer(question, support, index=context.index, lang=context.lang)
     return json.dumps(
         {
             "answered": answer.answered,

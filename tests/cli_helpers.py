@@ -20,10 +20,17 @@ class Run:
 
 
 def run_cli(
-    args: list[str], stdin: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    args: list[str],
+    stdin: str | bytes,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Run:
+    """Run the command line in-process; bytes on stdin arrive as a pipe would give them."""
     monkeypatch.setattr(sys, "argv", ["advisor", *args])
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    if isinstance(stdin, bytes):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    else:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     get_settings.cache_clear()
     code = 0
     try:

@@ -24,11 +24,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Run an ASGI app on a loopback port in a thread; yield its base URL."""
+def serve_app(app: Any, **options: Any) -> Iterator[str]:
+    """Run an ASGI app on a loopback port in a thread; yield its base URL.
+
+    `options` go to uvicorn's Config (e.g. proxy_headers=False, as `advisor serve` sets).
+    """
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -7,12 +7,10 @@ exactly as before, and no log record may carry a traceback.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import socket
 import sqlite3
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +20,8 @@ import httpx
 import pytest
 
 from advisor.api import create_app
-from advisor.cli import main
-from advisor.config import Settings, get_settings
+from advisor.config import Settings
+from tests.cli_helpers import Run, run_cli
 from tests.servers import serve_app
 
 SID = "SESSION"  # replaced by the live conversation's id
@@ -285,25 +283,9 @@ def test_teams_customer_errors_are_replies_and_change_nothing(server: Server) ->
 # --- the command line -----------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 def run(args: list[str], stdin: bytes, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
     """Run the command line in-process with raw bytes on stdin, as a pipe would give them."""
-    monkeypatch.setattr(sys, "argv", ["advisor", *args])
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-    get_settings.cache_clear()
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
+    return run_cli(args, stdin, capsys, monkeypatch)
 
 
 CLI_CASES: dict[str, tuple[list[str], bytes, str]] = {

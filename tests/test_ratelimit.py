@@ -4,41 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from advisor.api import create_app
 from advisor.config import Settings
 from advisor.ratelimit import TokenBucket, client_address, parse_networks
-from tests.servers import free_port, serve_app
+from tests.servers import serve_app
 
 
-@contextmanager
-def serve_as_advisor(app: Any) -> Iterator[str]:
+def serve_as_advisor(app: Any) -> AbstractContextManager[str]:
     """Serve like `advisor serve`: uvicorn itself ignores X-Forwarded-For."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the test server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    return serve_app(app, proxy_headers=False)
 
 
 PROFILE = {"seats": 300, "azure_annual_usd": 0, "special_terms": [], "self_service": False}
