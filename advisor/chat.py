@@ -16,15 +16,15 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
 
-from advisor.agent import build_agent, needs_checking
+from advisor.agent.graph import build_agent, needs_checking
+from advisor.agent.tools import TurnContext
 from advisor.config import Settings
+from advisor.domain.schemas import LANGS, ChatTurn, Lang
 from advisor.errors import AdvisorError, NotFoundError, ServiceError, UserError
-from advisor.models import make_chat_model
-from advisor.offline import OfflineChatModel
-from advisor.schemas import LANGS, ChatTurn, Lang
-from advisor.sessions import check_session_id, make_checkpointer, make_session_lock
-from advisor.tools import TurnContext
-from advisor.understanding import detect_lang
+from advisor.models.factory import make_chat_model
+from advisor.models.offline import OfflineChatModel
+from advisor.nlu.understanding import detect_lang
+from advisor.store.sessions import check_session_id, make_checkpointer, make_session_lock
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class ChatService:
 
     def _get_index(self) -> Any:
         if self.index is None:
-            from advisor.retrieval import GuidanceIndex
+            from advisor.guidance.index import GuidanceIndex
 
             self.index = GuidanceIndex.open(self.settings)
         return self.index

@@ -9,8 +9,8 @@ from typing import Any, NoReturn
 
 import click
 
+from advisor.domain.schemas import Answer, Classification, Lang
 from advisor.errors import AdvisorError, UserError
-from advisor.schemas import Answer, Classification, Lang
 
 LANG_CHOICE = click.Choice(["en", "ja"])
 
@@ -41,8 +41,8 @@ def cli() -> None:
 @click.option("--lang", type=LANG_CHOICE, default="en", show_default=True)
 def classify(path: Path | None, explain: bool, lang: Lang) -> None:
     """Classify one customer profile (JSON on stdin, or --file)."""
-    from advisor.policy import classify as run_classifier
-    from advisor.schemas import parse_json, parse_profile
+    from advisor.domain.policy import classify as run_classifier
+    from advisor.domain.schemas import parse_json, parse_profile
 
     text = _read_text(path)
     result = run_classifier(parse_profile(parse_json(text, "profile")), lang)
@@ -78,7 +78,7 @@ def render_classification(result: Classification) -> str:
         if result.rule:
             lines.append(result.rule)
         return "\n".join(lines)
-    from advisor.policy import motion_label
+    from advisor.domain.policy import motion_label
 
     label = motion_label(result.motion, result.lang)
     lines.append(("推奨: " if ja else "Recommendation: ") + label)
@@ -118,7 +118,7 @@ def render_classification(result: Classification) -> str:
 )
 def teams_manifest(bot_id: str, out: Path, name: str, website: str) -> None:
     """Write the Teams app package (manifest.json and icons, zipped) for a bot."""
-    from advisor.teams import MANIFEST_VERSION, app_package
+    from advisor.channels.teams.route import MANIFEST_VERSION, app_package
 
     package = app_package(bot_id, name, website)
     try:
@@ -162,14 +162,14 @@ def chat(as_json: bool, session_id: str | None, lang: Lang | None) -> None:
     service = ChatService(get_settings())
     if session_id is not None:
         from advisor.errors import NotFoundError
-        from advisor.sessions import check_session_id
+        from advisor.store.sessions import check_session_id
 
         if not service.exists(check_session_id(session_id)):
             raise NotFoundError(f"session_id: no session {session_id}")
     if as_json or not sys.stdin.isatty():
         _chat_lines(service, session_id, lang)
     else:
-        from advisor.console import interactive_chat
+        from advisor.channels.terminal import interactive_chat
 
         interactive_chat(service, session_id, lang)
 
@@ -197,15 +197,15 @@ def serve(host: str, port: int) -> None:
     """Run the HTTP service (API, web chat, Teams endpoint)."""
     import uvicorn
 
-    from advisor.api import create_app
+    from advisor.channels.http import create_app
     from advisor.config import get_settings
-    from advisor.sessions import prepare_data_dir
+    from advisor.store.sessions import prepare_data_dir
 
     settings = get_settings()
     prepare_data_dir(settings.data_dir)
     _check_listen(host, port)
     from advisor.chat import ChatService
-    from advisor.retrieval import GuidanceIndex
+    from advisor.guidance.index import GuidanceIndex
 
     # opened here rather than in the app's start-up, so that a store that cannot be reached
     # is one line on stderr and exit status 1, not uvicorn's traceback
@@ -242,7 +242,7 @@ def _check_listen(host: str, port: int) -> None:
 def index(rebuild: bool) -> None:
     """Build or refresh the knowledge index."""
     from advisor.config import get_settings
-    from advisor.retrieval import GuidanceIndex
+    from advisor.guidance.index import GuidanceIndex
 
     stats = GuidanceIndex.open(get_settings(), rebuild=rebuild).stats
     assert stats is not None
@@ -260,9 +260,9 @@ def index(rebuild: bool) -> None:
 @click.argument("words", nargs=-1)
 def ask(as_json: bool, lang: Lang | None, words: tuple[str, ...]) -> None:
     """Answer a question about the purchasing guidance, citing its sections."""
-    from advisor.answering import answer_question, validate_question
     from advisor.config import get_settings
-    from advisor.retrieval import GuidanceIndex
+    from advisor.guidance.answering import answer_question, validate_question
+    from advisor.guidance.index import GuidanceIndex
 
     settings = get_settings()
     question = validate_question(" ".join(words), settings)
@@ -326,8 +326,8 @@ def eval_command(
     from rich.console import Console
 
     from advisor.config import get_settings
-    from advisor.evaluation import JUDGE_ENV, SUITES, EvalPlan, check_model_spec, run_evals
-    from advisor.report import progress_bar, summary_table, write_report
+    from advisor.evaluation.report import progress_bar, summary_table, write_report
+    from advisor.evaluation.runner import JUDGE_ENV, SUITES, EvalPlan, check_model_spec, run_evals
 
     model = check_model_spec(model_spec, "--model")
     judge = os.environ.get(JUDGE_ENV) or None
@@ -371,8 +371,8 @@ def sessions() -> None:
 def sessions_purge(days: float | None) -> None:
     """Erase the conversations whose last turn is older than the retention period."""
     from advisor.config import get_settings
-    from advisor.retention import purge_sessions, retention_cutoff
-    from advisor.sessions import make_checkpointer
+    from advisor.store.retention import purge_sessions, retention_cutoff
+    from advisor.store.sessions import make_checkpointer
 
     settings = get_settings()
     days = days if days is not None else settings.session_retention_days

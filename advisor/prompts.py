@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
+from advisor.domain.schemas import Lang, Question, QuestionOption, Slot
 from advisor.errors import ConfigError
 from advisor.resources import data_path
-from advisor.schemas import Lang, Question, QuestionOption, Slot
 
 
 def placeholders(template: str) -> set[str]:

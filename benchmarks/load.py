@@ -10,7 +10,7 @@ Set-ups:
              round-robin load balancer would send them, so one conversation crosses workers
 
 Each simulated customer opens in English or Japanese, answers whatever the advisor asks from a
-profile (advisor.simulator.answer_slot) until it recommends, and checks the recommendation
+profile (advisor.evaluation.simulator.answer_slot) until it recommends, and checks the recommendation
 against the policy. Every request goes to 127.0.0.1. The run stops by itself after
 `--conversations` conversations or `--time-cap` seconds, whichever comes first.
 
@@ -40,9 +40,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from advisor.policy import classify  # noqa: E402
-from advisor.schemas import ChatTurn, Lang, Profile  # noqa: E402
-from advisor.simulator import answer_slot  # noqa: E402
+from advisor.domain.policy import classify  # noqa: E402
+from advisor.domain.schemas import ChatTurn, Lang, Profile  # noqa: E402
+from advisor.evaluation.simulator import answer_slot  # noqa: E402
 from tests.engines import (  # noqa: E402
     advisor_workers,
     chroma_server,

@@ -18,14 +18,14 @@ from typing import Any
 
 import yaml
 
-from advisor import retrieval
-from advisor.answering import answer_question
 from advisor.config import Settings
-from advisor.embeddings import VALID_EMBEDDINGS, make_embeddings
 from advisor.errors import AdvisorError
-from advisor.knowledge import load_knowledge
+from advisor.guidance import index as retrieval
+from advisor.guidance.answering import answer_question
+from advisor.guidance.embeddings import VALID_EMBEDDINGS, make_embeddings
+from advisor.guidance.index import GuidanceIndex
+from advisor.guidance.knowledge import load_knowledge
 from advisor.resources import data_path
-from advisor.retrieval import GuidanceIndex
 
 LANGS = ("en", "ja")
 

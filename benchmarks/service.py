@@ -24,9 +24,9 @@ from pathlib import Path
 import httpx
 import yaml
 
+from advisor.domain.schemas import ChatTurn, Profile
+from advisor.evaluation.simulator import answer_slot
 from advisor.resources import data_path
-from advisor.schemas import ChatTurn, Profile
-from advisor.simulator import answer_slot
 
 PROFILES = [
     Profile(special_terms=[], self_service=False, seats=300, azure_annual_usd=50_000),

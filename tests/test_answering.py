@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from advisor import prompts
-from advisor.answering import NOT_IN_GUIDANCE, answer_question, renumber_citations
 from advisor.config import Settings
 from advisor.errors import ServiceError, UserError
+from advisor.guidance.answering import NOT_IN_GUIDANCE, answer_question, renumber_citations
+from advisor.guidance.index import GuidanceIndex
 from advisor.resources import data_path
-from advisor.retrieval import GuidanceIndex
 from tests.fake_openai import ScriptedOpenAI
 
 CASES = yaml.safe_load((data_path("evals/cases") / "ask.yaml").read_text(encoding="utf-8"))

@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from advisor.api import create_app
+from advisor.channels.http import create_app
 from advisor.config import Settings
-from advisor.policy import classify
-from advisor.schemas import Profile
-from advisor.simulator import converse
+from advisor.domain.policy import classify
+from advisor.domain.schemas import Profile
+from advisor.evaluation.simulator import converse
 from tests.servers import serve_app
 
 
@@ -120,7 +120,7 @@ def test_whole_conversation_over_http(http: httpx.Client) -> None:
     profile = Profile(special_terms=[], self_service=False, seats=5000, azure_annual_usd=0)
 
     def send(message: str, session: str | None):  # type: ignore[no-untyped-def]
-        from advisor.schemas import ChatTurn
+        from advisor.domain.schemas import ChatTurn
 
         body = (
             {"message": message} if session is None else {"message": message, "session_id": session}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from advisor.schemas import ChatTurn, Profile
-from advisor.simulator import answer_slot
+from advisor.domain.schemas import ChatTurn, Profile
+from advisor.evaluation.simulator import answer_slot
 from tests.servers import advisor_process
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from advisor.chat import ChatService
 from advisor.config import Settings
+from advisor.domain.policy import classify
+from advisor.domain.schemas import ChatTurn, Lang, Profile
 from advisor.errors import NotFoundError, UserError
-from advisor.policy import classify
-from advisor.schemas import ChatTurn, Lang, Profile
-from advisor.simulator import converse, policy_questions
+from advisor.evaluation.simulator import converse, policy_questions
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,14 @@ import yaml
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from advisor import evaluation as ev
+from advisor.domain.policy import classify
+from advisor.domain.schemas import Answer, Citation, Profile
 from advisor.errors import UserError
-from advisor.policy import classify
+from advisor.evaluation import runner as ev
+from advisor.evaluation.report import format_value, render_html
+from advisor.evaluation.simulator import STYLES, answer_slot
+from advisor.nlu.understanding import understand
 from advisor.prompts import template
-from advisor.report import format_value, render_html
-from advisor.schemas import Answer, Citation, Profile
-from advisor.simulator import STYLES, answer_slot
-from advisor.understanding import understand
 from tests.cli_helpers import Run, run_cli
 from tests.fake_openai import Reply, ScriptedOpenAI
 

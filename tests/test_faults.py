@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from advisor.api import create_app
+from advisor.channels.http import create_app
 from advisor.config import Settings
 from tests.cli_helpers import run_cli
 from tests.fake_openai import Reply, ScriptedOpenAI

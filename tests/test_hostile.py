@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from advisor.agent import leaks_prompt, recent_turns
+from advisor.agent.graph import leaks_prompt, recent_turns
 from advisor.chat import ChatService
 from advisor.config import Settings
+from advisor.domain.schemas import ChatTurn
 from advisor.prompts import template
-from advisor.schemas import ChatTurn
 from tests.fake_openai import ScriptedOpenAI
 
 BREADTH_FACTS = {"seats": 300, "azure_annual_usd": 20000, "special_terms": [], "self_service": False}
@@ -66,7 +66,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from advisor.retrieval import GuidanceIndex
+    from advisor.guidance.index import GuidanceIndex
 
     return GuidanceIndex.open(Settings(data_dir=tmp_path_factory.mktemp("index")))
 

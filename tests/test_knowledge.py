@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from advisor.domain.policy import classify
+from advisor.domain.schemas import Motion, Profile, SpecialTerm
 from advisor.errors import KnowledgeError
-from advisor.knowledge import load_knowledge, parse_document, split_sentences
-from advisor.policy import classify
+from advisor.guidance.knowledge import load_knowledge, parse_document, split_sentences
 from advisor.resources import data_path
-from advisor.schemas import Motion, Profile, SpecialTerm
 
 IDS = [
     "about-this-guidance",

@@ -29,7 +29,7 @@ def test_wheel_works_from_another_directory(tmp_path: Path) -> None:
         "advisor/_data/prompts/system.ja.md",
         "advisor/_data/evals/cases/ask.yaml",
         "advisor/_data/evals/thresholds.yaml",
-        "advisor/static/chat.html",
+        "advisor/channels/static/chat.html",
     ):
         assert expected in names
 

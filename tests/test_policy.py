@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.policy import classify
-from advisor.schemas import Motion, Profile, Slot, SpecialTerm, parse_profile
+from advisor.domain.policy import classify
+from advisor.domain.schemas import Motion, Profile, Slot, SpecialTerm, parse_profile
 
 NEEDS_HELP: dict[str, Any] = {"special_terms": [], "self_service": False}
 

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from advisor import agent
-from advisor.api import create_app
+from advisor.agent import graph as agent
+from advisor.channels.http import create_app
 from advisor.chat import ChatService
 from advisor.config import Settings
-from advisor.retention import last_activity, purge_sessions, retention_cutoff, thread_ids
+from advisor.store.retention import last_activity, purge_sessions, retention_cutoff, thread_ids
 from tests.cli_helpers import run_cli
 from tests.fake_openai import Reply, ScriptedOpenAI
 from tests.servers import serve_app
@@ -117,7 +117,7 @@ def test_logs_hold_message_text_only_when_asked(
     assert len(records.lines) > 50, "the capture saw the service's logs"
     leaked = [line for line in records.lines if SECRET in line]
     if log_text:
-        assert leaked and all(line.startswith("advisor.agent INFO") for line in leaked)
+        assert leaked and all(line.startswith("advisor.agent.graph INFO") for line in leaked)
     else:
         assert leaked == []
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from advisor.domain.schemas import Slot
+from advisor.nlu.understanding import understand
 from advisor.prompts import placeholders, question, render, template
-from advisor.schemas import Slot
-from advisor.understanding import understand
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from advisor.api import create_app
+from advisor.channels.http import create_app
+from advisor.channels.ratelimit import TokenBucket, client_address, parse_networks
 from advisor.config import Settings
-from advisor.ratelimit import TokenBucket, client_address, parse_networks
 from tests.servers import serve_app
 
 

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from advisor.config import Settings
-from advisor.embeddings import LexicalEmbedder, make_embeddings
 from advisor.errors import ConfigError
-from advisor.knowledge import KnowledgeBase, load_knowledge
+from advisor.guidance.embeddings import LexicalEmbedder, make_embeddings
+from advisor.guidance.index import GuidanceIndex, chroma_path
+from advisor.guidance.knowledge import KnowledgeBase, load_knowledge
 from advisor.resources import data_path
-from advisor.retrieval import GuidanceIndex, chroma_path
 from tests.fake_openai import ScriptedOpenAI
 
 

@@ -22,14 +22,14 @@ import pytest
 
 from advisor.chat import ChatService
 from advisor.config import Settings
+from advisor.domain.policy import classify
+from advisor.domain.schemas import ChatTurn, Lang, Profile
 from advisor.errors import ConfigError, ServiceError
-from advisor.knowledge import load_knowledge
-from advisor.policy import classify
+from advisor.evaluation.simulator import answer_slot
+from advisor.guidance.index import GuidanceIndex
+from advisor.guidance.knowledge import load_knowledge
 from advisor.resources import data_path
-from advisor.retrieval import GuidanceIndex
-from advisor.schemas import ChatTurn, Lang, Profile
-from advisor.sessions import make_checkpointer, make_session_lock
-from advisor.simulator import answer_slot
+from advisor.store.sessions import make_checkpointer, make_session_lock
 from tests.engines import advisor_workers, chroma_server, postgres_bindir, postgres_server
 from tests.servers import free_port
 from tests.test_session_locks import BUSY, SlowOfflineModel, assert_both_turns_landed, at_once
@@ -343,7 +343,7 @@ def test_a_chroma_server_that_cannot_be_reached_is_named(tmp_path: Path) -> None
 def test_retention_purges_old_sessions_in_postgres(pg_settings: Settings) -> None:
     import datetime as dt
 
-    from advisor.retention import purge_sessions, thread_ids
+    from advisor.store.retention import purge_sessions, thread_ids
 
     service = ChatService(pg_settings)
     try:

@@ -12,10 +12,10 @@ from langchain_core.outputs import ChatResult
 
 from advisor.chat import ChatService
 from advisor.config import Settings
+from advisor.domain.schemas import ChatTurn
 from advisor.errors import ServiceError
-from advisor.offline import OfflineChatModel
-from advisor.schemas import ChatTurn
-from advisor.sessions import FileSessionLocks, SessionLocks, make_session_lock
+from advisor.models.offline import OfflineChatModel
+from advisor.store.sessions import FileSessionLocks, SessionLocks, make_session_lock
 
 BUSY = (
     "session_id: another message in this conversation is still being answered; "

@@ -15,13 +15,13 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 
-from advisor.api import create_app
+from advisor.channels.http import create_app
+from advisor.channels.teams.route import session_id_for
 from advisor.config import Settings
-from advisor.knowledge import load_knowledge
-from advisor.policy import classify
+from advisor.domain.policy import classify
+from advisor.domain.schemas import Lang, Profile
+from advisor.guidance.knowledge import load_knowledge
 from advisor.prompts import phrase, question
-from advisor.schemas import Lang, Profile
-from advisor.teams import session_id_for
 from tests.servers import serve_app
 
 TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/amer/"

@@ -32,7 +32,7 @@ from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import 
     _JwkClientCacheEntry,
 )
 
-from advisor.api import create_app
+from advisor.channels.http import create_app
 from advisor.config import Settings
 from advisor.errors import ConfigError
 from advisor.prompts import question

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.understanding import MAX_CHARS, Slot, Understanding, detect_lang, understand
+from advisor.nlu.understanding import MAX_CHARS, Slot, Understanding, detect_lang, understand
 
 # (message, expecting, every field that differs from an empty Understanding)
 Case = tuple[str, Slot | None, dict[str, Any]]

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from advisor.api import create_app
+from advisor.channels.http import create_app
+from advisor.channels.web import STATIC_DIR
 from advisor.config import Settings
-from advisor.web import STATIC_DIR
 from tests.servers import serve_app
 
 ALLOWED = "https://shop.contoso.example"

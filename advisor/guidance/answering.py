@@ -16,11 +16,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from advisor import prompts
 from advisor.config import Settings
+from advisor.domain.schemas import Answer, Citation, Lang
 from advisor.errors import ServiceError, UserError
-from advisor.models import is_offline, make_chat_model
-from advisor.retrieval import GuidanceIndex, Hit
-from advisor.schemas import Answer, Citation, Lang
-from advisor.understanding import detect_lang
+from advisor.guidance.index import GuidanceIndex, Hit
+from advisor.models.factory import is_offline, make_chat_model
+from advisor.nlu.understanding import detect_lang
 
 NOT_IN_GUIDANCE = "NOT_IN_GUIDANCE"
 

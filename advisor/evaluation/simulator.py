@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.policy import classify
-from advisor.schemas import ChatTurn, Lang, Profile, SpecialTerm
+from advisor.domain.policy import classify
+from advisor.domain.schemas import ChatTurn, Lang, Profile, SpecialTerm
 
 # Phrasings of each answer, picked by a conversation's `style` (0 is the plainest and the
 # default), so a suite of conversations hears the same facts in many everyday wordings.

@@ -1,7 +1,7 @@
 """The web channels: the chat page, the support console and the embeddable widget.
 
-Plain HTML, CSS and JavaScript shipped inside the package under `advisor/static/`, so serving
-them needs no build step and no network (no CDNs, no web fonts).
+Plain HTML, CSS and JavaScript shipped inside the package under `advisor/channels/static/`, so
+serving them needs no build step and no network (no CDNs, no web fonts).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from advisor import __version__
 from advisor.config import Settings
-from advisor.schemas import Lang
+from advisor.domain.schemas import Lang
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -88,7 +88,7 @@ def _page(body: str, *, embeddable: bool) -> HTMLResponse:
 
 def citation_table(lang: Lang) -> dict[str, object]:
     """Return every knowledge section's citation in one language, by section id."""
-    from advisor.knowledge import load_knowledge
+    from advisor.guidance.knowledge import load_knowledge
 
     return {s.id: s.citation().model_dump() for s in load_knowledge().in_lang(lang)}
 

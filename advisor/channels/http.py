@@ -18,9 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor import __version__
 from advisor.config import Settings, get_settings
-from advisor.errors import AdvisorError, TooLargeError, UserError
-from advisor.policy import classify
-from advisor.schemas import (
+from advisor.domain.policy import classify
+from advisor.domain.schemas import (
     Answer,
     ChatTurn,
     Classification,
@@ -28,6 +27,7 @@ from advisor.schemas import (
     parse_json,
     parse_profile,
 )
+from advisor.errors import AdvisorError, TooLargeError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +133,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from advisor.sessions import prepare_data_dir
+        from advisor.store.sessions import prepare_data_dir
 
         prepare_data_dir(settings.data_dir)
         if app.state.index is None:
-            from advisor.retrieval import GuidanceIndex
+            from advisor.guidance.index import GuidanceIndex
 
             app.state.index = await run_in_threadpool(GuidanceIndex.open, settings)
         if app.state.service is None:
@@ -227,8 +227,8 @@ def create_app(
     )
     async def ask_route(request: Request) -> Response:
         """Answer a question about the purchasing guidance, with its sources."""
-        from advisor.answering import answer_question
         from advisor.chat import check_lang
+        from advisor.guidance.answering import answer_question
 
         body = _object(await read_body(request), {"question", "lang"}, {"question"})
         if not isinstance(body["question"], str):
@@ -286,11 +286,11 @@ def create_app(
         await run_in_threadpool(app.state.service.delete, session_id)
         return Response(status_code=204)
 
-    from advisor.teams import mount_teams
+    from advisor.channels.teams.route import mount_teams
 
     mount_teams(app, settings)
 
-    from advisor.ratelimit import RateLimit, TokenBucket, parse_networks
+    from advisor.channels.ratelimit import RateLimit, TokenBucket, parse_networks
 
     # Added before the web channels' CORS middleware, so a 429 still carries CORS headers.
     limit = TokenBucket(settings.rate_limit_per_minute, settings.rate_limit_burst)
@@ -301,7 +301,7 @@ def create_app(
         limit_loopback=settings.rate_limit_loopback,
     )
 
-    from advisor.web import mount_web
+    from advisor.channels.web import mount_web
 
     mount_web(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
@@ -310,7 +310,7 @@ def create_app(
 
 async def _purge(app: FastAPI, settings: Settings) -> None:
     """Erase the conversations whose last turn is older than the retention period."""
-    from advisor.retention import purge_sessions, retention_cutoff
+    from advisor.store.retention import purge_sessions, retention_cutoff
 
     days = settings.session_retention_days
     try:

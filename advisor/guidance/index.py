@@ -26,10 +26,16 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from advisor.config import Settings
-from advisor.embeddings import Embedder, LexicalEmbedder, features, make_embeddings, normalize
+from advisor.domain.schemas import LANGS, Lang
 from advisor.errors import ConfigError, ServiceError
-from advisor.knowledge import KnowledgeBase, Section, load_knowledge
-from advisor.schemas import LANGS, Lang
+from advisor.guidance.embeddings import (
+    Embedder,
+    LexicalEmbedder,
+    features,
+    make_embeddings,
+    normalize,
+)
+from advisor.guidance.knowledge import KnowledgeBase, Section, load_knowledge
 
 # Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
 FORMAT_VERSION = 1

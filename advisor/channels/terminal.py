@@ -9,8 +9,8 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.prompt import Prompt
 
+from advisor.domain.schemas import ChatTurn, Lang
 from advisor.errors import AdvisorError
-from advisor.schemas import ChatTurn, Lang
 
 _WELCOME: dict[Lang, str] = {
     "en": "Tell me about your organisation, or ask about the purchasing guidance. "

@@ -23,18 +23,26 @@ from jsonschema.exceptions import best_match
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 
+from advisor.domain.policy import classify
+from advisor.domain.schemas import (
+    LANGS,
+    Answer,
+    ChatTurn,
+    Classification,
+    Lang,
+    Profile,
+    parse_profile,
+)
 from advisor.errors import AdvisorError, ConfigError, UserError
-from advisor.policy import classify
 from advisor.resources import data_path
-from advisor.schemas import LANGS, Answer, ChatTurn, Classification, Lang, Profile, parse_profile
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from advisor.chat import ChatService
     from advisor.config import Settings
-    from advisor.knowledge import KnowledgeBase
-    from advisor.retrieval import GuidanceIndex
+    from advisor.guidance.index import GuidanceIndex
+    from advisor.guidance.knowledge import KnowledgeBase
 
 SUITES: tuple[str, ...] = ("classify", "chat", "ask", "adversarial")
 MOTION_LABELS: tuple[str, ...] = ("breadth", "enterprise", "self_service", "undecided", "error")
@@ -393,7 +401,7 @@ def evaluate_classification(
 
 def run_classify(cases: Sequence[Mapping[str, Any]], progress: Progress) -> list[CaseResult]:
     """Classify every case's profile and check the result."""
-    from advisor.knowledge import load_knowledge
+    from advisor.guidance.knowledge import load_knowledge
 
     kb = load_knowledge()
     results = []
@@ -663,7 +671,7 @@ def run_conversation(
     service: ChatService, case: Mapping[str, Any]
 ) -> tuple[list[tuple[str, ChatTurn, float]], str | None]:
     """Hold one case's conversation with the simulated customer; return the log and any error."""
-    from advisor.simulator import converse
+    from advisor.evaluation.simulator import converse
 
     log: list[tuple[str, ChatTurn, float]] = []
 
@@ -896,7 +904,7 @@ def run_ask(
     judge: BaseChatModel | None = None,
 ) -> list[CaseResult]:
     """Retrieve and answer every guidance question, and check both."""
-    from advisor.answering import answer_question
+    from advisor.guidance.answering import answer_question
 
     results = []
     for case in cases:
@@ -1267,7 +1275,7 @@ class EvalRun:
 
 def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
     """Load the cases, run the suites, and measure the metrics against the gates."""
-    from advisor.models import is_offline, make_chat_model
+    from advisor.models.factory import is_offline, make_chat_model
 
     progress = progress or SilentProgress()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -1374,7 +1382,7 @@ def _turn_metrics(results: Mapping[str, Sequence[CaseResult]]) -> dict[str, Any]
 
 
 def _index(settings: Settings) -> GuidanceIndex:
-    from advisor.retrieval import GuidanceIndex
+    from advisor.guidance.index import GuidanceIndex
 
     return GuidanceIndex.open(settings)
 

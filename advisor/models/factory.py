@@ -19,7 +19,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     """Build the configured chat model, failing at start with the valid choices."""
     spec = settings.model.strip()
     if spec == "offline":
-        from advisor.offline import OfflineChatModel
+        from advisor.models.offline import OfflineChatModel
 
         return OfflineChatModel()
     provider, _, name = spec.partition(":")

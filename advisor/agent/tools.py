@@ -18,11 +18,11 @@ from langgraph.types import Command
 from pydantic import Field
 
 from advisor.config import Settings
+from advisor.domain.policy import classify
+from advisor.domain.schemas import Lang, Motion, Profile, SpecialTerm, parse_profile
 from advisor.errors import UserError
-from advisor.policy import classify
+from advisor.nlu.understanding import understand
 from advisor.prompts import question
-from advisor.schemas import Lang, Motion, Profile, SpecialTerm, parse_profile
-from advisor.understanding import understand
 
 
 @dataclass
@@ -167,7 +167,7 @@ def search_guidance(
     ],
 ) -> str:
     """Search the purchasing guidance and return the best-matching sections, numbered."""
-    from advisor.answering import find_support, offline_answer, validate_question
+    from advisor.guidance.answering import find_support, offline_answer, validate_question
 
     context = runtime.context
     if context.index is None:

@@ -29,19 +29,19 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from advisor.knowledge import load_knowledge
-from advisor.policy import classify
-from advisor.prompts import question, render, template
-from advisor.replies import TurnFacts, compose_reply, gather_facts
-from advisor.schemas import LANGS, ChatTurn, Citation, Classification, Lang, Motion
-from advisor.tools import (
+from advisor.agent.replies import TurnFacts, compose_reply, gather_facts
+from advisor.agent.tools import (
     TurnContext,
     advisor_tools,
     last_customer_index,
     state_profile,
     tool_results,
 )
-from advisor.understanding import understand
+from advisor.domain.policy import classify
+from advisor.domain.schemas import LANGS, ChatTurn, Citation, Classification, Lang, Motion
+from advisor.guidance.knowledge import load_knowledge
+from advisor.nlu.understanding import understand
+from advisor.prompts import question, render, template
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from advisor.config import Settings
 from advisor.errors import ConfigError, ServiceError
-from advisor.knowledge import KnowledgeBase, load_knowledge
+from advisor.guidance.knowledge import KnowledgeBase, load_knowledge
 
 VALID_EMBEDDINGS = ("lexical", "minilm", "hybrid", "openai")
 

@@ -6,7 +6,7 @@ advice in every channel and every run. Rules are tried in order and the first ma
 
 from __future__ import annotations
 
-from advisor.schemas import (
+from advisor.domain.schemas import (
     Alternative,
     Classification,
     Lang,

@@ -73,7 +73,7 @@ def make_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
     """Open the configured conversation store."""
     if settings.database_url:
         return _postgres_saver(_postgres_url(settings.database_url), settings.database_pool_size)
-    from advisor.retention import ErasingSqliteSaver
+    from advisor.store.retention import ErasingSqliteSaver
 
     path = prepare_data_dir(settings.data_dir) / "sessions.sqlite"
     try:

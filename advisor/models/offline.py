@@ -24,12 +24,12 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
+from advisor.agent.replies import TurnFacts, compose_reply, gather_facts
+from advisor.agent.tools import last_customer_index, tool_results
+from advisor.domain.schemas import Classification, Motion
+from advisor.nlu.understanding import Slot as SlotName
+from advisor.nlu.understanding import understand
 from advisor.prompts import question
-from advisor.replies import TurnFacts, compose_reply, gather_facts
-from advisor.schemas import Classification, Motion
-from advisor.tools import last_customer_index, tool_results
-from advisor.understanding import Slot as SlotName
-from advisor.understanding import understand
 
 
 class OfflineChatModel(BaseChatModel):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
+from advisor.domain.schemas import LANGS, Citation, Lang
 from advisor.errors import KnowledgeError
 from advisor.resources import data_path
-from advisor.schemas import LANGS, Citation, Lang
 
 _HEADING = re.compile(r"^## (?P<heading>.+?) \{#(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\}\s*$")
 _REQUIRED = ("title", "source", "published", "updated", "lang", "sections")

@@ -54,11 +54,11 @@ from microsoft_agents.hosting.fastapi import CloudAdapter
 from starlette.concurrency import run_in_threadpool
 
 from advisor import __version__
+from advisor.channels.ratelimit import TokenBucket, retry_after, too_many
 from advisor.config import Settings
+from advisor.domain.schemas import ChatTurn, Citation, Classification, Lang, Question
 from advisor.errors import AdvisorError, ConfigError, UserError
 from advisor.prompts import phrase
-from advisor.ratelimit import TokenBucket, retry_after, too_many
-from advisor.schemas import ChatTurn, Citation, Classification, Lang, Question
 
 log = logging.getLogger(__name__)
 

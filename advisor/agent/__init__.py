@@ -1,0 +1,1 @@
+"""The advisor agent: its context, state, tools, graph, turn composition and guards."""

@@ -1,0 +1,1 @@
+"""How people reach the advisor: HTTP, the web chat, the terminal and Teams."""

@@ -1,0 +1,1 @@
+"""The Microsoft Teams channel on the Microsoft 365 Agents SDK."""

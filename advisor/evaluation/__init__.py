@@ -1,0 +1,1 @@
+"""The evals: cases, suites, the runner, the simulated customer and the reports."""

@@ -1,0 +1,1 @@
+"""The purchasing guidance: the knowledge base, its embeddings, the index and answers."""

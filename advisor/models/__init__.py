@@ -1,0 +1,1 @@
+"""Chat models: the factory that reads ADVISOR_MODEL, and the offline model."""

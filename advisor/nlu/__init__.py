@@ -1,0 +1,1 @@
+"""Reading customer messages: languages, numbers, answers, terms and preferences."""

@@ -1,0 +1,1 @@
+"""The conversation store: checkpointers, session locks and retention."""
