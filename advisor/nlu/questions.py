@@ -1,0 +1,102 @@
+"""Finding the parts of a message that ask a guidance question."""
+
+from __future__ import annotations
+
+import re
+
+from advisor.nlu.text import W0, W1, Span, merge, rx, sentences
+
+_INTERJECTION = (
+    r"(?:(?:so|and|but|also|ok|okay|hi|hello|hey|thanks|thank you|well|then|great|sorry"
+    r"|one more thing|quick question|question)[,:!]?\s+)*"
+)
+_EN_WH = rx(
+    r"\s*" + _INTERJECTION + r"(?:what|how|why|which|who|whom|whose|when|where)"
+    r"(?:'s|'re|'d|\s+(?:is|are|was|were|does|do|did|should|shall|can|could|would|will|might"
+    r"|may|about|if|kind|type|sort|much|many|long|exactly|happens|options?|motions?|vehicle"
+    r"|difference|differs|makes|counts|qualifies|the|a|an|to|csp|ea|mca|partners?))" + W1
+)
+_EN_AUX = rx(
+    r"\s*" + _INTERJECTION + r"(?:is|are|am|was|were|do|does|did|can|could|should|shall|would"
+    r"|will|may|might|must|have|has|isn't|aren't|don't|doesn't|can't|won't|wouldn't|shouldn't)"
+    r"\s+(?:i|we|you|it|there|this|that|they|these|those|a|an|the|my|our|your|csp|ea|mca"
+    r"|microsoft|partners?|customers?|someone|anyone|he|she|\d)" + W1
+)
+_EN_ASKING = rx(
+    W0 + r"(?:tell me (?:about|more|what|how|why|which|whether|if)|explain|help me understand"
+    r"|i(?:'d| would) like to know|i want to know|i wonder|wondering (?:what|how|if|whether|why)"
+    r"|what's the difference|difference between|can you clarify|could you clarify"
+    r"|curious (?:about|what|how|whether|if))" + W1
+)
+_JA_ASKING = rx(
+    r"とは",
+    r"って何",
+    r"ってなに",
+    r"何ですか",
+    r"なんですか",
+    r"何でしょう",
+    r"違い(?:は|を|が|について)",
+    r"どう違",
+    r"どのよう",
+    r"どうすれば",
+    r"どうやって",
+    r"どうしたら",
+    r"教えて",
+    r"ですか",
+    r"ますか",
+    r"でしょうか",
+    r"のですか",
+    r"んですか",
+    r"知りたい",
+    r"ってどう",
+    r"どれが",
+    r"どちらが",
+    r"どちらを",
+    r"どっちが",
+    r"なぜ",
+    r"どうして",
+    r"いくら",
+    r"べきか",
+    r"可能か",
+    r"できるか",
+)
+_NOT_CONTENT = rx(
+    r"[\d.,$€£¥%+~\s?!:;()\"'-]+",
+    W0 + r"(?:seats?|licen[cs]es?|users?|people|employees|staff|usd|dollars?|k|m|about|around"
+    r"|approx\w*|roughly|maybe|perhaps|yes|no|ok|okay|or so|ish|per|a|year|month|annually"
+    r"|monthly|right)" + W1,
+    r"人|名|席|シート|ライセンス|ユーザー|ドル|円|万|億|千|くらい|ぐらい|程度|です|かな|ほど",
+    r"年間|月額|約",
+)
+_HAS_LETTER = re.compile(r"[a-z\u3041-\u30ff\u4e00-\u9fff]")
+_EN_SUBCLAUSE = re.compile(r"(?:(?<!\d),|,(?!\d))\s*|;\s*|\s-\s|(?<=[ぁ-ゖ])[、,]")
+
+
+def question_spans(text: str) -> list[Span]:
+    """Return the spans that ask a guidance question, from the asking clause to its end."""
+    spans: list[Span] = []
+    for a, b in sentences(text):
+        sentence = text[a:b]
+        if not sentence.strip():
+            continue
+        ends_asking = sentence.rstrip().endswith("?")
+        cuts = [(m.start(), m.end()) for m in _EN_SUBCLAUSE.finditer(sentence)]
+        clauses = list(
+            zip([0] + [e for _, e in cuts], [s for s, _ in cuts] + [len(sentence)], strict=True)
+        )
+        found: int | None = None
+        for start, stop in clauses:
+            if (
+                _EN_WH.match(sentence, start)
+                or (ends_asking and _EN_AUX.match(sentence, start))
+                or _EN_ASKING.search(sentence, start, stop)
+                or _JA_ASKING.search(sentence, start, stop)
+            ):
+                found = start
+                break
+        if found is None and ends_asking and _HAS_LETTER.search(_NOT_CONTENT.sub("", sentence)):
+            last = clauses[-1][0]
+            found = last if len(sentence) - last > 2 else 0
+        if found is not None:
+            spans.append((a + found, b))
+    return merge(spans)

@@ -1,0 +1,137 @@
+"""Special contract terms: which ones the customer needs, or that they need none."""
+
+from __future__ import annotations
+
+import re
+
+from advisor.domain.schemas import Slot, SpecialTerm
+from advisor.nlu.answers import NO, UNSURE, YES
+from advisor.nlu.negation import negated
+from advisor.nlu.text import W0, W1, rx
+
+_TERM_PATTERNS: tuple[tuple[SpecialTerm | None, re.Pattern[str]], ...] = (
+    (
+        SpecialTerm.DUAL_USE_RIGHTS,
+        rx(W0 + r"dual[\s-]?use" + W1, r"デュアル\s?ユース|二重使用"),
+    ),
+    (
+        SpecialTerm.LEAD_STATUS_SKUS,
+        rx(W0 + r"lead[\s-]?status" + W1, r"リード\s?ステータス"),
+    ),
+    (
+        SpecialTerm.MULTI_TENANT,
+        rx(
+            W0 + r"multi[\s-]?tenan(?:t|ts|cy)" + W1,
+            W0 + r"(?:multiple|several|many|various|numerous|separate|different|a few"
+            r"|a couple of|a number of|[2-9]|(?<!\d)\d{2,}|more than (?:one|1)|over (?:one|1)"
+            r"|at least (?:two|2))\s+(?:[a-z0-9-]+\s+){0,3}?tenants" + W1,
+            W0 + r"more than (?:one|1)\s+(?:[a-z0-9-]+\s+){0,3}?tenant" + W1,
+            W0 + r"(?:across|between)\s+(?:[a-z0-9-]+\s+){0,3}?tenants" + W1,
+            W0 + r"cross[\s-]?tenant" + W1,
+            W0 + r"(?:entra(?: id)?|azure ad|aad|m365|microsoft 365|office 365|o365|azure) "
+            r"tenants" + W1,
+            r"マルチ\s?テナント",
+            r"複数[^。、!?\n]{0,20}?テナント",
+            r"テナント(?:が|は|を|も)?(?:複数|いくつか|いくつも|[2-9二三四五]つ|\d+個)",
+            r"(?:[2-9]|[二三四五])つ(?:以上)?の[^。、!?\n]{0,15}?テナント",
+        ),
+    ),
+    (
+        SpecialTerm.MULTI_AFFILIATE,
+        rx(
+            W0 + r"multi[\s-]?affiliates?" + W1,
+            W0 + r"affiliat(?:es?|ed (?:companies|entities))" + W1,
+            W0 + r"subsidiar(?:y|ies)" + W1,
+            W0 + r"(?:group|sister|related|affiliated) compan(?:y|ies)" + W1,
+            W0 + r"(?:multiple|several|many|different|separate|[2-9]|(?<!\d)\d{2,}) (?:legal )?"
+            r"entities" + W1,
+            W0 + r"legal entities" + W1,
+            W0 + r"(?:parent|holding) company" + W1,
+            W0 + r"(?:across|for) (?:the |our )?(?:whole |entire )?group" + W1,
+            W0 + r"companies in (?:our|the) group" + W1,
+            W0 + r"group[\s-]wide" + W1,
+            r"マルチ\s?アフィリエイト|アフィリエイト|グループ(?:会社|企業|各社|全体)|関連会社"
+            r"|関係会社|子会社|系列会社|複数の法人|傘下の(?:会社|企業)|親会社",
+        ),
+    ),
+    (
+        SpecialTerm.CUSTOM_CONCESSIONS,
+        rx(
+            W0 + r"(?:custom|special|bespoke|non[\s-]?standard|tailored|unique|negotiated"
+            r"|unusual|complex)\s+(?:contract(?:ual)?\s+|legal\s+|commercial\s+|payment\s+"
+            r"|licen[cs]ing\s+|agreement\s+)?(?:terms|conditions|clauses?|provisions"
+            r"|concessions|requirements|amendments|contract|agreement|approval)" + W1,
+            W0 + r"concessions?\s+(?:beyond|other than|besides|on top of|apart from)\s+"
+            r"(?:the\s+)?(?:price|pricing|discounts?)" + W1,
+            r"(?<!price )(?<!pricing )" + W0 + r"concessions?" + W1,
+            W0 + r"(?:contract|agreement|legal)\s+(?:amendments?|changes|modifications"
+            r"|customi[sz]ations?|exceptions?|redlines?)" + W1,
+            W0 + r"(?:amend|modify|change|customi[sz]e|redline|negotiate)\s+(?:the\s+|your\s+"
+            r"|our\s+|microsoft's\s+|some\s+|a few\s+|certain\s+)?(?:standard\s+)?(?:contract"
+            r"|agreement|terms|legal terms"
+            r"|t&cs?|clauses?)" + W1,
+            W0 + r"our own (?:paper|terms|contract)" + W1,
+            r"(?:特別|特殊|独自|個別|カスタム|非標準|標準外|特例|複雑)(?:な|の)?(?:契約|法的|法務)?"
+            r"(?:上の)?(?:条件|条項|規約|要件|約款|契約|承認)",
+            r"(?:契約|規約)(?:条件|条項)?(?:の)?(?:変更|修正|カスタマイズ|個別調整)",
+            r"価格以外(?:の)?(?:譲歩|条件|優遇)|譲歩",
+        ),
+    ),
+    (
+        None,  # the whole category: denying it means "none of the terms"
+        rx(
+            W0 + r"(?:special|complex|custom|non[\s-]?standard|unusual|additional|particular"
+            r"|specific|extra|other|any) (?:contract(?:ual)? |legal )?(?:terms|requirements"
+            r"|conditions|needs|clauses|concessions)" + W1,
+            W0 + r"anything (?:special|unusual|else|beyond (?:the )?price)" + W1,
+            W0 + r"(?:any|none) of (?:those|these|them|that|the above)" + W1,
+            r"(?:特別|特殊|特段|特)(?:な|の)?(?:要件|条件|要望|契約条件)",
+            r"(?:どれ|いずれ|上記)(?:も|にも|の)",
+        ),
+    ),
+)
+_NO_TERMS = rx(
+    W0 + r"nothing (?:special|unusual|beyond (?:the )?price)" + W1,
+    W0 + r"none of (?:those|these|them|that|the above)" + W1,
+    W0 + r"standard (?:contract |legal )?terms (?:are|is|will be) (?:fine|ok|okay|enough"
+    r"|sufficient|good)" + W1,
+    W0 + r"(?:just|only) (?:the )?standard (?:terms|contract|agreement)" + W1,
+    W0
+    + r"(?:fine|ok|okay|happy|good) with (?:the |your )?standard (?:contract |legal )?terms"
+    + W1,
+    r"標準(?:の|的な)?(?:契約|条件|規約)(?:で|が)(?:問題|大丈夫|十分|構わ|ok|結構|良い|いい)",
+    r"(?:上記|どれ|いずれ)(?:も|にも)?(?:該当しない|該当しません|当てはまらない|当てはまりません)",
+)
+_FINE_AS_IS = re.compile(r"\s*(?:大丈夫|結構です|標準(?:の|的な)?(?:契約|条件)?で)")
+_PRICE_ONLY = rx(
+    W0 + r"negotiat\w*\s+(?:on\s+)?(?:the\s+|a\s+|our\s+|better\s+)?(?:price|pricing"
+    r"|discount|rate)s?" + W1,
+    W0 + r"(?:price|pricing) (?:negotiation|concessions?)" + W1,
+    W0 + r"discount(?:s|ed|ing)?" + W1,
+    W0 + r"(?:better|lower) (?:price|pricing|deal)" + W1,
+    r"価格交渉|値引|割引|ディスカウント|値下げ|価格(?:の|面の)?(?:交渉|相談)",
+)
+
+
+def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, ...] | None:
+    """Return the terms the customer needs, () when they need none, or None when unsaid."""
+    found: set[SpecialTerm] = set()
+    denied_all = bool(_NO_TERMS.search(text))
+    for term, pattern in _TERM_PATTERNS:
+        for m in pattern.finditer(text):
+            if negated(text, m.start(), m.end()):
+                if term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
+                    denied_all = True
+            elif term is not None:
+                found.add(term)
+    if found:
+        return tuple(t for t in SpecialTerm if t in found)
+    price = any(not negated(text, m.start(), m.end()) for m in _PRICE_ONLY.finditer(text))
+    if denied_all or price:
+        return ()
+    if expecting == Slot.SPECIAL_TERMS and not UNSURE.search(text):
+        if NO.match(text) or _FINE_AS_IS.match(text):
+            return ()
+        if YES.match(text):
+            return (SpecialTerm.CUSTOM_CONCESSIONS,)
+    return None
