@@ -1,0 +1,113 @@
+"""Case files: the shipped evals folder, reading YAML, schema checks, and loading a suite.
+
+Cases live in `evals/cases/<suite>.yaml` and are checked against `evals/schema/<suite>.json`
+when loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from advisor.errors import ConfigError, UserError
+from advisor.evaluation.suites.chat import policy_path
+from advisor.resources import data_path
+
+SUITES: tuple[str, ...] = ("classify", "chat", "ask", "adversarial")
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """The validated cases of one suite, and the file's other top-level entries."""
+
+    suite: str
+    path: Path
+    cases: list[dict[str, Any]]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def evals_dir() -> Path:
+    """Return the shipped evals folder (cases, schemas, thresholds)."""
+    return data_path("evals")
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, raising a UserError that says where it broke."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read it ({exc})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "parse error"
+        raise UserError(f"{path}: not valid YAML{where}: {problem}") from None
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    path = evals_dir() / "schema" / f"{name}.json"
+    try:
+        schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"the evals schema {path} cannot be read ({exc})") from None
+    return schema
+
+
+def validate(data: Any, schema_name: str, path: Path) -> None:
+    """Check data against a schema in evals/schema, raising a UserError naming the spot."""
+    error = best_match(Draft202012Validator(_schema(schema_name)).iter_errors(data))
+    if error is not None:
+        raise UserError(f"{path}: {_where(data, list(error.absolute_path))}: {error.message}")
+
+
+def _where(data: Any, path: Sequence[str | int]) -> str:
+    """Write a document path as `cases[3] (id chat-004).profile.seats`."""
+    if not path:
+        return "top level"
+    parts: list[str] = []
+    node = data
+    for key in path:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                parts.append(f" ({node['id']})")
+        else:
+            parts.append(f".{key}" if parts else key)
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
+    """Load and validate one suite's case file, raising a UserError on the first problem."""
+    if suite not in SUITES:
+        raise UserError(f"--suite: must be one of {', '.join(SUITES)}, or all (got {suite})")
+    path = (cases_dir or evals_dir() / "cases") / f"{suite}.yaml"
+    data = read_yaml(path)
+    validate(data, suite, path)
+    cases: list[dict[str, Any]] = data if isinstance(data, list) else data["cases"]
+    extra = {} if isinstance(data, list) else {k: v for k, v in data.items() if k != "cases"}
+    seen: set[str] = set()
+    for i, case in enumerate(cases):
+        if case["id"] in seen:
+            raise UserError(f"{path}: cases[{i}]: duplicate id {case['id']}")
+        seen.add(case["id"])
+        if suite == "chat":
+            try:
+                policy_path(case)
+            except ValueError as exc:
+                raise UserError(f"{path}: cases[{i}] ({case['id']}): {exc}") from None
+    return CaseFile(suite, path, cases, extra)

@@ -1,0 +1,158 @@
+"""The metrics as the reports show them: names, meanings, units, and how a gate reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# name -> (how it is shown, what it means, unit: rate, count, mean, ms)
+METRICS: dict[str, tuple[str, str, str]] = {
+    "classifier_accuracy": (
+        "Classifier accuracy",
+        "Profiles whose motion, missing slots, rule and alternatives match the policy.",
+        "rate",
+    ),
+    "conversation_success": (
+        "Conversation success",
+        "Conversations that reach the policy's motion in the policy's questions, with no "
+        "redundant question, replies in the customer's language and existing citations.",
+        "rate",
+    ),
+    "questions_per_conversation": (
+        "Questions per conversation",
+        "Questions the advisor asked (a re-ask after a guidance question not counted).",
+        "mean",
+    ),
+    "policy_min_per_conversation": (
+        "Policy minimum per conversation",
+        "Questions the policy needs, given the facts the customer states.",
+        "mean",
+    ),
+    "conversations_over_policy_min": (
+        "Conversations over the minimum",
+        "Conversations that asked more questions than the policy needs.",
+        "count",
+    ),
+    "redundant_questions": (
+        "Redundant questions",
+        "Questions about a slot the customer had already given (in any earlier message).",
+        "count",
+    ),
+    "guidance_answered": (
+        "Guidance answered mid-interview",
+        "Guidance questions in a conversation answered with citations, the pending question kept.",
+        "rate",
+    ),
+    "recommendation_citations": (
+        "Recommendation citations",
+        "Conversations whose recommendation cites sections that exist in the knowledge base.",
+        "rate",
+    ),
+    "recall_at_1_en": ("Recall@1 (en)", "The first section retrieved is an expected one.", "rate"),
+    "recall_at_3_en": ("Recall@3 (en)", "An expected section is among the first three.", "rate"),
+    "recall_at_1_ja": ("Recall@1 (ja)", "The first section retrieved is an expected one.", "rate"),
+    "recall_at_3_ja": ("Recall@3 (ja)", "An expected section is among the first three.", "rate"),
+    "key_fact_coverage": (
+        "Key-fact coverage",
+        "Share of each answerable question's key facts that the answer states verbatim.",
+        "rate",
+    ),
+    "refusals_correct": (
+        "Refusals on unanswerable",
+        "Questions the guidance cannot answer that the advisor declines instead of guessing.",
+        "rate",
+    ),
+    "false_refusals": (
+        "False refusals",
+        "Answerable questions the advisor declined.",
+        "rate",
+    ),
+    "citation_correctness": (
+        "Citation correctness (ask)",
+        "Answers whose cited sections are all among the expected ones.",
+        "rate",
+    ),
+    "faithfulness": (
+        "Faithfulness (LLM judge)",
+        "Answer sentences a judge model finds supported by their cited sections.",
+        "rate",
+    ),
+    "adversarial_held": (
+        "Adversarial held",
+        "Injections, prompt and session requests, off-topic, contradictory, absurd, huge and "
+        "invalid input that the advisor withstood.",
+        "rate",
+    ),
+    "reply_language_match": (
+        "Reply language",
+        "Replies (chat, ask, adversarial) in the language of the customer's latest message.",
+        "rate",
+    ),
+    "latency_p50_ms": ("Latency p50 per turn", "Median time of one chat turn.", "ms"),
+    "latency_p95_ms": ("Latency p95 per turn", "95th percentile time of one chat turn.", "ms"),
+    "ask_latency_p50_ms": ("Ask latency p50", "Median time to answer one guidance question.", "ms"),
+    "llm_calls_per_conversation": (
+        "LLM calls per conversation",
+        "Chat-model calls in one conversation (LangChain on_llm_end).",
+        "mean",
+    ),
+    "tokens_per_conversation": (
+        "Tokens per conversation",
+        "Input and output tokens the model reported in one conversation.",
+        "mean",
+    ),
+}
+
+SUMMARY = (
+    "classifier_accuracy",
+    "conversation_success",
+    "questions_per_conversation",
+    "policy_min_per_conversation",
+    "redundant_questions",
+    "recall_at_1_en",
+    "recall_at_3_en",
+    "recall_at_1_ja",
+    "recall_at_3_ja",
+    "key_fact_coverage",
+    "refusals_correct",
+    "citation_correctness",
+    "recommendation_citations",
+    "faithfulness",
+    "reply_language_match",
+    "adversarial_held",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "llm_calls_per_conversation",
+    "tokens_per_conversation",
+)
+
+
+def format_value(name: str, value: Any) -> str:
+    """Show a metric's value in its unit: a percentage, a count, a mean or milliseconds."""
+    if value is None:
+        return "skipped" if name == "faithfulness" else "n/a"
+    unit = METRICS.get(name, ("", "", "mean"))[2]
+    if unit == "rate":
+        return f"{100 * float(value):.1f}%"
+    if unit == "count":
+        return f"{int(value)}"
+    if unit == "ms":
+        return f"{float(value):.1f} ms"
+    return f"{float(value):.2f}"
+
+
+def threshold_text(gate: Mapping[str, Any]) -> str:
+    """Show a gate's threshold in its metric's unit, e.g. ">= 98.0%"."""
+    name = gate["metric"]
+    if gate["min"] is not None:
+        return ">= " + format_value(name, gate["min"])
+    return "<= " + format_value(name, gate["max"])
+
+
+def gate_verdict(gate: Mapping[str, Any]) -> str:
+    """Say how a gate did: ok, FAILED, below (not gated) or not run."""
+    if gate["skipped"]:
+        return "not run"
+    if gate["passed"]:
+        return "ok"
+    return "FAILED" if gate["gated"] else "below (not gated)"
