@@ -1,0 +1,125 @@
+"""The Teams bot: one advisor session per conversation, and what it answers to each activity.
+
+Every Teams conversation is one advisor session, named from the conversation id, so the same
+ChatService serves Teams, the web chat and the command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
+from starlette.concurrency import run_in_threadpool
+
+from advisor.channels.teams.cards import reply_activity
+from advisor.domain.schemas import ChatTurn, Classification, Lang
+from advisor.errors import AdvisorError
+from advisor.inputs import has_words
+from advisor.prompts import phrase, text
+
+log = logging.getLogger(__name__)
+
+SESSION_PREFIX = "teams-"
+
+
+def session_id_for(channel_id: str, conversation_id: str) -> str:
+    """Name the advisor session of one channel conversation (a valid, stable session id)."""
+    digest = hashlib.sha256(f"{channel_id}\n{conversation_id}".encode()).hexdigest()
+    return SESSION_PREFIX + digest[:40]
+
+
+def locale_lang(locale: str | None) -> Lang | None:
+    """Map a Bot Framework locale such as "ja-JP" to a reply language, if we speak it."""
+    if not locale:
+        return None
+    primary = locale.replace("_", "-").split("-")[0].lower()
+    return "ja" if primary == "ja" else "en" if primary == "en" else None
+
+
+def message_text(activity: Activity) -> str | None:
+    """Return what the customer said: the text, or the answer a card button submitted."""
+    said = (activity.text or "").strip()
+    if said:
+        return said
+    value = activity.value
+    if isinstance(value, dict):
+        answer = value.get("answer")
+        if isinstance(answer, str) and answer.strip():
+            return answer.strip()
+    return None
+
+
+def _is_group(activity: Activity) -> bool:
+    conversation = activity.conversation
+    kind = (conversation.conversation_type or "") if conversation else ""
+    return kind in ("groupChat", "channel") or bool(conversation and conversation.is_group)
+
+
+def _converse(
+    service: Any, session_id: str, message: str, lang: Lang | None
+) -> tuple[ChatTurn, bool]:
+    """Run one turn in a Teams session; say whether its recommendation is new."""
+    previous: Any = None
+    exists = service.exists(session_id)
+    if exists:
+        previous = service.session(session_id).get("recommendation")
+    turn_lang = None if exists or has_words(message) else lang
+    turn: ChatTurn = service.chat(message, session_id, turn_lang, create=True)
+    new = turn.recommendation is not None and (
+        previous is None or turn.recommendation != Classification.model_validate(previous)
+    )
+    return turn, new
+
+
+def build_agent(
+    get_service: Callable[[], Any], connections: MsalConnectionManager
+) -> AgentApplication[TurnState]:
+    """Build the Agents SDK application that routes Teams activities to the chat service."""
+    agent: AgentApplication[TurnState] = AgentApplication[TurnState](
+        storage=MemoryStorage(), connection_manager=connections
+    )
+
+    @agent.conversation_update("membersAdded")
+    async def on_members_added(context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        bot = activity.recipient.id if activity.recipient else None
+        added = {m.id for m in activity.members_added or []}
+        # Teams adds the bot itself on install; a one-to-one chat (or a local test client)
+        # may add the customer. People joining a team or group chat get no message each.
+        if bot in added or (added - {bot} and not _is_group(activity)):
+            lang = locale_lang(activity.locale) or "en"
+            welcome = text("teams", "welcome", lang)
+            await context.send_activity(f"{phrase('greeting', lang)}\n\n{welcome}")
+
+    @agent.activity(ActivityTypes.message)
+    async def on_message(context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        lang = locale_lang(activity.locale)
+        said = message_text(activity)
+        if said is None:
+            await context.send_activity(text("teams", "no_text", lang or "en"))
+            return
+        assert activity.conversation is not None  # checked before the turn
+        session_id = session_id_for(str(activity.channel_id or ""), activity.conversation.id)
+        try:
+            turn, new = await run_in_threadpool(_converse, get_service(), session_id, said, lang)
+        except AdvisorError as exc:
+            # What went wrong, in one sentence; the conversation so far is kept.
+            await context.send_activity(exc.message)
+            return
+        await context.send_activity(
+            reply_activity(turn, new_recommendation=new, group=_is_group(activity))
+        )
+
+    @agent.error
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed: %s", type(error).__name__, exc_info=error)
+        lang = locale_lang(context.activity.locale) or "en"
+        await context.send_activity(text("teams", "failed", lang))
+
+    return agent

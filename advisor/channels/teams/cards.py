@@ -1,0 +1,156 @@
+"""Adaptive Cards and reply activities: how an advisor turn looks in a Teams chat."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    CardAction,
+    SuggestedActions,
+)
+
+from advisor.domain.schemas import ChatTurn, Citation, Classification, Lang, Question
+from advisor.prompts import phrase, text
+
+CARD_VERSION = "1.5"
+_LABEL_PREFIX = re.compile(r"^[^:：]{1,20}[:：]\s*")  # "Next step: " / "次のステップ: "
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+
+
+def _block(content: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": content, "wrap": True, **style}
+
+
+def _heading(content: str) -> dict[str, Any]:
+    return _block(content, weight="Bolder", spacing="Medium")
+
+
+def _bullets(items: list[str]) -> dict[str, Any]:
+    return _block("\n".join(f"- {item}" for item in items), spacing="Small")
+
+
+def _card(
+    body: list[dict[str, Any]], lang: Lang, actions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "lang": lang,
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def _cite(citation: Citation) -> str:
+    return f"{citation.section} ({citation.published})"
+
+
+def recommendation_card(
+    recommendation: Classification, citations: list[Citation], lang: Lang
+) -> dict[str, Any]:
+    """Render a recommendation as an Adaptive Card: motion, vehicle, reasons and their sources."""
+    by_id = {c.id: c for c in citations}
+    motion = recommendation.motion
+    name = phrase(f"motion.{motion.value}", lang) if motion else "?"
+    body: list[dict[str, Any]] = [
+        _block(text("teams", "title", lang, motion=name), size="Large", weight="Bolder"),
+    ]
+    if recommendation.vehicle:
+        body.append(_block(recommendation.vehicle, isSubtle=True, spacing="None"))
+    if recommendation.reasons:
+        body.append(_heading(text("teams", "why", lang)))
+        for reason in recommendation.reasons:
+            body.append(_block(reason.text, spacing="Small"))
+            cited = [_cite(by_id[i]) for i in reason.citations if i in by_id]
+            if cited:
+                line = f"{text('teams', 'sources', lang)}: " + "; ".join(cited)
+                body.append(_block(line, size="Small", isSubtle=True, spacing="None"))
+    if recommendation.alternatives:
+        body.append(_heading(text("teams", "alternatives", lang)))
+        body.append(
+            _bullets(
+                [
+                    f"{phrase(f'motion.{a.motion.value}', lang)}: {a.note}"
+                    for a in recommendation.alternatives
+                ]
+            )
+        )
+    if recommendation.what_would_change:
+        body.append(_heading(text("teams", "change", lang)))
+        body.append(_bullets(recommendation.what_would_change))
+    if recommendation.partner_roles:
+        body.append(_heading(text("teams", "partners", lang)))
+        body.append(_bullets(recommendation.partner_roles))
+    if motion is not None:
+        body.append(_heading(text("teams", "next", lang)))
+        step = _LABEL_PREFIX.sub("", phrase(f"next.{motion.value}", lang), count=1)
+        body.append(_block(step, spacing="Small"))
+    used = list(dict.fromkeys(i for r in recommendation.reasons for i in r.citations if i in by_id))
+    if used:
+        body.append(_heading(text("teams", "sources", lang)))
+        sources = [f"{by_id[i].section}, {by_id[i].title} ({by_id[i].published})" for i in used]
+        body.append(_block("\n".join(f"- {s}" for s in sources), size="Small", isSubtle=True))
+    return _card(body, lang)
+
+
+def question_card(question: Question, lang: Lang) -> dict[str, Any]:
+    """Render a question as an Adaptive Card whose buttons submit the option labels."""
+    body = [_block(question.text, weight="Bolder")]
+    if question.help:
+        body.append(_block(question.help, isSubtle=True, size="Small"))
+    actions = [
+        {
+            "type": "Action.Submit",
+            "title": o.label,
+            "data": {"answer": o.label, "slot": question.slot},
+        }
+        for o in question.options
+    ]
+    return _card(body, lang, actions)
+
+
+def _adaptive(card: dict[str, Any]) -> Attachment:
+    return Attachment(content_type="application/vnd.microsoft.card.adaptive", content=card)
+
+
+def reply_activity(turn: ChatTurn, *, new_recommendation: bool, group: bool) -> Activity:
+    """Turn an advisor turn into one Teams message: text, quick replies, cards."""
+    message = turn.reply
+    cited = {int(n) for n in _MARKER.findall(message)}
+    if cited:
+        # Guidance answers number their sources [1], [2]: list them under the answer.
+        sources = [
+            f"- [{n}] {c.section}, {c.title} ({c.published})"
+            for n, c in enumerate(turn.citations, start=1)
+            if n in cited
+        ]
+        if sources:
+            message += f"\n\n{text('teams', 'sources', turn.lang)}:\n\n" + "\n".join(sources)
+    reply = Activity(type=ActivityTypes.message, text=message, text_format="markdown")
+    attachments: list[Attachment] = []
+    if turn.recommendation is not None and new_recommendation:
+        attachments.append(
+            _adaptive(recommendation_card(turn.recommendation, turn.citations, turn.lang))
+        )
+    if turn.question is not None and turn.question.options:
+        if group:
+            # Teams shows suggested actions only in one-to-one chats.
+            attachments.append(_adaptive(question_card(turn.question, turn.lang)))
+        else:
+            reply.suggested_actions = SuggestedActions(
+                actions=[
+                    CardAction(type="imBack", title=o.label, value=o.label)
+                    for o in turn.question.options
+                ]
+            )
+    if attachments:
+        reply.attachments = attachments
+    return reply
