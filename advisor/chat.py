@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -16,87 +15,24 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
 
-from advisor.agent.graph import build_agent, needs_checking
-from advisor.agent.tools import TurnContext
+from advisor.agent.context import TurnContext
+from advisor.agent.graph import build_agent
+from advisor.agent.guards import StreamGate
 from advisor.config import Settings
-from advisor.domain.schemas import LANGS, ChatTurn, Lang
-from advisor.errors import AdvisorError, NotFoundError, ServiceError, UserError
+from advisor.domain.schemas import ChatTurn, Lang
+from advisor.errors import AdvisorError, NotFoundError, ServiceError
+from advisor.guidance.index import GuidanceIndex
+from advisor.inputs import check_lang, clean_text, has_words
 from advisor.models.factory import make_chat_model
-from advisor.models.offline import OfflineChatModel
-from advisor.nlu.understanding import detect_lang
+from advisor.nlu import detect_lang
 from advisor.store.sessions import check_session_id, make_checkpointer, make_session_lock
 
 log = logging.getLogger(__name__)
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_HAS_WORDS = re.compile(r"[A-Za-z\u3040-\u30ff\u4e00-\u9fff]")
-
-
-def clean_message(message: object, limit: int) -> str:
-    """Validate a customer message: a non-empty string within the size limit."""
-    if not isinstance(message, str):
-        raise UserError("message: must be a string", field="message")
-    if _SURROGATE.search(message):
-        # "\ud800" in JSON, or bytes that were not UTF-8 on a terminal: no text to store.
-        raise UserError("message: must be valid Unicode text (UTF-8)", field="message")
-    text = _CONTROL.sub("", message).strip()
-    if not text:
-        raise UserError("message: must not be empty", field="message")
-    if len(text) > limit:
-        raise UserError(
-            f"message: must be at most {limit:,} characters (got {len(text):,})", field="message"
-        )
-    return text
-
-
-def check_lang(lang: object) -> Lang | None:
-    """Validate an optional language code."""
-    if lang is None:
-        return None
-    if lang not in LANGS:
-        raise UserError(f"lang: must be one of {', '.join(LANGS)}", field="lang")
-    return lang
-
-
-_SENTENCE_END = re.compile(r"[.!?。！？\n]\s*")
 
 
 def _is_store_error(exc: BaseException) -> bool:
     """Tell whether a failure came from the conversation store rather than the model."""
     return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
-
-
-class StreamGate:
-    """Pass an LLM's streamed words on a sentence at a time, until one needs checking.
-
-    From the first sentence that names a motion or echoes the prompt, nothing more is streamed:
-    the turn's final event carries the checked reply, so nothing the checks would replace reaches
-    the customer. The offline model's replies are written from the classifier and pass straight
-    through.
-    """
-
-    def __init__(self, *, checked: bool) -> None:
-        self.checked = checked
-        self.pending = ""
-        self.held = False
-
-    def feed(self, text: str) -> str:
-        """Take streamed text; return what may be shown now."""
-        if not self.checked:
-            return text
-        if self.held:
-            return ""
-        self.pending += text
-        ends = list(_SENTENCE_END.finditer(self.pending))
-        if not ends:
-            return ""
-        cut = ends[-1].end()
-        ready, self.pending = self.pending[:cut], self.pending[cut:]
-        if needs_checking(ready):
-            self.held = True
-            return ""
-        return ready
 
 
 class ChatService:
@@ -136,7 +72,7 @@ class ChatService:
     def _prepare(
         self, message: object, session_id: str | None, lang: object, create: bool = False
     ) -> tuple[str, str, Lang, bool]:
-        text = clean_message(message, self.settings.max_message_chars)
+        text = clean_text(message, field="message", limit=self.settings.max_message_chars)
         requested = check_lang(lang)
         previous: Lang | None = None
         if session_id is None:
@@ -154,7 +90,7 @@ class ChatService:
     def _turn_lang(self, text: str, requested: Lang | None, previous: Lang | None) -> Lang:
         if requested is not None:
             return requested
-        if _HAS_WORDS.search(text):
+        if has_words(text):
             return detect_lang(text, default=previous or "en")
         return previous or ("ja" if self.settings.lang == "ja" else "en")
 
@@ -165,8 +101,6 @@ class ChatService:
 
     def _get_index(self) -> Any:
         if self.index is None:
-            from advisor.guidance.index import GuidanceIndex
-
             self.index = GuidanceIndex.open(self.settings)
         return self.index
 
@@ -228,7 +162,9 @@ class ChatService:
                         stream_mode="messages",
                         durability="exit",
                     )
-                    gate = StreamGate(checked=not isinstance(self.model, OfflineChatModel))
+                    gate = StreamGate(
+                        checked=not getattr(self.model, "writes_checked_replies", False)
+                    )
                     for chunk, meta in cast(Iterator[tuple[Any, dict[str, Any]]], parts):
                         if (
                             isinstance(chunk, AIMessageChunk)

@@ -1,4 +1,8 @@
-"""The `advisor` command line."""
+"""The `advisor` command line.
+
+Each command imports the layers it needs when it runs, so `advisor classify` answers without
+loading LangChain, Chroma or the web stack.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,13 @@ from typing import Any, NoReturn
 
 import click
 
-from advisor.domain.schemas import Answer, Classification, Lang
-from advisor.errors import AdvisorError, UserError
+from advisor import prompts
+from advisor.channels.status import http_status
+from advisor.config import get_settings
+from advisor.domain.policy import classify as run_classifier
+from advisor.domain.policy import motion_label
+from advisor.domain.schemas import Answer, Classification, Lang, parse_json, parse_profile
+from advisor.errors import AdvisorError, NotFoundError, UserError
 
 LANG_CHOICE = click.Choice(["en", "ja"])
 
@@ -41,9 +50,6 @@ def cli() -> None:
 @click.option("--lang", type=LANG_CHOICE, default="en", show_default=True)
 def classify(path: Path | None, explain: bool, lang: Lang) -> None:
     """Classify one customer profile (JSON on stdin, or --file)."""
-    from advisor.domain.policy import classify as run_classifier
-    from advisor.domain.schemas import parse_json, parse_profile
-
     text = _read_text(path)
     result = run_classifier(parse_profile(parse_json(text, "profile")), lang)
     if explain:
@@ -70,32 +76,32 @@ def _read_text(path: Path | None) -> str:
 
 def render_classification(result: Classification) -> str:
     """Render a classification as plain text for people."""
-    ja = result.lang == "ja"
-    lines: list[str] = []
+    lang = result.lang
+
+    def label(key: str, **values: object) -> str:
+        return prompts.text("cli", key, lang, **values)
+
     if result.motion is None:
-        missing = ", ".join(result.missing)
-        lines.append(("未決定。必要な情報: " if ja else "Undecided. Still needed: ") + missing)
+        lines = [label("undecided", missing=", ".join(result.missing))]
         if result.rule:
             lines.append(result.rule)
         return "\n".join(lines)
-    from advisor.domain.policy import motion_label
-
-    label = motion_label(result.motion, result.lang)
-    lines.append(("推奨: " if ja else "Recommendation: ") + label)
-    lines.append(("購入方法: " if ja else "Buy through: ") + str(result.vehicle))
-    lines.append(str(result.rule))
-    alternatives = result.alternatives
-    sections = [
-        ("根拠" if ja else "Why", [f"{r.text} [{', '.join(r.citations)}]" for r in result.reasons]),
-        ("使った情報" if ja else "Facts used", result.facts),
-        ("他の選択肢" if ja else "Alternatives", [f"{a.motion}: {a.note}" for a in alternatives]),
-        ("結果が変わる条件" if ja else "What would change it", result.what_would_change),
-        ("パートナーの役割" if ja else "The partner's role", result.partner_roles),
+    lines = [
+        label("recommendation", motion=motion_label(result.motion, lang)),
+        label("vehicle", vehicle=result.vehicle),
+        str(result.rule),
     ]
-    for title, items in sections:
+    sections = [
+        ("why", [f"{r.text} [{', '.join(r.citations)}]" for r in result.reasons]),
+        ("facts", result.facts),
+        ("alternatives", [f"{a.motion}: {a.note}" for a in result.alternatives]),
+        ("changes", result.what_would_change),
+        ("roles", result.partner_roles),
+    ]
+    for key, items in sections:
         if items:
             lines.append("")
-            lines.append(title + ":")
+            lines.append(label(key) + ":")
             lines.extend(f"  - {item}" for item in items)
     return "\n".join(lines)
 
@@ -118,7 +124,7 @@ def render_classification(result: Classification) -> str:
 )
 def teams_manifest(bot_id: str, out: Path, name: str, website: str) -> None:
     """Write the Teams app package (manifest.json and icons, zipped) for a bot."""
-    from advisor.channels.teams.route import MANIFEST_VERSION, app_package
+    from advisor.channels.teams import MANIFEST_VERSION, app_package
 
     package = app_package(bot_id, name, website)
     try:
@@ -157,11 +163,9 @@ def main() -> None:
 def chat(as_json: bool, session_id: str | None, lang: Lang | None) -> None:
     """Talk to the advisor (interactive; line mode with --json or piped input)."""
     from advisor.chat import ChatService
-    from advisor.config import get_settings
 
     service = ChatService(get_settings())
     if session_id is not None:
-        from advisor.errors import NotFoundError
         from advisor.store.sessions import check_session_id
 
         if not service.exists(check_session_id(session_id)):
@@ -184,7 +188,7 @@ def _chat_lines(service: Any, session_id: str | None, lang: Lang | None) -> None
             turn = service.chat(message, session_id, lang)
         except AdvisorError as exc:
             click.echo(f"Error: {exc.message}", err=True)
-            emit_json({"error": exc.message, "status": exc.status_code})
+            emit_json({"error": exc.message, "status": http_status(exc)})
             continue
         session_id = turn.session_id
         emit_json(turn.model_dump(mode="json"))
@@ -198,7 +202,6 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from advisor.channels.http import create_app
-    from advisor.config import get_settings
     from advisor.store.sessions import prepare_data_dir
 
     settings = get_settings()
@@ -241,7 +244,6 @@ def _check_listen(host: str, port: int) -> None:
 @click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
 def index(rebuild: bool) -> None:
     """Build or refresh the knowledge index."""
-    from advisor.config import get_settings
     from advisor.guidance.index import GuidanceIndex
 
     stats = GuidanceIndex.open(get_settings(), rebuild=rebuild).stats
@@ -260,14 +262,19 @@ def index(rebuild: bool) -> None:
 @click.argument("words", nargs=-1)
 def ask(as_json: bool, lang: Lang | None, words: tuple[str, ...]) -> None:
     """Answer a question about the purchasing guidance, citing its sections."""
-    from advisor.config import get_settings
-    from advisor.guidance.answering import answer_question, validate_question
+    from advisor.guidance.answering import answer_question
     from advisor.guidance.index import GuidanceIndex
+    from advisor.inputs import clean_text
+    from advisor.models.factory import answer_model
 
     settings = get_settings()
-    question = validate_question(" ".join(words), settings)
+    question = clean_text(" ".join(words), field="question", limit=settings.max_message_chars)
     answer = answer_question(
-        question, index=GuidanceIndex.open(settings), settings=settings, lang=lang
+        question,
+        index=GuidanceIndex.open(settings),
+        settings=settings,
+        lang=lang,
+        chat_model=answer_model(settings),
     )
     if as_json:
         emit_json(answer.model_dump(mode="json"))
@@ -279,7 +286,7 @@ def render_answer(answer: Answer) -> str:
     """Render an answer and its numbered sources as plain text for people."""
     lines = [answer.answer]
     if answer.citations:
-        lines += ["", "出典:" if answer.lang == "ja" else "Sources:"]
+        lines += ["", prompts.text("cli", "sources", answer.lang) + ":"]
         lines += [
             f"[{n}] {c.section} — {c.title} ({c.published})"
             for n, c in enumerate(answer.citations, start=1)
@@ -325,9 +332,9 @@ def eval_command(
 
     from rich.console import Console
 
-    from advisor.config import get_settings
+    from advisor.evaluation.cases import SUITES
     from advisor.evaluation.report import progress_bar, summary_table, write_report
-    from advisor.evaluation.runner import JUDGE_ENV, SUITES, EvalPlan, check_model_spec, run_evals
+    from advisor.evaluation.runner import JUDGE_ENV, EvalPlan, check_model_spec, run_evals
 
     model = check_model_spec(model_spec, "--model")
     judge = os.environ.get(JUDGE_ENV) or None
@@ -370,7 +377,6 @@ def sessions() -> None:
 )
 def sessions_purge(days: float | None) -> None:
     """Erase the conversations whose last turn is older than the retention period."""
-    from advisor.config import get_settings
     from advisor.store.retention import purge_sessions, retention_cutoff
     from advisor.store.sessions import make_checkpointer
 

@@ -3,7 +3,8 @@
 `UserError` is something the person using the advisor did wrong: it becomes exit status 2 on the
 command line or a 4xx answer over HTTP, with one clear sentence and never a traceback.
 `ConfigError` is a setting that cannot work, reported at start-up with the valid choices.
-`ServiceError` is a dependency (the LLM, the index) failing after retries.
+`ServiceError` is a dependency (the LLM, the index) failing after retries. The errors say what
+went wrong and nothing of transport: each channel maps them to its own status.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 class AdvisorError(Exception):
     """Base class of every error the advisor reports to a person."""
-
-    status_code = 500
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -22,8 +21,6 @@ class AdvisorError(Exception):
 class UserError(AdvisorError):
     """Input the user can correct."""
 
-    status_code = 422
-
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
@@ -32,13 +29,9 @@ class UserError(AdvisorError):
 class NotFoundError(UserError):
     """Something the user named does not exist (an unknown session id)."""
 
-    status_code = 404
-
 
 class TooLargeError(UserError):
     """A request or message is over the configured size limit."""
-
-    status_code = 413
 
 
 class ConfigError(AdvisorError):
@@ -51,5 +44,3 @@ class KnowledgeError(ConfigError):
 
 class ServiceError(AdvisorError):
     """A dependency failed after retries (the LLM, the vector store)."""
-
-    status_code = 503

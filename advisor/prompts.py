@@ -1,14 +1,18 @@
-"""Prompts, questions and reply phrases: data files in `prompts/`, loaded by one loader."""
+"""Every text the advisor shows or sends to a model, loaded from the data files in `prompts/`.
+
+Markdown files (`<name>.<lang>.md`) are model prompts with named placeholders; YAML files
+(`<name>.<lang>.yaml`) are tables of customer-facing texts, the same keys in each language.
+"""
 
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import yaml
 
-from advisor.domain.schemas import Lang, Question, QuestionOption, Slot
 from advisor.errors import ConfigError
 from advisor.resources import data_path
 
@@ -19,7 +23,7 @@ def placeholders(template: str) -> set[str]:
 
 
 @cache
-def template(name: str, lang: Lang) -> str:
+def template(name: str, lang: str) -> str:
     """Return the text of `prompts/<name>.<lang>.md`."""
     path = data_path("prompts") / f"{name}.{lang}.md"
     try:
@@ -28,7 +32,7 @@ def template(name: str, lang: Lang) -> str:
         raise ConfigError(f"prompt {path.name} is missing") from None
 
 
-def render(name: str, lang: Lang, **values: str) -> str:
+def render(name: str, lang: str, **values: str) -> str:
     """Fill a prompt template, insisting on exactly its placeholders."""
     text = template(name, lang)
     expected = placeholders(text)
@@ -38,7 +42,8 @@ def render(name: str, lang: Lang, **values: str) -> str:
 
 
 @cache
-def _yaml(name: str, lang: Lang) -> dict[str, Any]:
+def table(name: str, lang: str) -> Mapping[str, Any]:
+    """Return the table of texts in `prompts/<name>.<lang>.yaml`."""
     path = data_path("prompts") / f"{name}.{lang}.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -49,23 +54,11 @@ def _yaml(name: str, lang: Lang) -> dict[str, Any]:
     return data
 
 
-def phrase(key: str, lang: Lang, **values: object) -> str:
-    """Return one reply phrase with its placeholders filled."""
-    text = _yaml("replies", lang)[key]
-    return str(text).format(**values)
+def text(name: str, key: str, lang: str, **values: object) -> str:
+    """Return one text of `prompts/<name>.<lang>.yaml` with its placeholders filled."""
+    return str(table(name, lang)[key]).format(**values)
 
 
-def question(slot: Slot | str, lang: Lang) -> Question:
-    """Return the structured question for a slot."""
-    spec = _yaml("questions", lang)[str(slot)]
-    return Question(
-        slot=str(slot),
-        text=spec["text"],
-        help=spec.get("help"),
-        options=[QuestionOption(value=o["value"], label=o["label"]) for o in spec["options"]],
-    )
-
-
-def inferred_seats_note(n: int, lang: Lang) -> str:
-    """Return the sentence confirming a head count taken as seats."""
-    return str(_yaml("questions", lang)["seats_inferred_note"]).format(n=f"{n:,}")
+def phrase(key: str, lang: str, **values: object) -> str:
+    """Return one phrase of the advisor's replies with its placeholders filled."""
+    return text("replies", key, lang, **values)

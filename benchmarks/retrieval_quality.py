@@ -25,6 +25,7 @@ from advisor.guidance.answering import answer_question
 from advisor.guidance.embeddings import VALID_EMBEDDINGS, make_embeddings
 from advisor.guidance.index import GuidanceIndex
 from advisor.guidance.knowledge import load_knowledge
+from advisor.models.factory import answer_model
 from advisor.resources import data_path
 
 LANGS = ("en", "ja")
@@ -57,7 +58,9 @@ def measure(
     answerable_count = 0
     for case in cases:
         start = time.perf_counter()
-        answer = answer_question(case["question"], index=index, settings=settings)
+        answer = answer_question(
+            case["question"], index=index, settings=settings, chat_model=answer_model(settings)
+        )
         ask_times.append(time.perf_counter() - start)
         expected = case.get("answerable", True)
         refusals += answer.answered == expected

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.domain.policy import describe_terms
+from advisor.domain.questions import inferred_seats_note
 from advisor.domain.schemas import Classification, Lang, Motion, Question, SpecialTerm
-from advisor.nlu.understanding import Understanding
-from advisor.prompts import inferred_seats_note, phrase
+from advisor.nlu import Understanding
+from advisor.prompts import phrase
 
 _PROMPT_REQUEST = re.compile(
     r"system\s*prompt|your\s+(instructions|prompt|rules)|プロンプト|指示(内容)?を(教え|見せ|表示)",

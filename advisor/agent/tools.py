@@ -7,68 +7,23 @@ state. Whatever model runs, the motion comes from `classify_motion`, never from 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from langchain.tools import ToolRuntime
-from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, tool
 from langgraph.types import Command
 from pydantic import Field
 
-from advisor.config import Settings
+from advisor.agent.context import TurnContext
+from advisor.agent.state import latest_customer_text, state_profile
 from advisor.domain.policy import classify
-from advisor.domain.schemas import Lang, Motion, Profile, SpecialTerm, parse_profile
+from advisor.domain.questions import question
+from advisor.domain.schemas import Motion, SpecialTerm, parse_profile
 from advisor.errors import UserError
-from advisor.nlu.understanding import understand
-from advisor.prompts import question
-
-
-@dataclass
-class TurnContext:
-    """What the tools and middleware need for one turn, passed at invocation."""
-
-    settings: Settings
-    session_id: str
-    lang: Lang
-    index: Any = None  # a GuidanceIndex; typed loosely so tool schemas need not import Chroma
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def state_profile(state: Any) -> Profile:
-    """Return the profile stored in the conversation state."""
-    return Profile.model_validate(state.get("profile") or {})
-
-
-def last_customer_index(messages: Sequence[BaseMessage]) -> int | None:
-    """Return the position of the customer's latest message."""
-    for i in range(len(messages) - 1, -1, -1):
-        if isinstance(messages[i], HumanMessage):
-            return i
-    return None
-
-
-def tool_results(messages: Sequence[BaseMessage], name: str) -> list[dict[str, Any]]:
-    """Return the JSON objects that one tool returned among `messages`."""
-    out = []
-    for message in messages:
-        if isinstance(message, ToolMessage) and message.name == name:
-            try:
-                data = json.loads(message.text)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(data, dict):
-                out.append(data)
-    return out
-
-
-def latest_customer_text(state: Any) -> str:
-    """Return the text of the customer's latest message."""
-    for message in reversed(state.get("messages") or []):
-        if isinstance(message, HumanMessage):
-            return message.text
-    return ""
+from advisor.guidance.answering import find_support, offline_answer
+from advisor.inputs import clean_text
+from advisor.nlu import understand
 
 
 @tool
@@ -167,12 +122,10 @@ def search_guidance(
     ],
 ) -> str:
     """Search the purchasing guidance and return the best-matching sections, numbered."""
-    from advisor.guidance.answering import find_support, offline_answer, validate_question
-
     context = runtime.context
     if context.index is None:
         return json.dumps({"error": "The guidance index is not available."})
-    question = validate_question(query, context.settings)
+    question = clean_text(query, field="question", limit=context.settings.max_message_chars)
     support = find_support(question, index=context.index, lang=context.lang)
     hits = support.hits
     # The extractive answer, whatever the chat model: the model writes its own reply from the

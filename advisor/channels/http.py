@@ -17,6 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor import __version__
+from advisor.channels.ratelimit import RateLimit, TokenBucket, parse_networks
+from advisor.channels.status import http_status
+from advisor.channels.teams import mount_teams
+from advisor.channels.web import mount_web
+from advisor.chat import ChatService
 from advisor.config import Settings, get_settings
 from advisor.domain.policy import classify
 from advisor.domain.schemas import (
@@ -28,6 +33,12 @@ from advisor.domain.schemas import (
     parse_profile,
 )
 from advisor.errors import AdvisorError, TooLargeError, UserError
+from advisor.guidance.answering import answer_question
+from advisor.guidance.index import GuidanceIndex
+from advisor.inputs import check_lang
+from advisor.models.factory import answer_model
+from advisor.store.retention import purge_sessions, retention_cutoff
+from advisor.store.sessions import prepare_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +99,7 @@ def error_response(exc: AdvisorError) -> JSONResponse:
     field = getattr(exc, "field", None)
     if field:
         content["field"] = field
-    return JSONResponse(content, status_code=exc.status_code)
+    return JSONResponse(content, status_code=http_status(exc))
 
 
 async def read_body(request: Request) -> object:
@@ -133,16 +144,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from advisor.store.sessions import prepare_data_dir
-
         prepare_data_dir(settings.data_dir)
         if app.state.index is None:
-            from advisor.guidance.index import GuidanceIndex
-
             app.state.index = await run_in_threadpool(GuidanceIndex.open, settings)
         if app.state.service is None:
-            from advisor.chat import ChatService
-
             app.state.service = await run_in_threadpool(
                 lambda: ChatService(settings, index=app.state.index)
             )
@@ -164,6 +169,7 @@ def create_app(
     app.state.settings = settings
     app.state.index = index
     app.state.service = service
+    app.state.answer_model = answer_model(settings)
 
     @app.exception_handler(AdvisorError)
     async def advisor_error(request: Request, exc: AdvisorError) -> JSONResponse:
@@ -204,8 +210,6 @@ def create_app(
     )
     async def classify_route(request: Request, lang: str = "en") -> Response:
         """Classify a customer profile with the motion policy."""
-        from advisor.chat import check_lang
-
         profile = parse_profile(await read_body(request))
         result = classify(profile, check_lang(lang) or "en")
         return Response(result.model_dump_json(), media_type="application/json")
@@ -227,15 +231,17 @@ def create_app(
     )
     async def ask_route(request: Request) -> Response:
         """Answer a question about the purchasing guidance, with its sources."""
-        from advisor.chat import check_lang
-        from advisor.guidance.answering import answer_question
-
         body = _object(await read_body(request), {"question", "lang"}, {"question"})
         if not isinstance(body["question"], str):
             raise UserError("question: must be a string", field="question")
         lang = check_lang(body.get("lang"))
         answer = await run_in_threadpool(
-            answer_question, body["question"], index=app.state.index, settings=settings, lang=lang
+            answer_question,
+            body["question"],
+            index=app.state.index,
+            settings=settings,
+            lang=lang,
+            chat_model=app.state.answer_model,
         )
         return Response(answer.model_dump_json(), media_type="application/json")
 
@@ -286,11 +292,7 @@ def create_app(
         await run_in_threadpool(app.state.service.delete, session_id)
         return Response(status_code=204)
 
-    from advisor.channels.teams.route import mount_teams
-
     mount_teams(app, settings)
-
-    from advisor.channels.ratelimit import RateLimit, TokenBucket, parse_networks
 
     # Added before the web channels' CORS middleware, so a 429 still carries CORS headers.
     limit = TokenBucket(settings.rate_limit_per_minute, settings.rate_limit_burst)
@@ -301,8 +303,6 @@ def create_app(
         limit_loopback=settings.rate_limit_loopback,
     )
 
-    from advisor.channels.web import mount_web
-
     mount_web(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
@@ -310,8 +310,6 @@ def create_app(
 
 async def _purge(app: FastAPI, settings: Settings) -> None:
     """Erase the conversations whose last turn is older than the retention period."""
-    from advisor.store.retention import purge_sessions, retention_cutoff
-
     days = settings.session_retention_days
     try:
         purged = await run_in_threadpool(
@@ -339,5 +337,5 @@ def _sse(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
             else:
                 yield f"event: turn\ndata: {value.model_dump_json()}\n\n"
     except AdvisorError as exc:
-        payload = {"error": exc.message, "status": exc.status_code}
+        payload = {"error": exc.message, "status": http_status(exc)}
         yield f"event: error\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"

@@ -17,10 +17,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from advisor import prompts
 from advisor.config import Settings
 from advisor.domain.schemas import Answer, Citation, Lang
-from advisor.errors import ServiceError, UserError
+from advisor.errors import ServiceError
 from advisor.guidance.index import GuidanceIndex, Hit
-from advisor.models.factory import is_offline, make_chat_model
-from advisor.nlu.understanding import detect_lang
+from advisor.inputs import clean_text
+from advisor.nlu import detect_lang
 
 NOT_IN_GUIDANCE = "NOT_IN_GUIDANCE"
 
@@ -38,8 +38,6 @@ LEAD_SENTENCES = 2
 LEAD_BONUS = 0.2
 FOLLOWING_SENTENCE = True
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -55,39 +53,6 @@ _PRICE_ASK = re.compile(
     r"|いくら|料金|月額|年額|値段|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い",
     re.IGNORECASE,
 )
-
-_DATE_LINE = {
-    "en": "As of the {as_of} update of the guidance.",
-    "ja": "{as_of} 更新時点のガイダンスです。",
-}
-_REFUSALS = {
-    "en": {
-        "topic": "The guidance does not say, so I won't guess. It covers Microsoft's purchasing "
-        "motions: breadth (through CSP partners), enterprise (an EA or MCA with a Microsoft "
-        "seller) and self-service (online). For anything else, ask a CSP partner or a "
-        "Microsoft seller.",
-        "price": "The guidance gives no prices, discounts or incentive rates, so I can't tell "
-        "you that. For a price or a rate, ask a CSP partner or a Microsoft seller.",
-        "vendor": "The guidance covers only Microsoft's purchasing motions and says nothing "
-        "about other vendors, so I can't compare them.",
-        "later": "The guidance reflects its {as_of} update and says nothing about {year}. For "
-        "today's terms, check the original page or ask a CSP partner or a Microsoft seller.",
-    },
-    "ja": {
-        "topic": "ガイダンスには書かれていないため、推測ではお答えできません。ガイダンスが扱うのは"
-        "マイクロソフトの購買モーション (CSP パートナー経由のブレドゥス、EA またはマイクロソフトの"
-        "販売担当者との MCA によるエンタープライズ、オンラインのセルフサービス) です。それ以外は "
-        "CSP パートナーまたはマイクロソフトの販売担当者にお問い合わせください。",
-        "price": "ガイダンスには価格、割引、インセンティブの率が書かれていないため、お答えでき"
-        "ません。価格や率については、CSP パートナーまたはマイクロソフトの販売担当者にお問い"
-        "合わせください。",
-        "vendor": "ガイダンスはマイクロソフトの購買モーションだけを扱っており、他社については"
-        "書かれていないため、比較はできません。",
-        "later": "ガイダンスは {as_of} 更新時点のもので、{year}年については書かれていません。"
-        "最新の条件は元のページで確認するか、CSP パートナーまたはマイクロソフトの販売担当者に"
-        "お問い合わせください。",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -106,15 +71,17 @@ def answer_question(
     lang: Lang | None = None,
     chat_model: BaseChatModel | None = None,
 ) -> Answer:
-    """Answer a guidance question from the knowledge base, citing the sections used."""
-    question = validate_question(question, settings)
+    """Answer a guidance question from the knowledge base, citing the sections used.
+
+    With `chat_model` the model writes the answer from the retrieved sections; without one the
+    answer is extractive.
+    """
+    question = clean_text(question, field="question", limit=settings.max_message_chars)
     lang = lang or detect_lang(question)  # the customer's language, as in chat
     as_of = index.kb.as_of(lang)
     support = find_support(question, index=index, lang=lang)
     if support.refusal is not None:
         return _refusal(support.refusal, lang, as_of)
-    if chat_model is None and not is_offline(settings):
-        chat_model = make_chat_model(settings)
     if chat_model is None:
         return offline_answer(question, support, index=index, lang=lang)
     return _llm_answer(question, support.hits, chat_model=chat_model, index=index, lang=lang)
@@ -125,23 +92,6 @@ def offline_answer(question: str, support: Support, *, index: GuidanceIndex, lan
     if support.refusal is not None:
         return _refusal(support.refusal, lang, index.kb.as_of(lang))
     return extractive_answer(question, support.hits, index=index, lang=lang)
-
-
-def validate_question(question: str, settings: Settings) -> str:
-    """Return the question stripped, or raise UserError saying what is wrong with it."""
-    if isinstance(question, str) and _SURROGATE.search(question):
-        raise UserError("question: must be valid Unicode text (UTF-8)", field="question")
-    if isinstance(question, str):
-        question = _CONTROL.sub("", question)
-    if not isinstance(question, str) or not question.strip():
-        raise UserError("question: must not be empty", field="question")
-    if len(question) > settings.max_message_chars:
-        raise UserError(
-            f"question: must be at most {settings.max_message_chars:,} characters "
-            f"(got {len(question):,})",
-            field="question",
-        )
-    return question.strip()
 
 
 def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3) -> Support:
@@ -239,7 +189,7 @@ def _llm_answer(
 def _dated(text: str, citations: list[Citation], lang: Lang, as_of: str) -> Answer:
     """Return an answer with the guidance's date under it."""
     return Answer(
-        answer=f"{text}\n\n{_DATE_LINE[lang].format(as_of=as_of)}",
+        answer=f"{text}\n\n{prompts.text('answers', 'date_line', lang, as_of=as_of)}",
         citations=citations,
         lang=lang,
         answered=True,
@@ -275,5 +225,5 @@ def renumber_citations(text: str, count: int) -> tuple[str, list[int]]:
 
 def _refusal(reason: str, lang: Lang, as_of: str) -> Answer:
     kind, _, year = reason.partition(":")
-    text = _REFUSALS[lang][kind].format(as_of=as_of, year=year)
+    text = prompts.text("answers", f"refusal.{kind}", lang, as_of=as_of, year=year)
     return Answer(answer=text, citations=[], lang=lang, answered=False, as_of=as_of)

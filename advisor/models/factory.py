@@ -15,6 +15,11 @@ def is_offline(settings: Settings) -> bool:
     return settings.model.strip() == "offline"
 
 
+def answer_model(settings: Settings) -> BaseChatModel | None:
+    """Return the model that writes guidance answers, or None offline (answers are extractive)."""
+    return None if is_offline(settings) else make_chat_model(settings)
+
+
 def make_chat_model(settings: Settings) -> BaseChatModel:
     """Build the configured chat model, failing at start with the valid choices."""
     spec = settings.model.strip()

@@ -25,17 +25,18 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
 from advisor.agent.replies import TurnFacts, compose_reply, gather_facts
-from advisor.agent.tools import last_customer_index, tool_results
-from advisor.domain.schemas import Classification, Motion
-from advisor.nlu.understanding import Slot as SlotName
-from advisor.nlu.understanding import understand
-from advisor.prompts import question
+from advisor.agent.state import last_customer_index, tool_results
+from advisor.domain.questions import question
+from advisor.domain.schemas import Classification, Motion, Slot
+from advisor.nlu import understand
 
 
 class OfflineChatModel(BaseChatModel):
     """A rule-based chat model that drives the advisor's tools deterministically."""
 
     model_name: str = "offline"
+    # Its replies are composed from the classifier, so streaming needs no holding back.
+    writes_checked_replies: bool = True
 
     @property
     def _llm_type(self) -> str:
@@ -154,13 +155,12 @@ def _last_classification(messages: Sequence[BaseMessage]) -> Classification | No
     return Classification.model_validate(results[-1]["classification"])
 
 
-def _expecting(history: Sequence[BaseMessage]) -> SlotName | None:
+def _expecting(history: Sequence[BaseMessage]) -> Slot | None:
     """Return the slot the advisor asked about at the end of its previous turn."""
     last = _last_classification(history)
     if last is None or not last.missing:
         return None
-    slot: SlotName = last.missing[0].value
-    return slot
+    return last.missing[0]
 
 
 def _previous_motion(history: Sequence[BaseMessage]) -> Motion | None:

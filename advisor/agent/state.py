@@ -1,0 +1,83 @@
+"""The conversation state the checkpointer keeps, and how to read it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypeVar
+
+from langchain.agents import AgentState
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from advisor.domain.schemas import Profile
+
+
+class AdvisorState(AgentState[Any]):
+    """The conversation state kept by the checkpointer, per session."""
+
+    profile: NotRequired[dict[str, Any]]
+    turns: NotRequired[list[dict[str, Any]]]
+    created_at: NotRequired[str]
+
+
+def state_profile(state: Any) -> Profile:
+    """Return the profile stored in the conversation state."""
+    return Profile.model_validate(state.get("profile") or {})
+
+
+def last_customer_index(messages: Sequence[BaseMessage]) -> int | None:
+    """Return the position of the customer's latest message."""
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], HumanMessage):
+            return i
+    return None
+
+
+def tool_results(messages: Sequence[BaseMessage], name: str) -> list[dict[str, Any]]:
+    """Return the JSON objects that one tool returned among `messages`."""
+    out = []
+    for message in messages:
+        if isinstance(message, ToolMessage) and message.name == name:
+            try:
+                data = json.loads(message.text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(data, dict):
+                out.append(data)
+    return out
+
+
+def latest_customer_text(state: Any) -> str:
+    """Return the text of the customer's latest message."""
+    messages = state.get("messages") or []
+    index = last_customer_index(messages)
+    return "" if index is None else messages[index].text
+
+
+_Message = TypeVar("_Message", bound=BaseMessage)
+
+
+def recent_turns(messages: Sequence[_Message], turns: int) -> list[_Message]:
+    """Keep the messages of the last `turns` customer turns, whole, so tool calls keep results."""
+    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    if len(starts) <= turns:
+        return list(messages)
+    return list(messages[starts[-turns] :])
+
+
+def final_ai_message(state: AdvisorState) -> AIMessage | None:
+    """Return the model's last reply of this turn: a message with no tool calls."""
+    messages = state["messages"]
+    index = last_customer_index(messages)
+    if index is None:
+        return None
+    for message in reversed(messages[index + 1 :]):
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            return message
+    return None
+
+
+def turn_tool_results(state: AdvisorState, name: str) -> list[dict[str, Any]]:
+    """Return what one tool returned during the customer's latest turn."""
+    index = last_customer_index(state["messages"]) or 0
+    return tool_results(state["messages"][index + 1 :], name)

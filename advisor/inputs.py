@@ -1,0 +1,47 @@
+"""Customer input, checked the same way in every channel: text, language codes, words."""
+
+from __future__ import annotations
+
+import re
+
+from advisor.domain.schemas import LANGS, Lang
+from advisor.errors import UserError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_WORDS = re.compile(r"[A-Za-z\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def clean_text(value: object, *, field: str, limit: int) -> str:
+    """Return customer text without control characters, or raise UserError naming `field`.
+
+    The text must be a string of valid Unicode, not empty once cleaned, and at most `limit`
+    characters long.
+    """
+    if not isinstance(value, str):
+        raise UserError(f"{field}: must be a string", field=field)
+    if _SURROGATE.search(value):
+        # "\ud800" in JSON, or bytes that were not UTF-8 on a terminal: no text to store.
+        raise UserError(f"{field}: must be valid Unicode text (UTF-8)", field=field)
+    text = _CONTROL.sub("", value).strip()
+    if not text:
+        raise UserError(f"{field}: must not be empty", field=field)
+    if len(text) > limit:
+        raise UserError(
+            f"{field}: must be at most {limit:,} characters (got {len(text):,})", field=field
+        )
+    return text
+
+
+def check_lang(lang: object) -> Lang | None:
+    """Return an optional language code, or raise UserError listing the valid ones."""
+    if lang is None:
+        return None
+    if lang not in LANGS:
+        raise UserError(f"lang: must be one of {', '.join(LANGS)}", field="lang")
+    return lang
+
+
+def has_words(text: str) -> bool:
+    """Tell whether text has letters or Japanese characters, so its language can be read."""
+    return _WORDS.search(text) is not None
