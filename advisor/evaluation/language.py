@@ -9,8 +9,6 @@ from advisor.domain.schemas import Lang
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _LATIN = re.compile(r"[A-Za-z]")
 
-_WORDS = re.compile(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]")
-
 
 def text_lang(text: str) -> Lang:
     """Return the language a reply is mostly written in."""
@@ -24,8 +22,3 @@ def text_lang(text: str) -> Lang:
 def has_japanese(text: str) -> bool:
     """Tell whether a text has any Japanese characters."""
     return bool(_JAPANESE.search(text))
-
-
-def has_words(text: str) -> bool:
-    """Tell whether a message has any letters (a bare "2400" has none)."""
-    return bool(_WORDS.search(text))

@@ -11,12 +11,13 @@ from advisor.chat import ChatService
 from advisor.domain.policy import classify
 from advisor.domain.schemas import ChatTurn, Lang, Profile
 from advisor.errors import AdvisorError
-from advisor.evaluation.language import has_words, text_lang
+from advisor.evaluation.language import text_lang
 from advisor.evaluation.progress import Progress
 from advisor.evaluation.results import CaseResult, Check, check, motion_name, scored_results
 from advisor.evaluation.simulator import converse
 from advisor.evaluation.stats import mean, rate
 from advisor.evaluation.usage import UsageCounter
+from advisor.inputs import has_words
 
 MAX_TURNS = 10
 
