@@ -1,4 +1,9 @@
-"""Shared fixtures: isolated settings per test, and no network beyond this machine."""
+"""Shared fixtures: isolated settings per test, and no network beyond this machine.
+
+Building the guidance index takes seconds, so one index (and one offline chat service over it)
+is built per session and shared by the tests that only read it. A test that changes what it
+opens, or needs a data directory of its own, builds its own from `settings`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,19 @@ import ipaddress
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from advisor.config import Settings, get_settings
 
+if TYPE_CHECKING:
+    from advisor.chat import ChatService
+    from advisor.guidance.index import GuidanceIndex
+
 _real_connect = socket.socket.connect
+# settings that would send a test to a real LLM or a real server
+OUTSIDE = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "ADVISOR_MODEL")
 
 
 def _is_local(address: Any) -> bool:
@@ -46,7 +57,7 @@ def no_rate_limits() -> Iterator[None]:
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse any connection that leaves the machine; LLMs are reached only on loopback."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "ADVISOR_MODEL"):
+    for name in OUTSIDE:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -64,3 +75,38 @@ def settings(data_dir: Path) -> Iterator[Settings]:
     get_settings.cache_clear()
     yield Settings(data_dir=data_dir)
     get_settings.cache_clear()
+
+
+def offline_settings(data_dir: Path) -> Settings:
+    """Return default offline settings for `data_dir`, whatever the environment says.
+
+    Session fixtures are set up before any test's `no_network`, so they clear the same
+    variables themselves.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        for name in OUTSIDE:
+            mp.delenv(name, raising=False)
+        return Settings(data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def guidance_index(no_rate_limits: None, tmp_path_factory: pytest.TempPathFactory) -> GuidanceIndex:
+    """The guidance index with default settings, built once for the session; only read it."""
+    from advisor.guidance.index import GuidanceIndex
+
+    return GuidanceIndex.open(offline_settings(tmp_path_factory.mktemp("shared-index")))
+
+
+@pytest.fixture(scope="session")
+def offline_service(
+    no_rate_limits: None, guidance_index: GuidanceIndex, tmp_path_factory: pytest.TempPathFactory
+) -> ChatService:
+    """An offline chat service over the shared index, with a session data directory.
+
+    Tests start their own conversations in it; one that patches the service or needs an empty
+    store builds its own.
+    """
+    from advisor.chat import ChatService
+
+    settings = offline_settings(tmp_path_factory.mktemp("shared-chat"))
+    return ChatService(settings, index=guidance_index)

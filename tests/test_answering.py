@@ -14,6 +14,7 @@ from advisor.config import Settings
 from advisor.errors import ServiceError, UserError
 from advisor.guidance.answering import NOT_IN_GUIDANCE, answer_question, renumber_citations
 from advisor.guidance.index import GuidanceIndex
+from advisor.models.factory import answer_model
 from advisor.resources import data_path
 from tests.fake_openai import ScriptedOpenAI
 
@@ -22,9 +23,9 @@ UNANSWERABLE = [c for c in CASES if c.get("answerable") is False]
 REFUSAL_START = {"en": "The guidance", "ja": "ガイダンス"}
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> GuidanceIndex:
-    return GuidanceIndex.open(Settings(data_dir=tmp_path_factory.mktemp("data")))
+@pytest.fixture
+def index(guidance_index: GuidanceIndex) -> GuidanceIndex:
+    return guidance_index
 
 
 @pytest.fixture
@@ -123,6 +124,7 @@ def test_a_question_over_the_limit_names_the_limit(index: GuidanceIndex, offline
     assert caught.value.message == "question: must be at most 4,000 characters (got 100,000)"
 
 
+@pytest.mark.slow
 def test_the_llm_sees_only_numbered_sections_and_its_citations_map_to_them(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
@@ -130,7 +132,7 @@ def test_the_llm_sees_only_numbered_sections_and_its_citations_map_to_them(
     question = (
         "If the customer is on an Enterprise Agreement, what extra tasks does the partner take on?"
     )
-    answer = answer_question(question, index=index, settings=online)
+    answer = answer_question(question, index=index, settings=online, chat_model=answer_model(online))
     sent = server.requests[0]["messages"]
     assert [m["role"] for m in sent] == ["system", "user"] and sent[1]["content"] == question
     retrieved = [h.section for h in index.search(question, "en")]
@@ -144,46 +146,51 @@ def test_the_llm_sees_only_numbered_sections_and_its_citations_map_to_them(
     assert [c.id for c in answer.citations] == [retrieved[1].id, retrieved[0].id]
 
 
+@pytest.mark.slow
 def test_an_out_of_range_citation_is_dropped(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
     server.enqueue_text("CSP partners set their own prices [1]. They also fly planes [7].")
-    answer = answer_question("Can a CSP partner set its own prices?", index=index, settings=online)
+    answer = answer_question("Can a CSP partner set its own prices?", index=index, settings=online, chat_model=answer_model(online))
     assert answer.answer.startswith("CSP partners set their own prices [1]. They also fly planes.")
     assert len(answer.citations) == 1
 
 
+@pytest.mark.slow
 def test_not_in_guidance_becomes_the_plain_refusal(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
     server.enqueue_text(NOT_IN_GUIDANCE)
-    answer = answer_question("Which motion suits a bakery?", index=index, settings=online)
+    answer = answer_question("Which motion suits a bakery?", index=index, settings=online, chat_model=answer_model(online))
     assert (answer.answered, answer.citations) == (False, [])
     assert answer.answer.startswith("The guidance does not say")
 
 
+@pytest.mark.slow
 def test_a_500_is_retried_then_answered(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
     server.enqueue_error(500)
     server.enqueue_text("Breadth customers buy through CSP partners [1].")
-    answer = answer_question("What is the breadth motion?", index=index, settings=online)
+    answer = answer_question("What is the breadth motion?", index=index, settings=online, chat_model=answer_model(online))
     assert answer.answered and len(server.requests) == 2
 
 
+@pytest.mark.slow
 def test_an_llm_that_keeps_failing_is_a_polite_service_error(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
     server.enqueue_error(500, times=3)
     with pytest.raises(ServiceError, match="^The language model is not available right now"):
-        answer_question("What is the breadth motion?", index=index, settings=online)
+        answer_question("What is the breadth motion?", index=index, settings=online, chat_model=answer_model(online))
     assert len(server.requests) == 3
 
 
+@pytest.mark.slow
 def test_off_topic_questions_never_reach_the_llm(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
-    answer = answer_question("Tell me a joke about cats.", index=index, settings=online)
+    answer = answer_question("Tell me a joke about cats.", index=index, settings=online, chat_model=answer_model(online))
     assert not answer.answered and server.requests == []
 
 

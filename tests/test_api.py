@@ -14,13 +14,16 @@ from advisor.config import Settings
 from advisor.domain.policy import classify
 from advisor.domain.schemas import Profile
 from advisor.evaluation.simulator import converse
+from advisor.guidance.index import GuidanceIndex
 from tests.servers import serve_app
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex
+) -> Iterator[str]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("api"), max_body_bytes=64 * 1024)
-    with serve_app(create_app(settings)) as url:
+    with serve_app(create_app(settings, index=guidance_index)) as url:
         yield url
 
 
@@ -30,11 +33,13 @@ def http(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.mark.slow
 def test_healthz(http: httpx.Client) -> None:
     response = http.get("/healthz")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
+@pytest.mark.slow
 def test_classify_matches_the_cli_function(http: httpx.Client) -> None:
     profile = {"seats": 2401, "azure_annual_usd": 0, "special_terms": [], "self_service": False}
     response = http.post("/v1/classify", json=profile)
@@ -42,6 +47,7 @@ def test_classify_matches_the_cli_function(http: httpx.Client) -> None:
     assert response.json() == classify(Profile(**profile)).model_dump(mode="json")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
@@ -79,6 +85,7 @@ def test_classify_bad_input(http: httpx.Client, body: bytes, status: int, error:
     assert response.json()["error"] == error
 
 
+@pytest.mark.slow
 def test_body_over_the_limit_is_413(http: httpx.Client) -> None:
     response = http.post(
         "/v1/chat",
@@ -89,6 +96,7 @@ def test_body_over_the_limit_is_413(http: httpx.Client) -> None:
     assert response.json() == {"error": "request body: must be at most 65,536 bytes"}
 
 
+@pytest.mark.slow
 def test_ask_both_languages(http: httpx.Client) -> None:
     en = http.post(
         "/v1/ask",
@@ -102,6 +110,7 @@ def test_ask_both_languages(http: httpx.Client) -> None:
     assert {"id", "title", "section", "source", "published", "lang"} <= set(ja["citations"][0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "error"),
     [
@@ -116,6 +125,7 @@ def test_ask_bad_input(http: httpx.Client, body: dict[str, object], error: str) 
     assert response.json()["error"] == error
 
 
+@pytest.mark.slow
 def test_whole_conversation_over_http(http: httpx.Client) -> None:
     profile = Profile(special_terms=[], self_service=False, seats=5000, azure_annual_usd=0)
 
@@ -138,6 +148,7 @@ def test_whole_conversation_over_http(http: httpx.Client) -> None:
     assert len(session["transcript"]) == 2 * len(conversation.turns)
 
 
+@pytest.mark.slow
 def test_stream_sends_deltas_then_the_turn(http: httpx.Client) -> None:
     events: list[tuple[str, dict[str, object]]] = []
     with http.stream("POST", "/v1/chat/stream", json={"message": "We're 300 people"}) as response:
@@ -156,11 +167,13 @@ def test_stream_sends_deltas_then_the_turn(http: httpx.Client) -> None:
     assert turn["question"]["slot"] == "special_terms"
 
 
+@pytest.mark.slow
 def test_stream_validates_before_streaming(http: httpx.Client) -> None:
     response = http.post("/v1/chat/stream", json={"message": ""})
     assert (response.status_code, response.json()["error"]) == (422, "message: must not be empty")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "error"),
     [
@@ -204,12 +217,14 @@ def test_chat_errors(
     assert response.json()["error"] == error
 
 
+@pytest.mark.slow
 def test_delete_session(http: httpx.Client) -> None:
     turn = http.post("/v1/chat", json={"message": "We need 20 seats"}).json()
     assert http.delete(f"/v1/sessions/{turn['session_id']}").status_code == 204
     assert http.get(f"/v1/sessions/{turn['session_id']}").status_code == 404
 
 
+@pytest.mark.slow
 def test_openapi_docs(http: httpx.Client) -> None:
     assert http.get("/docs").status_code == 200
     paths = http.get("/openapi.json").json()["paths"]

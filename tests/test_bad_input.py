@@ -21,6 +21,7 @@ import pytest
 
 from advisor.channels.http import create_app
 from advisor.config import Settings
+from advisor.guidance.index import GuidanceIndex
 from tests.cli_helpers import Run, run_cli
 from tests.servers import serve_app
 
@@ -73,13 +74,15 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex
+) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("bad-input")
     records = Records()
     # uvicorn's own loggers do not propagate to the root, and are set up as the server starts
     loggers = [logging.getLogger(), logging.getLogger("uvicorn")]
     settings = Settings(data_dir=data, max_body_bytes=64 * 1024, rate_limit_per_minute=0)
-    with serve_app(create_app(settings)) as url:
+    with serve_app(create_app(settings, index=guidance_index)) as url:
         for logger in loggers:
             logger.addHandler(records)
         try:
@@ -221,6 +224,7 @@ def http_cases() -> list[Any]:
     return [pytest.param(case, id=name) for name, case in cases.items()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", http_cases())
 def test_http_bad_input(server: Server, case: Case) -> None:
     before = snapshot(server)
@@ -243,6 +247,7 @@ def test_http_bad_input(server: Server, case: Case) -> None:
     assert not [line for line in logged if "Traceback" in line or "Exception" in line], logged
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "headers", "must_not_contain"),
     [
@@ -265,6 +270,7 @@ def test_pages_fall_back_on_odd_parameters(
         assert must_not_contain not in response.text
 
 
+@pytest.mark.slow
 def test_teams_customer_errors_are_replies_and_change_nothing(server: Server) -> None:
     """A Teams customer's unusable message is answered in the chat, in one sentence."""
     before = snapshot(server)

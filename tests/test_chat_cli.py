@@ -10,10 +10,13 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from advisor.domain.schemas import ChatTurn, Profile
 from advisor.evaluation.simulator import answer_slot
 from tests.servers import advisor_process
+
+pytestmark = pytest.mark.slow  # runs the advisor as a process
 
 
 def run_chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

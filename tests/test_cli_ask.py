@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,14 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, dat
     get_settings.cache_clear()
     yield lambda args, stdin="": run_cli(args, stdin, capsys, monkeypatch)
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def shared_index_dir(data_dir: Path, guidance_index: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the command line at the session's index: `ask` only reads it, so none is built."""
+    path: Path = guidance_index.settings.data_dir
+    monkeypatch.setenv("ADVISOR_DATA_DIR", str(path))
+    return path
 
 
 def test_index_builds_then_reports_up_to_date(cli) -> None:  # type: ignore[no-untyped-def]
@@ -35,6 +44,7 @@ def test_index_builds_then_reports_up_to_date(cli) -> None:  # type: ignore[no-u
     assert cli(["index", "--rebuild"]).out.startswith("Indexed 28 sections")
 
 
+@pytest.mark.usefixtures("shared_index_dir")
 def test_ask_prints_the_answer_then_numbered_sources(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli(["ask", "Is it mandatory to move to an EA once we grow past the CSP thresholds?"])
     assert (run.code, run.err) == (0, "")
@@ -47,6 +57,7 @@ def test_ask_prints_the_answer_then_numbered_sources(cli) -> None:  # type: igno
     )
 
 
+@pytest.mark.usefixtures("shared_index_dir")
 def test_ask_in_japanese_uses_japanese_sources(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli(["ask", "--lang", "ja", "規模が大きくなったら EA への切り替えは必須ですか？"])
     assert run.code == 0
@@ -54,6 +65,7 @@ def test_ask_in_japanese_uses_japanese_sources(cli) -> None:  # type: ignore[no-
     assert "\n\n2022-05-23 更新時点のガイダンスです。\n\n出典:\n[1] " in run.out
 
 
+@pytest.mark.usefixtures("shared_index_dir")
 def test_ask_json_prints_one_answer_line(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli(["ask", "--json", "What is CSP?"])
     assert run.code == 0 and run.out.count("\n") == 1
@@ -63,6 +75,7 @@ def test_ask_json_prints_one_answer_line(cli) -> None:  # type: ignore[no-untype
     assert set(answer["citations"][0]) == {"id", "title", "section", "source", "published", "lang"}
 
 
+@pytest.mark.usefixtures("shared_index_dir")
 def test_an_unanswerable_question_is_refused_plainly(cli) -> None:  # type: ignore[no-untyped-def]
     run = cli(["ask", "--json", "What's the weather going to be in Seattle tomorrow?"])
     answer = json.loads(run.out)

@@ -42,7 +42,7 @@ def test_valid_profile_prints_the_classification(cli) -> None:  # type: ignore[n
         "partner_roles",
         "profile",
     }
-    assert all(reason["citations"] for reason in result["reasons"])
+    assert result["reasons"] and all(reason["citations"] for reason in result["reasons"])
 
 
 def test_undecided_profile_lists_missing_slots(cli) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,12 +12,13 @@ from advisor.domain.policy import classify
 from advisor.domain.schemas import ChatTurn, Lang, Profile
 from advisor.errors import NotFoundError, UserError
 from advisor.evaluation.simulator import converse, policy_questions
+from advisor.guidance.index import GuidanceIndex
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatService]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
-    yield ChatService(settings)
+@pytest.fixture
+def service(offline_service: ChatService) -> ChatService:
+    """The session's offline service: each test starts conversations of its own in it."""
+    return offline_service
 
 
 def _send(service: ChatService, lang: Lang | None = None) -> Any:
@@ -180,10 +180,10 @@ def test_recommendation_is_kept_on_later_turns(service: ChatService) -> None:
     )
 
 
-def test_sessions_survive_a_new_service(tmp_path: Any) -> None:
+def test_sessions_survive_a_new_service(tmp_path: Any, guidance_index: GuidanceIndex) -> None:
     settings = Settings(data_dir=tmp_path)
-    first = ChatService(settings).chat("We need 500 seats")
-    again = ChatService(settings).chat("no special terms", first.session_id)
+    first = ChatService(settings, index=guidance_index).chat("We need 500 seats")
+    again = ChatService(settings, index=guidance_index).chat("no special terms", first.session_id)
     assert again.question is not None and again.question.slot == "self_service"
 
 
@@ -239,12 +239,14 @@ def test_absurd_numbers_get_a_calm_explanation(
     assert profile.get("seats") is None and profile.get("azure_annual_usd") is None
 
 
-def test_a_failing_store_is_named_not_blamed_on_the_model(tmp_path: Any) -> None:
+def test_a_failing_store_is_named_not_blamed_on_the_model(
+    tmp_path: Any, guidance_index: GuidanceIndex
+) -> None:
     import sqlite3
 
     from advisor.errors import ServiceError
 
-    service = ChatService(Settings(data_dir=tmp_path))
+    service = ChatService(Settings(data_dir=tmp_path), index=guidance_index)
     first = service.chat("We need 40 seats")
 
     def broken(*args: Any, **kwargs: Any) -> Any:

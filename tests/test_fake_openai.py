@@ -13,6 +13,8 @@ from langchain_openai import ChatOpenAI
 
 from tests.fake_openai import ScriptedOpenAI, embed_text
 
+pytestmark = pytest.mark.slow  # each test starts the scripted OpenAI server
+
 
 @pytest.fixture
 def server() -> Iterator[ScriptedOpenAI]:

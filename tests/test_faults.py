@@ -56,6 +56,7 @@ def script_turn(llm: ScriptedOpenAI, facts: dict[str, Any], reply: str) -> None:
     llm.enqueue_text(reply)
 
 
+@pytest.mark.slow
 def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
     stall = Stall()
     data = tmp_path / "data"
@@ -119,18 +120,32 @@ def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
 
 
 class Overlap:
-    """A model that answers slowly and notes how many turns it served at the same time."""
+    """A model that answers slowly and notes how many turns it served at the same time.
+
+    After `hold_for(n)`, a call also waits until `n` calls have been in flight together (or
+    `patience` seconds pass), so turns that may overlap surely do, however loaded the machine.
+    """
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self.inside = 0
         self.most = 0
-        self.guard = threading.Lock()
+        self.company = 1
+        self.patience = 0.0
+        self.guard = threading.Condition()
+
+    def hold_for(self, company: int, patience: float = 20.0) -> None:
+        """Hold each call until `company` calls have met; `patience` stays below the LLM timeout."""
+        with self.guard:
+            self.company, self.patience = company, patience
 
     def __call__(self, body: dict[str, Any]) -> Reply | str:
         with self.guard:
             self.inside += 1
             self.most = max(self.most, self.inside)
+            self.guard.notify_all()
+            # once the calls have met, later ones need not wait again
+            self.guard.wait_for(lambda: self.most >= self.company, timeout=self.patience)
         time.sleep(self.delay)
         with self.guard:
             self.inside -= 1
@@ -171,6 +186,7 @@ def post_together(url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response
     return [r for r in responses if r is not None]
 
 
+@pytest.mark.slow
 def test_two_turns_of_one_session_run_one_after_the_other(
     overlap_server: tuple[str, Overlap, ScriptedOpenAI],
 ) -> None:
@@ -193,11 +209,13 @@ def test_two_turns_of_one_session_run_one_after_the_other(
     assert users == ["hello", *customers[1:]]
 
 
+@pytest.mark.slow
 def test_turns_of_different_sessions_do_overlap(
     overlap_server: tuple[str, Overlap, ScriptedOpenAI],
 ) -> None:
     """The control for the test above: the model does see overlapping turns when allowed."""
     url, model, _ = overlap_server
+    model.hold_for(2)  # the first turn's model call waits for the other session's to arrive
     responses = post_together(url, [{"message": "hello"}, {"message": "hi there"}])
     assert [r.status_code for r in responses] == [200, 200]
     assert model.most == 2
@@ -222,6 +240,7 @@ def stalling(tmp_path: Path) -> Iterator[tuple[str, ScriptedOpenAI, Stall]]:
             stall.release.set()
 
 
+@pytest.mark.slow
 def test_an_llm_that_times_out_leaves_the_session_usable(
     stalling: tuple[str, ScriptedOpenAI, Stall],
 ) -> None:
@@ -251,6 +270,7 @@ def test_an_llm_that_times_out_leaves_the_session_usable(
         assert len(http.get(f"/v1/sessions/{session_id}").json()["transcript"]) == 4
 
 
+@pytest.mark.slow
 def test_an_llm_that_fails_gives_a_polite_503(stalling: tuple[str, ScriptedOpenAI, Stall]) -> None:
     url, llm, _ = stalling
     with httpx.Client(base_url=url, timeout=30) as http:
@@ -290,6 +310,7 @@ def in_private_mount(setup: str) -> Callable[[list[str]], list[str]] | None:
     return lambda command: ["unshare", "--mount", "sh", "-ec", f'{setup}\nexec "$@"', "sh", *command]
 
 
+@pytest.mark.slow
 def test_a_read_only_data_dir_fails_at_start(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -304,6 +325,7 @@ def test_a_read_only_data_dir_fails_at_start(tmp_path: Path) -> None:
     assert_refused(serve(data, wrap), f"ADVISOR_DATA_DIR {data} is not a writable directory (Read-only file system)")
 
 
+@pytest.mark.slow
 def test_a_full_data_dir_fails_at_start(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

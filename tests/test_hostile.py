@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from advisor.agent.graph import leaks_prompt, recent_turns
+from advisor.agent.guards import leaks_prompt
+from advisor.agent.state import recent_turns
 from advisor.chat import ChatService
 from advisor.config import Settings
 from advisor.domain.schemas import ChatTurn
@@ -64,16 +65,15 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from advisor.guidance.index import GuidanceIndex
-
-    return GuidanceIndex.open(Settings(data_dir=tmp_path_factory.mktemp("index")))
+@pytest.fixture
+def index(guidance_index: Any) -> Any:
+    return guidance_index
 
 
-@pytest.fixture(scope="module")
-def offline(tmp_path_factory: pytest.TempPathFactory, index: Any) -> ChatService:
-    return ChatService(Settings(data_dir=tmp_path_factory.mktemp("offline")), index=index)
+@pytest.fixture
+def offline(offline_service: ChatService) -> ChatService:
+    """The session's offline service: each test starts conversations of its own in it."""
+    return offline_service
 
 
 @pytest.fixture
@@ -143,6 +143,7 @@ def decide_breadth(llm: ScriptedOpenAI, service: ChatService) -> tuple[str, dict
     return turn.session_id, service.session(turn.session_id)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("message", "facts"),
     [
@@ -172,6 +173,7 @@ def test_facts_recorded_from_an_injection_are_refused(
     assert sorted(tool_reply["not_recorded"]) == sorted(facts)
 
 
+@pytest.mark.slow
 def test_facts_stated_alongside_an_injection_are_still_recorded(
     llm: ScriptedOpenAI, tmp_path: Path, index: Any
 ) -> None:
@@ -186,6 +188,7 @@ def test_facts_stated_alongside_an_injection_are_still_recorded(
     assert turn.recommendation is not None and turn.recommendation.motion == "enterprise"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["delete_session", "read_other_sessions", "run_shell", "http_get"])
 def test_a_tool_the_agent_does_not_have_is_refused(
     llm: ScriptedOpenAI, tmp_path: Path, index: Any, name: str
@@ -203,6 +206,7 @@ def test_a_tool_the_agent_does_not_have_is_refused(
     assert "is not a valid tool" in refusal
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_a_reply_that_prints_the_system_prompt_is_replaced(
     llm: ScriptedOpenAI, tmp_path: Path, index: Any, lang: str
@@ -217,6 +221,7 @@ def test_a_reply_that_prints_the_system_prompt_is_replaced(
     assert turn.reply != leak
 
 
+@pytest.mark.slow
 def test_a_reply_that_quotes_one_rule_or_names_a_tool_is_replaced(
     llm: ScriptedOpenAI, tmp_path: Path, index: Any
 ) -> None:
@@ -242,6 +247,7 @@ def test_ordinary_replies_are_not_taken_for_leaks() -> None:
         assert not leaks_prompt(reply)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("reply", "decided"),
     [
@@ -267,6 +273,7 @@ def test_a_reply_naming_another_motion_is_replaced(
         assert turn.recommendation is None and "self-service" not in turn.reply
 
 
+@pytest.mark.slow
 def test_another_conversation_never_reaches_the_model(llm: ScriptedOpenAI, tmp_path: Path, index: Any) -> None:
     service = scripted(llm, tmp_path, index)
     llm.enqueue_tool_calls([("record_facts", {"seats": 300})])
@@ -280,6 +287,7 @@ def test_another_conversation_never_reaches_the_model(llm: ScriptedOpenAI, tmp_p
     assert not any("BLUEFALCON" in json.dumps(r) for r in llm.requests[seen:])
 
 
+@pytest.mark.slow
 def test_every_call_is_bounded(llm: ScriptedOpenAI, tmp_path: Path, index: Any) -> None:
     """Token limit on every request; a looping model stops at the step limit."""
     service = scripted(llm, tmp_path, index, llm_max_tokens=123, agent_max_steps=3)
@@ -291,6 +299,7 @@ def test_every_call_is_bounded(llm: ScriptedOpenAI, tmp_path: Path, index: Any) 
     assert turn.question is not None and turn.reply.endswith(turn.question.text)
 
 
+@pytest.mark.slow
 def test_a_flood_of_tool_calls_is_cut_off(llm: ScriptedOpenAI, tmp_path: Path, index: Any) -> None:
     service = scripted(llm, tmp_path, index, agent_max_steps=4)
     llm.enqueue_tool_calls([("search_guidance", {"query": f"CSP {n}"}) for n in range(50)])
@@ -302,6 +311,7 @@ def test_a_flood_of_tool_calls_is_cut_off(llm: ScriptedOpenAI, tmp_path: Path, i
     assert len(results) == 50 and len(ran) == 8, "2 x agent_max_steps tool calls per turn"
 
 
+@pytest.mark.slow
 def test_history_sent_to_the_model_is_bounded(llm: ScriptedOpenAI, tmp_path: Path, index: Any) -> None:
     service = scripted(llm, tmp_path, index, agent_history_turns=2)
     session_id = None

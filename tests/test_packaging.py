@@ -9,7 +9,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow  # builds and installs a wheel
 
 
 def test_wheel_works_from_another_directory(tmp_path: Path) -> None:

@@ -98,6 +98,7 @@ def clean_teams_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("clean_teams_env")
 @pytest.mark.parametrize("log_text", [False, True])
 def test_logs_hold_message_text_only_when_asked(
@@ -134,6 +135,7 @@ def file_bytes(data_dir: Path) -> bytes:
     return b"".join(p.read_bytes() for p in data_dir.glob("sessions.sqlite*"))
 
 
+@pytest.mark.slow
 def test_delete_erases_the_conversation_from_the_file(tmp_path: Path) -> None:
     with serve_app(create_app(Settings(data_dir=tmp_path))) as url, httpx.Client(base_url=url, timeout=30) as http:
         keep = http.post("/v1/chat", json={"message": "We are Contoso, 40 seats"}).json()["session_id"]
@@ -155,9 +157,11 @@ def test_delete_erases_the_conversation_from_the_file(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def sessions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ChatService, dict[str, str]]:
+def sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guidance_index: Any
+) -> tuple[ChatService, dict[str, str]]:
     """One conversation idle since 2020, one that began then but spoke today, one from today."""
-    service = ChatService(Settings(data_dir=tmp_path))
+    service = ChatService(Settings(data_dir=tmp_path), index=guidance_index)
     with monkeypatch.context() as past:
         past.setattr(agent, "_now", lambda: LONG_AGO)
         old = service.chat("We need 40 seats").session_id
@@ -180,6 +184,7 @@ def test_purge_erases_only_conversations_idle_past_the_cutoff(
     assert purge_sessions(checkpointer, retention_cutoff(30)) == 0
 
 
+@pytest.mark.slow
 def test_the_service_purges_at_start_up(sessions: tuple[ChatService, dict[str, str]], tmp_path: Path) -> None:
     _, ids = sessions
     settings = Settings(data_dir=tmp_path, session_retention_days=30)
@@ -189,6 +194,7 @@ def test_the_service_purges_at_start_up(sessions: tuple[ChatService, dict[str, s
         assert http.get(f"/v1/sessions/{ids['new']}").status_code == 200
 
 
+@pytest.mark.slow
 def test_zero_retention_keeps_everything(sessions: tuple[ChatService, dict[str, str]], tmp_path: Path) -> None:
     _, ids = sessions
     settings = Settings(data_dir=tmp_path, session_retention_days=0)
@@ -196,6 +202,7 @@ def test_zero_retention_keeps_everything(sessions: tuple[ChatService, dict[str, 
         assert httpx.get(f"{url}/v1/sessions/{ids['old']}", timeout=30).status_code == 200
 
 
+@pytest.mark.slow
 def test_the_service_purges_periodically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(data_dir=tmp_path, session_retention_days=1, session_purge_interval_s=0.1)
     app = create_app(settings)

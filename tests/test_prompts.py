@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from advisor.domain.questions import question
 from advisor.domain.schemas import Slot
-from advisor.nlu.understanding import understand
-from advisor.prompts import placeholders, question, render, template
+from advisor.nlu import understand
+from advisor.prompts import placeholders, render, template
+from advisor.resources import data_path
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -36,3 +39,39 @@ def test_questions_have_the_same_options_in_both_languages() -> None:
     for slot in Slot:
         en, ja = question(slot, "en"), question(slot, "ja")
         assert [o.value for o in en.options] == [o.value for o in ja.options]
+
+
+def test_teams_texts_have_the_same_keys_and_placeholders_in_both_languages() -> None:
+    en, ja = (
+        yaml.safe_load((data_path("prompts") / f"teams.{lang}.yaml").read_text(encoding="utf-8"))
+        for lang in ("en", "ja")
+    )
+    assert en and set(en) == set(ja)
+    for key in en:
+        assert placeholders(en[key]) == placeholders(ja[key]), key
+
+
+def _flat(value: object, prefix: str = "") -> dict[str, str]:
+    """Flatten a YAML table to dotted keys and their texts."""
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for key, item in value.items():
+            out.update(_flat(item, f"{prefix}{key}."))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_flat(item, f"{prefix}{i}."))
+        return out
+    return {prefix.rstrip("."): str(value)}
+
+
+@pytest.mark.parametrize("name", sorted({p.name.split(".")[0] for p in data_path("prompts").glob("*.yaml")}))
+def test_every_text_table_has_the_same_keys_and_placeholders_in_both_languages(name: str) -> None:
+    en, ja = (
+        _flat(yaml.safe_load((data_path("prompts") / f"{name}.{lang}.yaml").read_text(encoding="utf-8")))
+        for lang in ("en", "ja")
+    )
+    assert en and set(en) == set(ja)
+    for key in en:
+        assert placeholders(en[key]) == placeholders(ja[key]), key

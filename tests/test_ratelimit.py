@@ -95,6 +95,7 @@ def limited(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_public_routes_get_429_with_retry_after(limited: str) -> None:
     with httpx.Client(base_url=limited, timeout=30) as http:
         for _ in range(3):
@@ -113,6 +114,7 @@ def test_public_routes_get_429_with_retry_after(limited: str) -> None:
         assert http.get("/widget.js").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_limited_request_is_refused_before_its_body_is_read(limited: str) -> None:
     def endless() -> Iterator[bytes]:
         yield b'{"message": "'
@@ -128,6 +130,7 @@ def test_a_limited_request_is_refused_before_its_body_is_read(limited: str) -> N
         assert response.status_code == 429
 
 
+@pytest.mark.slow
 def test_a_429_carries_cors_headers_for_allowed_origins(limited: str) -> None:
     with httpx.Client(base_url=limited, timeout=30) as http:
         for _ in range(3):
@@ -139,6 +142,7 @@ def test_a_429_carries_cors_headers_for_allowed_origins(limited: str) -> None:
         assert refused.headers["access-control-allow-origin"] == "https://shop.example"
 
 
+@pytest.mark.slow
 def test_forwarded_for_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
     untrusted = Settings(
         data_dir=tmp_path / "a",
@@ -172,6 +176,7 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
         assert codes == [200, 200, 200, 200, 429, 429], "two clients behind one proxy"
 
 
+@pytest.mark.slow
 def test_this_machine_is_not_limited_unless_asked(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, rate_limit_per_minute=60, rate_limit_burst=2)
     with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as http:
@@ -202,6 +207,7 @@ def teams_activity(conversation: str, sender: dict[str, str]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_teams_users_are_limited_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,9 +34,9 @@ def answerable_cases(lang: str) -> list[dict[str, object]]:
     return [c for c in cases if c["lang"] == lang and c.get("answerable", True)]
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> GuidanceIndex:
-    return GuidanceIndex.open(Settings(data_dir=tmp_path_factory.mktemp("data")))
+@pytest.fixture
+def index(guidance_index: GuidanceIndex) -> GuidanceIndex:
+    return guidance_index
 
 
 def test_first_open_builds_one_record_per_section_and_language(settings: Settings) -> None:
@@ -47,11 +47,13 @@ def test_first_open_builds_one_record_per_section_and_language(settings: Setting
     assert (settings.data_dir / "chroma" / "chroma.sqlite3").is_file()
 
 
-def test_an_unchanged_index_is_reused_without_embedding_again(settings: Settings) -> None:
+def test_an_unchanged_index_is_reused_without_embedding_again(
+    guidance_index: GuidanceIndex,
+) -> None:
     kb = load_knowledge()
-    GuidanceIndex.open(settings, kb)
     embedder = CountingEmbedder(kb)
-    again = GuidanceIndex.open(settings, kb, embedder=embedder)
+    # the session's index was built from the same knowledge, with the same settings
+    again = GuidanceIndex.open(guidance_index.settings, kb, embedder=embedder)
     assert again.stats is not None and again.stats.built is False
     assert embedder.embedded == 0
     assert again.search("What is the breadth motion?", "en")[0].section.id == "breadth-motion"
@@ -142,6 +144,7 @@ def test_recall_at_3_is_at_least_95_percent(index: GuidanceIndex, lang: str) -> 
     assert recall >= 0.95, f"recall@3 in {lang} is {recall:.3f}"
 
 
+@pytest.mark.slow
 def test_openai_embeddings_go_through_the_configured_server(settings: Settings) -> None:
     with ScriptedOpenAI() as server:
         configured = settings.model_copy(

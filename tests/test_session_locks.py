@@ -14,6 +14,7 @@ from advisor.chat import ChatService
 from advisor.config import Settings
 from advisor.domain.schemas import ChatTurn
 from advisor.errors import ServiceError
+from advisor.guidance.index import GuidanceIndex
 from advisor.models.offline import OfflineChatModel
 from advisor.store.sessions import FileSessionLocks, SessionLocks, make_session_lock
 
@@ -71,8 +72,10 @@ def assert_both_turns_landed(reader: Any, session_id: str, results: list[Any]) -
     assert later.question is not None and later.question.slot == "self_service"
 
 
-def test_two_threads_sending_to_one_session_take_turns(settings: Settings) -> None:
-    service = ChatService(settings, model=SlowOfflineModel())
+def test_two_threads_sending_to_one_session_take_turns(
+    settings: Settings, guidance_index: GuidanceIndex
+) -> None:
+    service = ChatService(settings, model=SlowOfflineModel(), index=guidance_index)
     first = service.chat("Hello")
     results = at_once(
         lambda: service.chat("We have 300 seats", first.session_id),
@@ -83,10 +86,12 @@ def test_two_threads_sending_to_one_session_take_turns(settings: Settings) -> No
     assert service.session_lock._local == {}  # nothing kept per session once turns end
 
 
-def test_two_services_sharing_a_data_dir_take_turns(settings: Settings) -> None:
+def test_two_services_sharing_a_data_dir_take_turns(
+    settings: Settings, guidance_index: GuidanceIndex
+) -> None:
     # each service has its own in-process locks, as two processes would: only flock orders them
-    one = ChatService(settings, model=SlowOfflineModel())
-    two = ChatService(settings, model=SlowOfflineModel())
+    one = ChatService(settings, model=SlowOfflineModel(), index=guidance_index)
+    two = ChatService(settings, model=SlowOfflineModel(), index=guidance_index)
     first = one.chat("Hello")
     results = at_once(
         lambda: one.chat("We have 300 seats", first.session_id),

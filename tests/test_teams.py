@@ -16,25 +16,32 @@ import pytest
 from fastapi import FastAPI, Request
 
 from advisor.channels.http import create_app
-from advisor.channels.teams.route import session_id_for
+from advisor.channels.teams import session_id_for
 from advisor.config import Settings
 from advisor.domain.policy import classify
+from advisor.domain.questions import question
 from advisor.domain.schemas import Lang, Profile
 from advisor.guidance.knowledge import load_knowledge
-from advisor.prompts import phrase, question
+from advisor.prompts import phrase
 from tests.servers import serve_app
 
 TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/amer/"
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 
+pytestmark = pytest.mark.slow  # every test talks to the app over a loopback server
+
 
 @pytest.fixture(scope="module")
-def teams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FastAPI]]:
+def teams(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: Any
+) -> Iterator[tuple[str, FastAPI]]:
     with pytest.MonkeyPatch.context() as mp:
         for name in list(os.environ):
             if name.startswith(("CONNECTIONS__", "CONNECTIONSMAP__")):
                 mp.delenv(name)
-        app = create_app(Settings(data_dir=tmp_path_factory.mktemp("teams")))
+        app = create_app(
+            Settings(data_dir=tmp_path_factory.mktemp("teams")), index=guidance_index
+        )
     with serve_app(app) as url:
         yield url, app
 
@@ -220,7 +227,9 @@ def test_recommendation_card_is_sent_again_only_when_it_changes(http: httpx.Clie
 
     reply = only(send(http, activity(conversation, "What does a CSP partner do?")))
     assert "attachments" not in reply
-    for marker in set(re.findall(r"\[(\d+)\]", reply["text"].split("\n\nSources:")[0])):
+    markers = set(re.findall(r"\[(\d+)\]", reply["text"].split("\n\nSources:")[0]))
+    assert markers, reply["text"]  # the answer cites the guidance
+    for marker in markers:
         assert f"- [{marker}] " in reply["text"]
 
     reply = only(send(http, activity(conversation, "actually we have 3,000 seats")))

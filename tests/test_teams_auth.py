@@ -34,8 +34,8 @@ from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import 
 
 from advisor.channels.http import create_app
 from advisor.config import Settings
+from advisor.domain.questions import question
 from advisor.errors import ConfigError
-from advisor.prompts import question
 from tests.servers import serve_app
 
 CLIENT_ID = str(uuid.UUID(int=0x5EED_0000_0000_4000_8000_0000_0000_0001))
@@ -43,6 +43,8 @@ BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 BOT_FRAMEWORK_KEYS = "https://login.botframework.com/v1/.well-known/keys"
 TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/amer/"
 KID = "local-test-key"
+
+pytestmark = pytest.mark.slow  # every test starts the local identity provider's server
 
 
 @dataclass
@@ -96,7 +98,9 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="module")
-def bot(provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def bot(
+    provider: Provider, tmp_path_factory: pytest.TempPathFactory, guidance_index: Any
+) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         for name in list(os.environ):
             if name.startswith(("CONNECTIONS__", "CONNECTIONSMAP__")):
@@ -109,7 +113,9 @@ def bot(provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         mp.setenv(f"{settings}AUTHTYPE", "UserManagedIdentity")
         mp.setenv("IDENTITY_ENDPOINT", f"{provider.url}/msi/token")
         mp.setenv("IDENTITY_HEADER", "local-test")
-        app = create_app(Settings(data_dir=tmp_path_factory.mktemp("teams-auth")))
+        app = create_app(
+            Settings(data_dir=tmp_path_factory.mktemp("teams-auth")), index=guidance_index
+        )
         with serve_app(app) as url:
             yield url
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.nlu.understanding import MAX_CHARS, Slot, Understanding, detect_lang, understand
+from advisor.domain.schemas import Slot
+from advisor.nlu import MAX_CHARS, Understanding, detect_lang, understand
 
 # (message, expecting, every field that differs from an empty Understanding)
 Case = tuple[str, Slot | None, dict[str, Any]]

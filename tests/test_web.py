@@ -11,15 +11,18 @@ import pytest
 from advisor.channels.http import create_app
 from advisor.channels.web import STATIC_DIR
 from advisor.config import Settings
+from advisor.guidance.index import GuidanceIndex
 from tests.servers import serve_app
 
 ALLOWED = "https://shop.contoso.example"
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex
+) -> Iterator[str]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("web-http"), cors_origins=[ALLOWED])
-    with serve_app(create_app(settings)) as url:
+    with serve_app(create_app(settings, index=guidance_index)) as url:
         yield url
 
 
@@ -35,6 +38,7 @@ def html_lang(text: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "headers", "lang"),
     [
@@ -59,6 +63,7 @@ def test_pages_are_html_in_the_right_language(
     assert "{{" not in response.text
 
 
+@pytest.mark.slow
 def test_the_chat_page_has_what_a_screen_reader_needs(http: httpx.Client) -> None:
     page = http.get("/").text
     assert 'role="log" aria-live="polite"' in page
@@ -68,6 +73,7 @@ def test_the_chat_page_has_what_a_screen_reader_needs(http: httpx.Client) -> Non
     assert 'data-embed="1"' in http.get("/?embed=1").text
 
 
+@pytest.mark.slow
 def test_pages_load_nothing_from_other_origins(http: httpx.Client) -> None:
     for path in ("/", "/console"):
         page = http.get(path).text
@@ -79,12 +85,14 @@ def test_pages_load_nothing_from_other_origins(http: httpx.Client) -> None:
         )
 
 
+@pytest.mark.slow
 def test_only_the_embed_page_may_be_framed_by_other_sites(http: httpx.Client) -> None:
     assert "frame-ancestors 'self'" in http.get("/").headers["content-security-policy"]
     assert "frame-ancestors *" in http.get("/?embed=1").headers["content-security-policy"]
     assert "frame-ancestors 'self'" in http.get("/console").headers["content-security-policy"]
 
 
+@pytest.mark.slow
 def test_widget_script_is_javascript(http: httpx.Client) -> None:
     response = http.get("/widget.js")
     assert response.status_code == 200
@@ -94,6 +102,7 @@ def test_widget_script_is_javascript(http: httpx.Client) -> None:
     assert "/?embed=1" in response.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "kind"),
     [
@@ -109,12 +118,14 @@ def test_static_files_are_served(http: httpx.Client, path: str, kind: str) -> No
     assert response.headers["content-type"].startswith(kind)
 
 
+@pytest.mark.slow
 def test_unknown_static_file_is_a_json_404(http: httpx.Client) -> None:
     response = http.get("/static/nope.js")
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found"}
 
 
+@pytest.mark.slow
 def test_citations_by_id_in_both_languages(http: httpx.Client) -> None:
     en = http.get("/web/citations", params={"lang": "en"}).json()
     ja = http.get("/web/citations", params={"lang": "ja"}).json()
@@ -134,6 +145,7 @@ def preflight(http: httpx.Client, origin: str, method: str = "POST") -> httpx.Re
     )
 
 
+@pytest.mark.slow
 def test_cors_preflight_from_an_allowed_origin_is_accepted(http: httpx.Client) -> None:
     response = preflight(http, ALLOWED)
     assert response.status_code == 200
@@ -143,6 +155,7 @@ def test_cors_preflight_from_an_allowed_origin_is_accepted(http: httpx.Client) -
     assert "access-control-allow-credentials" not in response.headers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "origin",
     ["https://evil.example", "http://shop.contoso.example", "https://shop.contoso.example.evil"],
@@ -153,6 +166,7 @@ def test_cors_preflight_from_another_origin_is_refused(http: httpx.Client, origi
     assert "access-control-allow-origin" not in response.headers
 
 
+@pytest.mark.slow
 def test_cors_headers_on_an_api_answer(http: httpx.Client) -> None:
     allowed = http.post("/v1/classify", json={"seats": 10}, headers={"Origin": ALLOWED})
     assert allowed.headers["access-control-allow-origin"] == ALLOWED
