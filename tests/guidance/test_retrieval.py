@@ -39,6 +39,7 @@ def index(guidance_index: GuidanceIndex) -> GuidanceIndex:
     return guidance_index
 
 
+@pytest.mark.slow
 def test_first_open_builds_one_record_per_section_and_language(settings: Settings) -> None:
     opened = GuidanceIndex.open(settings)
     assert opened.stats is not None
@@ -60,12 +61,14 @@ def test_an_unchanged_index_is_reused_without_embedding_again(
     assert embedder.embedded == 1
 
 
+@pytest.mark.slow
 def test_rebuild_is_forced_on_request(settings: Settings) -> None:
     GuidanceIndex.open(settings)
     rebuilt = GuidanceIndex.open(settings, rebuild=True)
     assert rebuilt.stats is not None and rebuilt.stats.built is True
 
 
+@pytest.mark.slow
 def test_changed_knowledge_rebuilds_the_index(settings: Settings, tmp_path: Path) -> None:
     root = tmp_path / "knowledge"
     shutil.copytree(data_path("knowledge"), root)
@@ -86,6 +89,7 @@ def test_changed_knowledge_rebuilds_the_index(settings: Settings, tmp_path: Path
     assert after[0].score > 2 * before[0].score
 
 
+@pytest.mark.slow
 def test_a_missing_data_dir_is_created(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "does" / "not" / "exist")
     opened = GuidanceIndex.open(settings)
@@ -93,6 +97,7 @@ def test_a_missing_data_dir_is_created(tmp_path: Path) -> None:
     assert chroma_path(settings).is_dir()
 
 
+@pytest.mark.slow
 def test_a_corrupt_index_is_rebuilt(settings: Settings) -> None:
     GuidanceIndex.open(settings)
     store = chroma_path(settings) / "chroma.sqlite3"

@@ -586,6 +586,7 @@ def cli(
     return lambda args, stdin="": run_cli(args, stdin, capsys, monkeypatch)
 
 
+@pytest.mark.slow
 def test_eval_end_to_end_offline(cli: Callable[..., Run], tmp_path: Path) -> None:
     report = tmp_path / "report"
     run = cli(["eval", "--limit", "3", "--report", str(report)])
@@ -658,6 +659,7 @@ def test_a_bad_model_is_a_user_error(cli: Callable[..., Run]) -> None:
     )
 
 
+@pytest.mark.slow
 def test_eval_uses_a_temporary_data_dir_unless_one_is_set(
     cli: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

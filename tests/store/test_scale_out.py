@@ -32,7 +32,7 @@ from advisor.resources import data_path
 from advisor.store.sessions import make_checkpointer, make_session_lock
 from tests.engines import advisor_workers, chroma_server, postgres_bindir, postgres_server
 from tests.servers import free_port
-from tests.test_session_locks import BUSY, SlowOfflineModel, assert_both_turns_landed, at_once
+from tests.store.test_session_locks import BUSY, SlowOfflineModel, assert_both_turns_landed, at_once
 
 pytestmark = pytest.mark.slow
 

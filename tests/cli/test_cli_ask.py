@@ -29,6 +29,7 @@ def shared_index_dir(data_dir: Path, guidance_index: Any, monkeypatch: pytest.Mo
     return path
 
 
+@pytest.mark.slow
 def test_index_builds_then_reports_up_to_date(cli) -> None:  # type: ignore[no-untyped-def]
     first = cli(["index"])
     assert (first.code, first.err) == (0, "")
