@@ -210,7 +210,7 @@ def test_the_service_purges_periodically(tmp_path: Path, monkeypatch: pytest.Mon
         with monkeypatch.context() as past:
             past.setattr(agent, "_now", lambda: LONG_AGO)
             old = app.state.service.chat("We need 40 seats").session_id
-        assert http.get(f"/v1/sessions/{old}").status_code == 200
+        # stored when chat returned; the purge may erase it before any request could look
         deadline = time.monotonic() + 5
         while http.get(f"/v1/sessions/{old}").status_code == 200:
             assert time.monotonic() < deadline, "the periodic purge did not run"
