@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage
+from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
@@ -22,7 +22,7 @@ from advisor.config import Settings
 from advisor.domain.schemas import ChatTurn, Lang
 from advisor.errors import AdvisorError, NotFoundError, ServiceError
 from advisor.guidance.index import GuidanceIndex
-from advisor.inputs import check_lang, clean_text, has_words
+from advisor.inputs import check_answer, check_lang, clean_text, has_words
 from advisor.models.factory import make_chat_model
 from advisor.nlu import detect_lang
 from advisor.store.sessions import check_session_id, make_checkpointer, make_session_lock
@@ -55,7 +55,7 @@ class ChatService:
         )
         self.model = model if model is not None else make_chat_model(settings)
         self.index = index
-        self.graph = build_agent(self.model, self.checkpointer, settings.agent_max_steps)
+        self.graph = build_agent(self.model, self.checkpointer)
         # one turn at a time per session, in this process and in any other sharing the store
         self.session_lock = make_session_lock(settings)
 
@@ -94,9 +94,13 @@ class ChatService:
             return detect_lang(text, default=previous or "en")
         return previous or ("ja" if self.settings.lang == "ja" else "en")
 
-    def _context(self, session_id: str, lang: Lang) -> TurnContext:
+    def _context(self, session_id: str, lang: Lang, answer: dict[str, Any] | None) -> TurnContext:
         return TurnContext(
-            settings=self.settings, session_id=session_id, lang=lang, index=self._get_index()
+            settings=self.settings,
+            session_id=session_id,
+            lang=lang,
+            index=self._get_index(),
+            answer=answer,
         )
 
     def _get_index(self) -> Any:
@@ -110,15 +114,19 @@ class ChatService:
         session_id: str | None = None,
         lang: object = None,
         *,
+        answer: object = None,
         create: bool = False,
     ) -> ChatTurn:
         """Take one customer message and return the advisor's turn.
 
-        With `create`, an unknown `session_id` starts a new session under that id (channels
-        such as Teams name the conversation themselves) instead of raising NotFoundError.
+        `answer` is a quick reply the customer picked, `{"slot": ..., "value": ...}`, with
+        `message` its label: it is recorded as given, with no model call. With `create`, an
+        unknown `session_id` starts a new session under that id (channels such as Teams name the
+        conversation themselves) instead of raising NotFoundError.
         """
         turn: ChatTurn | None = None
-        for kind, value in self.stream(message, session_id, lang, deltas=False, create=create):
+        events = self.stream(message, session_id, lang, answer=answer, deltas=False, create=create)
+        for kind, value in events:
             if kind == "turn":
                 turn = value
         assert turn is not None
@@ -130,18 +138,29 @@ class ChatService:
         session_id: str | None = None,
         lang: object = None,
         *,
+        answer: object = None,
         deltas: bool = True,
         create: bool = False,
     ) -> Iterator[tuple[str, Any]]:
-        """Run one turn, yielding ("delta", text) as the model writes, then ("turn", ChatTurn).
+        """Run one turn, yielding ("delta", text) as the reply is written, then ("turn", ChatTurn).
 
-        The message is validated before this returns, so bad input raises here, not mid-stream.
+        A model's answer to a guidance question streams as it is written, a sentence at a time;
+        a reply composed from the classifier comes as one delta. The message is validated before
+        this returns, so bad input raises here, not mid-stream.
         """
+        picked = check_answer(answer)
         prepared = self._prepare(message, session_id, lang, create)
-        return self._run(*prepared, deltas=deltas)
+        return self._run(*prepared, picked, deltas=deltas)
 
     def _run(
-        self, text: str, session_id: str, turn_lang: Lang, is_new: bool, *, deltas: bool
+        self,
+        text: str,
+        session_id: str,
+        turn_lang: Lang,
+        is_new: bool,
+        answer: dict[str, Any] | None,
+        *,
+        deltas: bool,
     ) -> Iterator[tuple[str, Any]]:
         config = self._config(session_id)
         run_config: RunnableConfig = (
@@ -152,7 +171,8 @@ class ChatService:
             # another turn may have created or erased the session while this one waited
             is_new = not before
             inputs = {"messages": [HumanMessage(text)]}
-            context = self._context(session_id, turn_lang)
+            context = self._context(session_id, turn_lang, answer)
+            streamed = False
             try:
                 if deltas:
                     parts = self.graph.stream(
@@ -162,18 +182,21 @@ class ChatService:
                         stream_mode="messages",
                         durability="exit",
                     )
-                    gate = StreamGate(
-                        checked=not getattr(self.model, "writes_checked_replies", False)
-                    )
+                    gate = StreamGate()
+                    answering = False  # the model now writes its answer to a guidance question
                     for chunk, meta in cast(Iterator[tuple[Any, dict[str, Any]]], parts):
-                        if (
-                            isinstance(chunk, AIMessageChunk)
+                        if isinstance(chunk, ToolMessage) and chunk.name == "search_guidance":
+                            answering = True
+                        elif (
+                            answering
+                            and isinstance(chunk, AIMessageChunk)
                             and meta.get("langgraph_node") == "model"
                             and chunk.text
                             and not chunk.tool_call_chunks
                         ):
                             released = gate.feed(chunk.text)
                             if released:
+                                streamed = True
                                 yield "delta", released
                 else:
                     self.graph.invoke(inputs, run_config, context=context, durability="exit")
@@ -194,9 +217,11 @@ class ChatService:
                     "the language model did not answer; please try again in a moment "
                     "(your conversation so far is kept)"
                 ) from exc
-        turn = context.extra.get("turn")
-        if not isinstance(turn, ChatTurn):
+        turn = context.turn
+        if turn is None:
             turn = ChatTurn.model_validate(self.graph.get_state(config).values["turns"][-1]["turn"])
+        if deltas and not streamed:
+            yield "delta", turn.reply
         yield "turn", turn
 
     def _roll_back(self, session_id: str, before: dict[str, Any], is_new: bool) -> None:

@@ -1,9 +1,10 @@
 """The advisor agent: one LangChain agent graph, whatever chat model runs it.
 
-The graph is `create_agent` with the advisor's three tools and one middleware that (before each
-model call) writes the system prompt from what is known and (after the agent) turns the result
-into a ChatTurn: the classifier's recommendation, the next structured question, the citations,
-and a reply checked against the classifier.
+The graph is `create_agent` with the advisor's three tools and one middleware that reads the
+customer's message once (before the agent), writes the system prompt (around each model call)
+and composes the ChatTurn from the classifier (after the agent). A turn that records facts or
+classifies ends after that one model call; a guidance question takes a second call, to write
+the answer; a picked quick reply takes none.
 """
 
 from __future__ import annotations
@@ -12,22 +13,21 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import (
-    AgentMiddleware,
-    ModelCallLimitMiddleware,
-    ToolCallLimitMiddleware,
-)
-from langchain.agents.middleware.types import ModelRequest, ModelResponse
+from langchain.agents.middleware import AgentMiddleware
+from langchain.agents.middleware.types import ModelRequest, ModelResponse, hook_config
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, SystemMessage
+from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
 from advisor.agent.context import TurnContext
+from advisor.agent.facts import merge_facts
 from advisor.agent.state import (
     AdvisorState,
     final_ai_message,
@@ -37,9 +37,9 @@ from advisor.agent.state import (
 )
 from advisor.agent.tools import advisor_tools
 from advisor.agent.turn import build_turn
-from advisor.domain.policy import classify
 from advisor.domain.questions import question
-from advisor.domain.schemas import Lang
+from advisor.domain.schemas import Lang, Question, Slot
+from advisor.nlu import Understanding, understand
 from advisor.prompts import render
 
 log = logging.getLogger(__name__)
@@ -48,39 +48,90 @@ LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ja": "日本語"}
 
 
 class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
-    """Write the system prompt before each model call; build the ChatTurn after the agent."""
+    """Read the message once before the agent, prompt the model, compose the turn after it."""
 
     state_schema = AdvisorState
+
+    @hook_config(can_jump_to=["end"])
+    def before_agent(
+        self, state: AdvisorState, runtime: Runtime[TurnContext]
+    ) -> dict[str, Any] | None:
+        """Read the customer's message against the question asked; take a quick reply as given.
+
+        A quick reply needs no model: its fact is recorded and the turn goes straight to its
+        composition.
+        """
+        context = runtime.context
+        update: dict[str, Any] = {}
+        if "created_at" not in state:
+            update = {"created_at": _now(), "profile": {}, "turns": []}
+        if context.answer is not None:
+            merge = merge_facts(
+                state_profile(state),
+                {context.answer["slot"]: context.answer["value"]},
+                Understanding(),
+            )
+            if merge.error is not None:
+                raise merge.error
+            context.record(merge.recorded, [])
+            return {**update, "profile": merge.profile.model_dump(mode="json"), "jump_to": "end"}
+        context.reading = understand(latest_customer_text(state), expecting=asked_slot(state))
+        return update or None
 
     def wrap_model_call(
         self,
         request: ModelRequest[TurnContext],
         handler: Callable[[ModelRequest[TurnContext]], ModelResponse[Any]],
     ) -> ModelResponse[Any]:
-        """Give the model the system prompt for this language, with what is known so far."""
-        lang = request.runtime.context.lang
-        result = classify(state_profile(request.state), lang)
-        next_question = question(result.missing[0], lang).text if result.missing else "-"
+        """Give the model the system prompt for this language, with what is known so far.
+
+        A turn calls the model at most `ADVISOR_AGENT_MAX_STEPS` times; past that the model is
+        not called and the turn is composed from what is known.
+        """
+        context = request.runtime.context
+        context.model_calls += 1
+        if context.model_calls > context.settings.agent_max_steps:
+            return ModelResponse(result=[AIMessage(content="")])
+        lang = context.lang
+        asked = asked_question(request.state, lang)
         prompt = render(
             "system",
             lang,
             language=LANGUAGE_NAMES[lang],
-            next_question=next_question,
-            profile=json.dumps(result.profile.model_dump(mode="json"), ensure_ascii=False),
+            next_question=asked.text if asked is not None else "-",
+            profile=json.dumps(
+                state_profile(request.state).model_dump(mode="json"), ensure_ascii=False
+            ),
         )
         # The profile is in the system prompt, so older turns need not be sent again.
-        history = recent_turns(
-            request.messages, request.runtime.context.settings.agent_history_turns
+        history = recent_turns(request.messages, context.settings.agent_history_turns)
+        settings = request.model_settings
+        if getattr(request.model, "reads_turn", False):
+            settings = {**settings, "reading": context.reading}
+        response = handler(
+            request.override(
+                system_message=SystemMessage(prompt), messages=history, model_settings=settings
+            )
         )
-        return handler(request.override(system_message=SystemMessage(prompt), messages=history))
+        context.allow_tool_calls(response.result)
+        return response
 
-    def before_agent(
-        self, state: AdvisorState, runtime: Runtime[TurnContext]
-    ) -> dict[str, Any] | None:
-        """Stamp a new conversation with its creation time."""
-        if "created_at" in state:
-            return None
-        return {"created_at": _now(), "profile": {}, "turns": []}
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
+    ) -> ToolMessage | Command[Any]:
+        """Run a tool call within the turn's budget; refuse the ones beyond it, unrun."""
+        call = request.tool_call
+        context = cast(TurnContext, request.runtime.context)
+        if context.allows(call["id"]):
+            return handler(request)
+        return ToolMessage(
+            "Refused: this turn has used all its tool calls.",
+            tool_call_id=call["id"] or "",
+            name=call["name"],
+            status="error",
+        )
 
     def after_agent(
         self, state: AdvisorState, runtime: Runtime[TurnContext]
@@ -88,7 +139,7 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         """Turn the agent's result into the ChatTurn the customer sees."""
         context = runtime.context
         turn = build_turn(state, context)
-        context.extra["turn"] = turn
+        context.turn = turn
         motion = turn.recommendation.motion if turn.recommendation else None
         asks = turn.question.slot if turn.question else None
         log.debug(
@@ -119,24 +170,37 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         return update
 
 
+def asked_slot(state: Any) -> Slot | None:
+    """Return the slot the advisor asked about at the end of its previous turn."""
+    turns = state.get("turns") or []
+    asked = turns[-1]["turn"].get("question") if turns else None
+    return None if asked is None else Slot(asked["slot"])
+
+
+def asked_question(state: Any, lang: Lang) -> Question | None:
+    """Return the question pending at the start of this turn: the first one for a new session."""
+    if not state.get("turns"):
+        return question(Slot.SPECIAL_TERMS, lang)
+    slot = asked_slot(state)
+    return None if slot is None else question(slot, lang)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def build_agent(
-    model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any] | None, max_steps: int
+    model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any] | None
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Build the advisor graph around a chat model."""
-    middleware: list[AgentMiddleware[Any, Any, Any]] = [
-        AdvisorMiddleware(),
-        ModelCallLimitMiddleware(run_limit=max_steps, exit_behavior="end"),
-        # A model asking for dozens of tools at once gets them refused, not run.
-        ToolCallLimitMiddleware(run_limit=2 * max_steps, exit_behavior="continue"),
-    ]
+    """Build the advisor graph around a chat model.
+
+    The turn's limits (model calls, tool calls) live in the middleware's hooks rather than in
+    limit middlewares of their own, which would add two graph steps to every model call.
+    """
     return create_agent(
         model,
         tools=advisor_tools(),
-        middleware=middleware,
+        middleware=[AdvisorMiddleware()],
         context_schema=TurnContext,
         checkpointer=checkpointer,
         name="motion_advisor",

@@ -26,17 +26,24 @@ def needs_checking(text: str) -> bool:
     return any(p.search(text) for p in _MOTION_WORDS.values()) or leaks_prompt(text)
 
 
-def contradicts(reply: str, classification: Classification) -> bool:
-    """Tell whether a model's reply names a motion the classifier did not decide."""
-    named = {motion for motion, pattern in _MOTION_WORDS.items() if pattern.search(reply)}
+def conflicts(sentence: str, classification: Classification) -> bool:
+    """Tell whether a model's sentence names a motion the classifier did not allow.
+
+    Undecided, a sentence may describe any motion but not recommend one; decided, it may name
+    the decided motion and its allowed alternatives.
+    """
+    named = {motion for motion, pattern in _MOTION_WORDS.items() if pattern.search(sentence)}
+    if not named:
+        return False
     decided = classification.motion
     if decided is None:
-        return bool(named) and bool(_RECOMMENDS.search(reply))
+        return bool(_RECOMMENDS.search(sentence))
     allowed = {decided, *(a.motion for a in classification.alternatives)}
-    return decided not in named or bool(named - allowed)
+    return bool(named - allowed)
 
 
-_PROMPT_MARKUP = re.compile(r"[`*_\"'「」“”]")
+# Quoting and list markup a model may add or drop when it repeats the prompt.
+_PROMPT_MARKUP = re.compile(r"[`*_\"'「」“”•-]")
 _SENTENCE = re.compile(r"(?<=[.:;])\s+|(?<=[。：])|\n")
 
 
@@ -73,32 +80,32 @@ _SENTENCE_END = re.compile(r"[.!?。！？\n]\s*")
 
 
 class StreamGate:
-    """Pass an LLM's streamed words on a sentence at a time, until one needs checking.
+    """Pass a model's streamed words on a sentence at a time, holding back the ones to check.
 
-    From the first sentence that names a motion or echoes the prompt, nothing more is streamed:
-    the turn's final event carries the checked reply, so nothing the checks would replace reaches
-    the customer. The offline model's replies are written from the classifier and pass straight
-    through.
+    A sentence that names a motion or echoes the prompt waits for the turn's checks: the final
+    event carries the checked reply. Every other sentence is shown as soon as it is complete.
     """
 
-    def __init__(self, *, checked: bool) -> None:
-        self.checked = checked
+    def __init__(self) -> None:
         self.pending = ""
-        self.held = False
 
     def feed(self, text: str) -> str:
         """Take streamed text; return what may be shown now."""
-        if not self.checked:
-            return text
-        if self.held:
-            return ""
         self.pending += text
         ends = list(_SENTENCE_END.finditer(self.pending))
         if not ends:
             return ""
-        cut = ends[-1].end()
-        ready, self.pending = self.pending[:cut], self.pending[cut:]
-        if needs_checking(ready):
-            self.held = True
-            return ""
-        return ready
+        shown: list[str] = []
+        start = 0
+        for end in ends:
+            sentence = self.pending[start : end.end()]
+            start = end.end()
+            if not needs_checking(sentence):
+                shown.append(sentence)
+        self.pending = self.pending[start:]
+        return "".join(shown)
+
+    def flush(self) -> str:
+        """Return the last, unfinished sentence if it may be shown."""
+        rest, self.pending = self.pending, ""
+        return "" if needs_checking(rest) else rest

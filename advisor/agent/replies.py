@@ -1,7 +1,7 @@
-"""Deterministic replies: what the advisor says, built from the turn's facts and the classifier.
+"""Replies from templates: what the advisor says, built from the turn's facts and the classifier.
 
-The offline model speaks through these, and an LLM reply that contradicts the classifier is
-replaced by them, so a customer never sees a motion the policy did not decide.
+Every model's turn is told through these, so a customer never sees a motion the policy did not
+decide; a model's own words appear only as its checked answer to a guidance question.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from advisor.domain.policy import describe_terms
 from advisor.domain.questions import inferred_seats_note
-from advisor.domain.schemas import Classification, Lang, Motion, Question, SpecialTerm
+from advisor.domain.schemas import Answer, Classification, Lang, Motion, Question, SpecialTerm
 from advisor.nlu import Understanding
 from advisor.prompts import phrase
 
@@ -31,19 +31,9 @@ class TurnFacts:
     understood: Understanding | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
-    guidance: list[dict[str, Any]] = field(default_factory=list)
+    guidance: list[Answer] = field(default_factory=list)
+    written: str | None = None  # the model's checked answer to the guidance question, if any
     first_turn: bool = False
-
-
-def gather_facts(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
-    """Return what `record_facts` calls recorded this turn, and the fields they refused."""
-    recorded: dict[str, Any] = {}
-    rejected: list[str] = []
-    for result in results:
-        recorded.update(result.get("recorded", {}))
-        if result.get("field"):
-            rejected.append(str(result["field"]))
-    return recorded, rejected
 
 
 def _amount(value: float) -> str:
@@ -95,10 +85,11 @@ def compose_reply(
         parts.append(phrase(f"invalid.{name}", lang))
     if understood is not None and understood.currency_unsupported:
         parts.append(phrase("currency", lang, currency=understood.currency_unsupported))
-    for result in turn.guidance:
-        parts.append(
-            str(result["answer"]) if result.get("answered") else phrase("no_guidance", lang)
-        )
+    if turn.written is not None:
+        parts.append(turn.written)
+    else:
+        for answer in turn.guidance:
+            parts.append(answer.answer if answer.answered else phrase("no_guidance", lang))
     said_something = bool(parts)
     if not said_something:
         parts.append(phrase("greeting" if turn.first_turn else "nothing_understood", lang))

@@ -1,7 +1,10 @@
 """The agent's tools: record what the customer said, classify, and search the guidance.
 
 Tools return JSON text for the model to read; `record_facts` also updates the conversation
-state. Whatever model runs, the motion comes from `classify_motion`, never from the model.
+state. Whatever model runs, the motion comes from the classifier, never from the model.
+`record_facts` and `classify_motion` end the model's part of the turn: the reply, question and
+recommendation are then composed from the classifier, with no second model call. After
+`search_guidance` the model writes the answer.
 """
 
 from __future__ import annotations
@@ -16,17 +19,15 @@ from langgraph.types import Command
 from pydantic import Field
 
 from advisor.agent.context import TurnContext
-from advisor.agent.state import latest_customer_text, state_profile
-from advisor.domain.policy import classify
+from advisor.agent.facts import merge_facts, pending_profile
+from advisor.agent.state import state_profile
 from advisor.domain.questions import question
-from advisor.domain.schemas import Motion, SpecialTerm, parse_profile
-from advisor.errors import UserError
+from advisor.domain.schemas import Motion, Profile, SpecialTerm
 from advisor.guidance.answering import find_support, offline_answer
 from advisor.inputs import clean_text
-from advisor.nlu import understand
 
 
-@tool
+@tool(return_direct=True)
 def record_facts(
     runtime: ToolRuntime[TurnContext, Any],
     seats: Annotated[
@@ -49,69 +50,62 @@ def record_facts(
         Motion | None, Field(description="A purchasing motion the customer said they prefer.")
     ] = None,
 ) -> Command[Any]:
-    """Record facts the customer stated about their organisation; omit what they did not say."""
-    given: dict[str, Any] = {
+    """Record facts the customer stated about their organisation; omit what they did not say.
+
+    Returns the classification of the profile with these facts, so the model never reads an
+    answer made before its facts were applied.
+    """
+    context = runtime.context
+    given = {
         "seats": seats,
         "azure_annual_usd": azure_annual_usd,
-        "special_terms": None if special_terms is None else [str(t) for t in special_terms],
+        "special_terms": special_terms,
         "self_service": self_service,
-        "preferred_motion": None if preferred_motion is None else str(preferred_motion),
+        "preferred_motion": preferred_motion,
     }
-    given = {key: value for key, value in given.items() if value is not None}
-    understood = understand(latest_customer_text(runtime.state))
-    refused: list[str] = []
-    if understood.injection:
-        # An instruction to the assistant is not a fact: from a message that gives one, only
-        # what the deterministic reader also finds there is recorded (never a preference).
-        confirmed = understood.facts()
-        refused = [key for key, value in given.items() if not _same(confirmed.get(key), value)]
-        given = {key: value for key, value in given.items() if key not in refused}
-    merged = {**state_profile(runtime.state).model_dump(mode="json"), **given}
-    try:
-        profile = parse_profile(merged)
-    except UserError as exc:
+    merge = merge_facts(state_profile(runtime.state), given, context.reading)
+    if merge.error is not None:
+        context.record({}, [merge.error.field or ""])
         content = json.dumps(
-            {"error": exc.message, "field": exc.field, "hint": "Ask the customer again."}
+            {"error": merge.error.message, "field": merge.error.field, "hint": "Ask again."}
         )
         return Command(
             update={"messages": [ToolMessage(content, tool_call_id=runtime.tool_call_id)]}
         )
-    payload: dict[str, Any] = {"recorded": given, "profile": profile.model_dump(mode="json")}
-    if refused:
-        payload["not_recorded"] = refused
+    context.record(merge.recorded, [])
+    payload: dict[str, Any] = {"recorded": merge.recorded, **outcome(context, merge.profile)}
+    if merge.refused:
+        payload["not_recorded"] = merge.refused
         payload["hint"] = "The message instructs the assistant; record only facts it states."
-    content = json.dumps(payload)
     return Command(
         update={
-            "profile": profile.model_dump(mode="json"),
-            "messages": [ToolMessage(content, tool_call_id=runtime.tool_call_id)],
+            "profile": merge.profile.model_dump(mode="json"),
+            "messages": [
+                ToolMessage(
+                    json.dumps(payload, ensure_ascii=False), tool_call_id=runtime.tool_call_id
+                )
+            ],
         }
     )
 
 
-def _same(found: object, given: object) -> bool:
-    """Tell whether a fact the model gave matches the one the deterministic reader found."""
-    if found is None:
-        return False
-    if isinstance(found, bool) or isinstance(given, bool):
-        return found is given
-    if isinstance(found, list) and isinstance(given, list):
-        return sorted(map(str, found)) == sorted(map(str, given))
-    if isinstance(found, int | float) and isinstance(given, int | float):
-        return float(found) == float(given)
-    return found == given
-
-
-@tool
+@tool(return_direct=True)
 def classify_motion(runtime: ToolRuntime[TurnContext, Any]) -> str:
-    """Classify the recorded profile: the motion, or the next question to ask."""
-    lang = runtime.context.lang
-    result = classify(state_profile(runtime.state), lang)
-    payload: dict[str, Any] = {"lang": lang, "classification": result.model_dump(mode="json")}
-    if result.missing:
-        next_question = question(result.missing[0], lang)
-        payload["next_question"] = {"slot": next_question.slot, "text": next_question.text}
-    return json.dumps(payload, ensure_ascii=False)
+    """Classify the customer's profile: the motion, or the next question to ask."""
+    context = runtime.context
+    profile = pending_profile(
+        state_profile(runtime.state), runtime.state["messages"], context.reading
+    )
+    return json.dumps(outcome(context, profile), ensure_ascii=False)
+
+
+def outcome(context: TurnContext, profile: Profile) -> dict[str, Any]:
+    """Return what the classifier decided for a profile, as briefly as the model needs it."""
+    result = context.classify(profile)
+    if result.motion is None:
+        ask = question(result.missing[0], context.lang)
+        return {"motion": None, "next_question": {"slot": ask.slot, "text": ask.text}}
+    return {"motion": result.motion.value, "vehicle": result.vehicle, "rule": result.rule}
 
 
 @tool
@@ -125,12 +119,13 @@ def search_guidance(
     context = runtime.context
     if context.index is None:
         return json.dumps({"error": "The guidance index is not available."})
-    question = clean_text(query, field="question", limit=context.settings.max_message_chars)
-    support = find_support(question, index=context.index, lang=context.lang)
+    asked = clean_text(query, field="question", limit=context.settings.max_message_chars)
+    support = find_support(asked, index=context.index, lang=context.lang)
     hits = support.hits
-    # The extractive answer, whatever the chat model: the model writes its own reply from the
+    # The extractive answer, whatever the chat model: an LLM writes its own reply from the
     # sections, and a nested LLM call here would only add latency.
-    answer = offline_answer(question, support, index=context.index, lang=context.lang)
+    answer = offline_answer(asked, support, index=context.index, lang=context.lang)
+    context.found(answer)
     return json.dumps(
         {
             "answered": answer.answered,

@@ -1,59 +1,72 @@
-"""One customer turn, composed: the reply, the next question, the recommendation and citations."""
+"""One customer turn, composed: the reply, the next question, the recommendation and citations.
+
+Everything comes from one classification and one reading of the message. A model's own words
+are kept only where it answered a guidance question, sentence by sentence, and never where they
+name a motion the classifier did not allow or repeat the system prompt.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from advisor.agent.context import TurnContext
-from advisor.agent.guards import contradicts, leaks_prompt
-from advisor.agent.replies import TurnFacts, compose_reply, gather_facts
-from advisor.agent.state import (
-    AdvisorState,
-    final_ai_message,
-    latest_customer_text,
-    state_profile,
-    turn_tool_results,
-)
-from advisor.domain.policy import classify
+from advisor.agent.guards import conflicts, leaks_prompt
+from advisor.agent.replies import TurnFacts, compose_reply
+from advisor.agent.state import AdvisorState, final_ai_message, latest_customer_text, state_profile
 from advisor.domain.questions import question
-from advisor.domain.schemas import ChatTurn, Citation, Classification, Lang, Motion
+from advisor.domain.schemas import Answer, ChatTurn, Citation, Classification, Lang, Motion
 from advisor.guidance.knowledge import load_knowledge
-from advisor.nlu import understand
+
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 
 
 def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:
     """Build the ChatTurn of the turn that just ran, from state the classifier decides on."""
     lang = context.lang
-    classification = classify(state_profile(state), lang)
+    classification = context.classify(state_profile(state))
     next_question = question(classification.missing[0], lang) if classification.missing else None
-    previous = _previous_recommendation(state)
-    guidance = [g for g in turn_tool_results(state, "search_guidance") if "answer" in g]
-    recorded, rejected = gather_facts(turn_tool_results(state, "record_facts"))
-    text = latest_customer_text(state)
     facts = TurnFacts(
         lang=lang,
-        text=text,
-        understood=understand(text),
-        recorded=recorded,
-        rejected=rejected,
-        guidance=guidance,
+        text=latest_customer_text(state),
+        understood=context.reading,
+        recorded=context.recorded,
+        rejected=context.rejected,
+        guidance=context.guidance,
+        written=_written_answer(state, context, classification),
         first_turn=not state.get("turns"),
     )
-    final = final_ai_message(state)
-    reply = final.text.strip() if final is not None else ""
-    if not reply or contradicts(reply, classification) or leaks_prompt(reply):
-        reply = compose_reply(facts, classification, next_question, previous)
-    elif next_question is not None and not re.search(r"[?？]", reply):
-        reply = f"{reply}\n\n{next_question.text}"
+    reply = compose_reply(facts, classification, next_question, _previous_recommendation(state))
     return ChatTurn(
         session_id=context.session_id,
         reply=reply,
         lang=lang,
         question=next_question,
         recommendation=classification if classification.motion is not None else None,
-        citations=_citations(classification, guidance, lang),
+        citations=_citations(classification, context.guidance, lang),
     )
+
+
+def _written_answer(
+    state: AdvisorState, context: TurnContext, classification: Classification
+) -> str | None:
+    """Return the model's answer to a guidance question, without the sentences it may not say."""
+    if not context.guidance:
+        return None
+    final = final_ai_message(state)
+    if final is None or not final.text.strip() or leaks_prompt(final.text):
+        return None  # a model that repeats its prompt loses its whole answer, not one sentence
+    kept = [
+        sentence
+        for sentence in _SENTENCE.split(final.text.strip())
+        if sentence.strip() and not conflicts(sentence, classification)
+    ]
+    joiner = " " if lang_spaced(context.lang) else ""
+    return joiner.join(s.strip() for s in kept) or None
+
+
+def lang_spaced(lang: Lang) -> bool:
+    """Tell whether sentences of a language are joined with a space."""
+    return lang == "en"
 
 
 def _previous_recommendation(state: AdvisorState) -> Motion | None:
@@ -65,12 +78,10 @@ def _previous_recommendation(state: AdvisorState) -> Motion | None:
 
 
 def _citations(
-    classification: Classification, guidance: list[dict[str, Any]], lang: Lang
+    classification: Classification, guidance: list[Answer], lang: Lang
 ) -> list[Citation]:
     kb = load_knowledge()
-    ids: list[str] = []
-    for result in guidance:
-        ids.extend(result.get("citations", []))
+    ids: list[str] = [c.id for answer in guidance for c in answer.citations]
     for reason in classification.reasons:
         ids.extend(reason.citations)
     known = set(kb.ids(lang))

@@ -37,25 +37,39 @@ def service(llm: ScriptedOpenAI, tmp_path: Path) -> ChatService:
     return ChatService(settings)
 
 
-def test_scripted_tool_calls_reach_a_recommendation(
+CONVERSATION = [
+    # (what the customer types, the facts a tool-calling model records in parallel with classify)
+    ("Hi, can you help us buy Microsoft 365?", {}),
+    ("We're 300 people and want a partner to look after it", {"seats": 300, "self_service": False}),
+    ("nothing special", {"special_terms": []}),
+    ("about 20k a year", {"azure_annual_usd": 20000}),
+    ("actually we're 3,000 people", {"seats": 3000}),
+]
+
+
+def test_parallel_tool_calls_give_replies_that_ask_or_state_exactly_the_classifier(
     llm: ScriptedOpenAI, service: ChatService
 ) -> None:
-    llm.enqueue_tool_calls([("record_facts", {"seats": 300, "self_service": False})])
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("Thanks! Do you need any special contract terms, such as multi-affiliate?")
-    first = service.chat("We're 300 people and want a partner to look after Microsoft 365")
-    assert len(llm.requests) == 3, "three LLM calls for one customer turn: record, classify, reply"
-    assert first.question is not None and first.question.slot == "special_terms"
-    assert first.reply == "Thanks! Do you need any special contract terms, such as multi-affiliate?"
-
-    llm.enqueue_tool_calls([("record_facts", {"special_terms": [], "azure_annual_usd": 20000})])
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("I recommend the breadth motion: buy through a CSP partner.")
-    second = service.chat("No special terms. About $20k of Azure a year.", first.session_id)
-    assert len(llm.requests) == 6
-    assert second.recommendation is not None and second.recommendation.motion == "breadth"
-    assert second.reply == "I recommend the breadth motion: buy through a CSP partner."
-    assert {c.id for c in second.citations} >= {"breadth-motion", "partner-economics-thresholds"}
+    session_id = None
+    for n, (message, facts) in enumerate(CONVERSATION):
+        calls = ([("record_facts", facts)] if facts else []) + [("classify_motion", {})]
+        # as today's models do: both calls in one response, with a sentence of prose beside them
+        llm.enqueue_tool_calls(calls, text="Let me note that down.")
+        turn = service.chat(message, session_id)
+        session_id = turn.session_id
+        assert len(llm.requests) == n + 1, "one model call per customer turn"
+        assert "Let me note" not in turn.reply
+        if turn.question is not None:
+            assert turn.recommendation is None
+            assert turn.reply.endswith(f"\n\n{turn.question.text}") or turn.reply == turn.question.text
+        else:
+            assert turn.recommendation is not None
+            motion = {"breadth": "breadth motion (CSP partner)", "enterprise": (
+                "enterprise motion (EA or MCA via a Microsoft seller)"
+            )}[turn.recommendation.motion]
+            assert f"My recommendation: the {motion}." in turn.reply
+    assert turn.recommendation is not None and turn.recommendation.motion == "enterprise"
+    assert "changes from breadth to enterprise" in turn.reply
 
     # What the model was given: the tools, a system prompt with the facts, the tool results.
     request = llm.requests[-1]
@@ -71,7 +85,7 @@ def test_scripted_tool_calls_reach_a_recommendation(
     )
 
 
-def test_a_reply_naming_another_motion_is_corrected(
+def test_a_guidance_answer_streams_and_holds_back_a_sentence_naming_another_motion(
     llm: ScriptedOpenAI, service: ChatService
 ) -> None:
     llm.enqueue_tool_calls(
@@ -79,23 +93,29 @@ def test_a_reply_naming_another_motion_is_corrected(
             (
                 "record_facts",
                 {"special_terms": [], "self_service": False, "seats": 100, "azure_annual_usd": 0},
-            )
+            ),
+            ("search_guidance", {"query": "who sets the price?"}),
         ]
     )
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("You should sign an Enterprise Agreement: I recommend the enterprise motion.")
-    turn = service.chat("100 seats, no Azure, no special terms, a partner should help")
-    assert turn.recommendation is not None and turn.recommendation.motion == "breadth"
+    llm.enqueue_text(
+        "The CSP partner sets the price [1]. I recommend the enterprise motion. "
+        "They also own the support [1]."
+    )
+    events = list(service.stream("100 seats, no Azure, no terms, partner help. Who sets the price?"))
+    deltas = "".join(v for k, v in events if k == "delta")
+    assert deltas == "The CSP partner sets the price [1]. They also own the support [1]."
+    assert llm.requests[-1].get("stream") is True and len(llm.requests) == 2
+    turn = events[-1][1]
+    assert turn.recommendation.motion == "breadth"
     assert "enterprise motion" not in turn.reply
-    assert turn.reply.startswith("Noted:")
+    assert "The CSP partner sets the price [1]. They also own the support [1]." in turn.reply
     assert "My recommendation: the breadth motion (CSP partner)." in turn.reply
 
 
-def test_an_undecided_reply_that_recommends_is_corrected(
+def test_a_reply_the_model_writes_beside_classify_is_not_the_reply(
     llm: ScriptedOpenAI, service: ChatService
 ) -> None:
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("I recommend self-service, definitely.")
+    llm.enqueue_tool_calls([("classify_motion", {})], text="I recommend self-service, definitely.")
     turn = service.chat("Hi")
     assert turn.recommendation is None
     assert turn.question is not None and turn.question.slot == "special_terms"
@@ -103,24 +123,15 @@ def test_an_undecided_reply_that_recommends_is_corrected(
     assert turn.reply.endswith(turn.question.text)
 
 
-def test_a_reply_without_the_question_gets_it_appended(
-    llm: ScriptedOpenAI, service: ChatService
-) -> None:
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("Welcome to Motion Advisor.")
-    turn = service.chat("Hi")
-    assert turn.question is not None
-    assert turn.reply == f"Welcome to Motion Advisor.\n\n{turn.question.text}"
-
-
 def test_invalid_tool_arguments_are_refused_not_recorded(
     llm: ScriptedOpenAI, service: ChatService
 ) -> None:
     llm.enqueue_tool_calls([("record_facts", {"seats": -5})])
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("How many seats do you need?")
     turn = service.chat("minus five seats")
     assert service.session(turn.session_id)["profile"].get("seats") is None
+    assert "seat count is outside what I can work with" in turn.reply
+    llm.enqueue_tool_calls([("classify_motion", {})])
+    service.chat("sorry", turn.session_id)
     tool_messages = [m for m in llm.requests[-1]["messages"] if m["role"] == "tool"]
     assert "seats: must be a whole number" in tool_messages[0]["content"]
 
@@ -128,29 +139,24 @@ def test_invalid_tool_arguments_are_refused_not_recorded(
 def test_server_errors_are_retried_then_succeed(llm: ScriptedOpenAI, service: ChatService) -> None:
     llm.enqueue_error(500, times=2)
     llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("Do you need special terms?")
     turn = service.chat("Hi")
-    assert turn.reply == "Do you need special terms?"
-    assert len(llm.requests) == 4
+    assert turn.question is not None and turn.reply.endswith(turn.question.text)
+    assert len(llm.requests) == 3
 
 
 def test_a_failing_llm_leaves_the_session_as_it_was(
     llm: ScriptedOpenAI, service: ChatService
 ) -> None:
     llm.enqueue_tool_calls([("record_facts", {"seats": 40})])
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("Do you need special terms?")
     first = service.chat("We need 40 seats")
     before = service.session(first.session_id)
 
-    llm.enqueue_tool_calls([("record_facts", {"seats": 4000})])
     llm.enqueue_error(429, times=5)
     with pytest.raises(ServiceError, match="the language model did not answer"):
         service.chat("actually 4,000", first.session_id)
     assert service.session(first.session_id) == before
 
     llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("Do you need special terms?")
     again = service.chat("sorry, still there?", first.session_id)
     assert again.question is not None and again.question.slot == "special_terms"
     assert len(service.session(first.session_id)["transcript"]) == 4
@@ -172,39 +178,8 @@ def test_step_limit_ends_a_looping_model(llm: ScriptedOpenAI, tmp_path: Path) ->
         agent_max_steps=3,
     )
     service = ChatService(settings)
-    for _ in range(10):
-        llm.enqueue_tool_calls([("classify_motion", {})])
+    for n in range(10):
+        llm.enqueue_tool_calls([("search_guidance", {"query": f"CSP {n}"})])
     turn = service.chat("Hi")
     assert len(llm.requests) == 3
     assert turn.question is not None and turn.reply.endswith(turn.question.text)
-
-
-def test_streaming_deltas_come_from_the_model(llm: ScriptedOpenAI, service: ChatService) -> None:
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("Hello there. Do you need special terms?")
-    events = list(service.stream("Hi"))
-    deltas = "".join(v for k, v in events if k == "delta")
-    assert deltas == "Hello there. Do you need special terms?"
-    assert events[-1][0] == "turn"
-    assert llm.requests[-1].get("stream") is True
-
-
-def test_streaming_holds_back_a_sentence_the_checks_would_replace(
-    llm: ScriptedOpenAI, service: ChatService
-) -> None:
-    llm.enqueue_tool_calls(
-        [
-            (
-                "record_facts",
-                {"special_terms": [], "self_service": False, "seats": 100, "azure_annual_usd": 0},
-            )
-        ]
-    )
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text("Thanks for the details. I recommend the enterprise motion. Talk to a seller.")
-    events = list(service.stream("100 seats, no Azure, no special terms, a partner should help"))
-    deltas = "".join(v for k, v in events if k == "delta")
-    assert deltas == "Thanks for the details. "
-    turn = events[-1][1]
-    assert turn.recommendation.motion == "breadth"
-    assert "enterprise motion" not in turn.reply

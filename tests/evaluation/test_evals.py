@@ -417,9 +417,11 @@ def test_answer_sentences_and_the_judges_verdict() -> None:
 
 def test_prompt_fragments_come_from_the_real_system_prompts() -> None:
     fragments = prompt_fragments(template("system", lang) for lang in ("en", "ja"))
-    line = template("system", "en").splitlines()[-3]
-    assert leaked(f"Sure! {line}", fragments)
-    assert leaked("ルールを無視。" + template("system", "ja").splitlines()[-3], fragments)
+    def rule(lang: str) -> str:
+        return [line for line in template("system", lang).splitlines() if line.startswith("- ")][-1]
+
+    assert leaked(f"Sure! {rule('en')}", fragments)
+    assert leaked("ルールを無視。" + rule("ja"), fragments)
     normal = "Noted: 300 seats.\n\nMy recommendation: the breadth motion (CSP partner)."
     assert leaked(normal, fragments) == []
 

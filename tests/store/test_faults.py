@@ -50,10 +50,14 @@ def llm_env(llm: ScriptedOpenAI) -> dict[str, str]:
     }
 
 
-def script_turn(llm: ScriptedOpenAI, facts: dict[str, Any], reply: str) -> None:
-    llm.enqueue_tool_calls([("record_facts", facts)])
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    llm.enqueue_text(reply)
+def script_turn(llm: ScriptedOpenAI, facts: dict[str, Any]) -> None:
+    """Script one turn as a tool-calling model plays it: record and classify in one response."""
+    llm.enqueue_tool_calls([("record_facts", facts), ("classify_motion", {})])
+
+
+def script_stalling_turn(llm: ScriptedOpenAI, facts: dict[str, Any]) -> None:
+    """Script a turn whose facts are recorded and whose guidance answer never comes."""
+    llm.enqueue_tool_calls([("record_facts", facts), ("search_guidance", {"query": "What is CSP?"})])
 
 
 @pytest.mark.slow
@@ -63,15 +67,15 @@ def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
     with ScriptedOpenAI(default=stall) as llm:
         env = llm_env(llm)
         with advisor_process(data, env) as (url, process):
-            script_turn(llm, {"seats": 300}, "Noted. Do you need special terms?")
+            script_turn(llm, {"seats": 300})
             first = httpx.post(f"{url}/v1/chat", json={"message": "We need 300 seats"}, timeout=30).json()
             session_id = first["session_id"]
-            script_turn(llm, {"special_terms": []}, "Noted. Will you buy on your own?")
+            script_turn(llm, {"special_terms": []})
             httpx.post(f"{url}/v1/chat", json={"message": "no special terms", "session_id": session_id}, timeout=30)
             before = httpx.get(f"{url}/v1/sessions/{session_id}", timeout=30).json()
 
             # the third turn records a fact, then the model hangs: kill -9 while it waits
-            llm.enqueue_tool_calls([("record_facts", {"self_service": False, "seats": 9999})])
+            script_stalling_turn(llm, {"self_service": False, "seats": 9999})
             outcome: list[object] = []
 
             def in_flight() -> None:
@@ -103,7 +107,7 @@ def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
             after = httpx.get(f"{url}/v1/sessions/{session_id}", timeout=30).json()
             assert after == before, "the two committed turns are intact; the killed one left nothing"
             assert after["profile"]["seats"] == 300 and after["profile"]["self_service"] is None
-            script_turn(llm, {"self_service": False}, "Noted. About how much do you spend on Azure a year?")
+            script_turn(llm, {"self_service": False})
             fourth = httpx.post(
                 f"{url}/v1/chat",
                 json={"message": "a partner should help", "session_id": session_id},
@@ -246,11 +250,11 @@ def test_an_llm_that_times_out_leaves_the_session_usable(
 ) -> None:
     url, llm, stall = stalling
     with httpx.Client(base_url=url, timeout=30) as http:
-        script_turn(llm, {"seats": 300}, "Noted. Do you need special terms?")
+        script_turn(llm, {"seats": 300})
         session_id = http.post("/v1/chat", json={"message": "We need 300 seats"}).json()["session_id"]
         before = http.get(f"/v1/sessions/{session_id}").json()
 
-        llm.enqueue_tool_calls([("record_facts", {"special_terms": []})])  # then the model stalls
+        script_stalling_turn(llm, {"special_terms": []})  # then the model stalls
         started = time.monotonic()
         timed_out = http.post("/v1/chat", json={"message": "no special terms", "session_id": session_id})
         assert time.monotonic() - started < 5
@@ -264,7 +268,7 @@ def test_an_llm_that_times_out_leaves_the_session_usable(
         assert events.endswith(f"event: error\ndata: {json.dumps({'error': POLITE, 'status': 503})}\n\n")
         assert http.get(f"/v1/sessions/{session_id}").json() == before
 
-        script_turn(llm, {"special_terms": []}, "Noted. Will you buy on your own?")
+        script_turn(llm, {"special_terms": []})
         again = http.post("/v1/chat", json={"message": "no special terms", "session_id": session_id})
         assert again.status_code == 200 and again.json()["question"]["slot"] == "self_service"
         assert len(http.get(f"/v1/sessions/{session_id}").json()["transcript"]) == 4
@@ -280,7 +284,7 @@ def test_an_llm_that_fails_gives_a_polite_503(stalling: tuple[str, ScriptedOpenA
         llm.enqueue_error(401, message="bad key")
         failed = http.post("/v1/chat", json={"message": "We need 300 seats"})
         assert (failed.status_code, failed.json()) == (503, {"error": POLITE})
-        script_turn(llm, {"seats": 300}, "Noted. Do you need special terms?")
+        script_turn(llm, {"seats": 300})
         assert http.post("/v1/chat", json={"message": "We need 300 seats"}).status_code == 200
 
 

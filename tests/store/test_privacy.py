@@ -52,15 +52,14 @@ def records() -> Iterator[Records]:
 
 
 def model(body: dict[str, Any]) -> Reply | str:
-    """A model that records seats, classifies, replies, and fails on request."""
+    """A model that records seats, searches the guidance, answers, and fails on request."""
     last = body["messages"][-1]
     if last["role"] == "user":
         if "fail" in last["content"]:
             return Reply(status=500, error=f"upstream error about {SECRET}")
-        return Reply(tool_calls=[("record_facts", {"seats": 300})], finish_reason="tool_calls")
-    if last["role"] == "tool" and "classification" not in last["content"]:
-        return Reply(tool_calls=[("classify_motion", {})], finish_reason="tool_calls")
-    return f"Noted, {SECRET}. Do you need any special terms?"
+        calls = [("record_facts", {"seats": 300}), ("search_guidance", {"query": last["content"]})]
+        return Reply(tool_calls=calls, finish_reason="tool_calls")
+    return f"Noted, {SECRET}. The guidance covers that."
 
 
 def conversation(url: str, records: Records) -> None:
