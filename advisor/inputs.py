@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from advisor.domain.schemas import LANGS, Lang
+from advisor.domain.schemas import LANGS, Lang, Slot, parse_profile
 from advisor.errors import UserError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -45,3 +46,20 @@ def check_lang(lang: object) -> Lang | None:
 def has_words(text: str) -> bool:
     """Tell whether text has letters or Japanese characters, so its language can be read."""
     return _WORDS.search(text) is not None
+
+
+def check_answer(answer: object) -> dict[str, Any] | None:
+    """Return a picked quick reply `{"slot", "value"}` whose value fits its slot, or raise."""
+    if answer is None:
+        return None
+    if not isinstance(answer, dict) or set(answer) != {"slot", "value"}:
+        raise UserError('answer: must be an object {"slot": ..., "value": ...}', field="answer")
+    slot = answer["slot"]
+    if slot not in {s.value for s in Slot}:
+        allowed = ", ".join(s.value for s in Slot)
+        raise UserError(f"answer.slot: must be one of {allowed}", field="answer.slot")
+    try:
+        parse_profile({slot: answer["value"]})
+    except UserError as exc:
+        raise UserError(f"answer.value: {exc.message}", field="answer.value") from None
+    return {"slot": slot, "value": answer["value"]}

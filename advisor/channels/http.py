@@ -250,31 +250,50 @@ def create_app(
             "required": True,
             "content": {
                 "application/json": {
-                    "example": {"message": "We're 300 people and want a partner's help with Azure"}
+                    "examples": {
+                        "typed": {
+                            "value": {
+                                "message": "We're 300 people and want a partner's help with Azure"
+                            }
+                        },
+                        "quick reply": {
+                            "value": {
+                                "message": "No, none of these",
+                                "session_id": "3f2a9c0d5e7b4a1f8c6d2e9b0a4f7c3d",
+                                "answer": {"slot": "special_terms", "value": []},
+                            }
+                        },
+                    }
                 }
             },
         }
     }
 
-    async def _chat_args(request: Request) -> tuple[object, str | None, object]:
-        body = _object(await read_body(request), {"message", "session_id", "lang"}, {"message"})
+    async def _chat_args(request: Request) -> dict[str, Any]:
+        fields = {"message", "session_id", "lang", "answer"}
+        body = _object(await read_body(request), fields, {"message"})
         session_id = body.get("session_id")
         if session_id is not None and not isinstance(session_id, str):
             raise UserError("session_id: must be a string", field="session_id")
-        return body["message"], session_id, body.get("lang")
+        return {
+            "message": body["message"],
+            "session_id": session_id,
+            "lang": body.get("lang"),
+            "answer": body.get("answer"),
+        }
 
     @app.post("/v1/chat", response_model=ChatTurn, tags=["advisor"], openapi_extra=chat_example)
     async def chat_route(request: Request) -> Response:
         """Send one customer message; a missing session_id starts a new conversation."""
-        message, session_id, lang = await _chat_args(request)
-        turn = await run_in_threadpool(app.state.service.chat, message, session_id, lang)
+        args = await _chat_args(request)
+        turn = await run_in_threadpool(lambda: app.state.service.chat(**args))
         return Response(turn.model_dump_json(), media_type="application/json")
 
     @app.post("/v1/chat/stream", tags=["advisor"], openapi_extra=chat_example)
     async def chat_stream_route(request: Request) -> StreamingResponse:
         """Send one message; the reply streams as server-sent events, ending with the ChatTurn."""
-        message, session_id, lang = await _chat_args(request)
-        events = await run_in_threadpool(app.state.service.stream, message, session_id, lang)
+        args = await _chat_args(request)
+        events = await run_in_threadpool(lambda: app.state.service.stream(**args))
         return StreamingResponse(
             _sse(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )

@@ -203,7 +203,7 @@ def test_stream_validates_before_streaming(http: httpx.Client) -> None:
             "/v1/chat",
             {"message": "hi", "extra": 1},
             422,
-            "extra: unknown field; allowed fields are lang, message, session_id",
+            "extra: unknown field; allowed fields are answer, lang, message, session_id",
         ),
         ("POST", "/v1/chat", {"message": "hi", "lang": "de"}, 422, "lang: must be one of en, ja"),
         ("GET", "/v1/nowhere", None, 404, "Not Found"),

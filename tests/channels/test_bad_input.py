@@ -178,7 +178,7 @@ def http_cases() -> list[Any]:
         "chat session unknown": Case("POST", "/v1/chat", b'{"message": "hi", "session_id": "no-such-session"}', 404, "session_id: no session no-such-session"),
         "chat lang unknown": Case("POST", "/v1/chat", b'{"message": "hi", "session_id": "SESSION", "lang": "de"}', 422, "lang: must be one of en, ja"),
         "chat lang a number": Case("POST", "/v1/chat", b'{"message": "hi", "lang": 5}', 422, "lang: must be one of en, ja"),
-        "chat unknown field": Case("POST", "/v1/chat", b'{"message": "hi", "session_id": "SESSION", "role": "system"}', 422, "role: unknown field; allowed fields are lang, message, session_id"),
+        "chat unknown field": Case("POST", "/v1/chat", b'{"message": "hi", "session_id": "SESSION", "role": "system"}', 422, "role: unknown field; allowed fields are answer, lang, message, session_id"),
         "chat a string body": Case("POST", "/v1/chat", b'"hi"', 422, "request body: must be a JSON object"),
         "chat truncated JSON": Case("POST", "/v1/chat", b'{"message": "hi', 422, "request body: not valid JSON (Unterminated string"),
         "chat 2 MB": Case("POST", "/v1/chat", b'{"message": "' + b"a" * MB2 + b'"}', 413, "request body: must be at most 65,536 bytes"),

@@ -118,7 +118,9 @@
     state.question = null;
   }
 
-  function quickButton(label, i18nKey) {
+  // A quick reply for a question goes as structured input, {slot, value}, beside its label:
+  // the advisor takes it as given, with no language model and no text reading.
+  function quickButton(label, i18nKey, answer) {
     return el("button", {
       type: "button",
       className: "quick-reply",
@@ -127,7 +129,7 @@
       onclick: function (event) {
         var text = event.currentTarget.textContent;
         ui.input.focus();
-        send(text);
+        send(text, false, answer);
       }
     });
   }
@@ -140,7 +142,8 @@
     ui.quickLabel.textContent = question.text;
     ui.quickLabel.className = "visually-hidden";
     question.options.forEach(function (option) {
-      ui.quickButtons.appendChild(quickButton(option.label));
+      var answer = { slot: question.slot, value: option.value };
+      ui.quickButtons.appendChild(quickButton(option.label, null, answer));
     });
     if (question.help) {
       ui.quickHelp.textContent = question.help;
@@ -276,7 +279,7 @@
     else scrollToEnd();
   }
 
-  function send(raw, retried) {
+  function send(raw, retried, answer) {
     var text = String(raw || "").trim();
     if (!text || state.busy) return;
     hideNotice();
@@ -289,6 +292,7 @@
     var streamed = pending.querySelector(".stream-text");
     var body = { message: text };
     if (state.sessionId) body.session_id = state.sessionId;
+    if (answer && state.sessionId) body.answer = answer;
     // The switch, once used, decides the language; otherwise the advisor detects it from the text.
     if (MA.langChosen || !MA.hasWords(text)) body.lang = MA.lang;
 

@@ -54,6 +54,14 @@ def message_text(activity: Activity) -> str | None:
     return None
 
 
+def picked_answer(activity: Activity) -> dict[str, Any] | None:
+    """Return the option a card button submitted, as `{"slot", "value"}`, if it carried one."""
+    value = activity.value
+    if isinstance(value, dict) and "slot" in value and "value" in value:
+        return {"slot": value["slot"], "value": value["value"]}
+    return None
+
+
 def _is_group(activity: Activity) -> bool:
     conversation = activity.conversation
     kind = (conversation.conversation_type or "") if conversation else ""
@@ -61,7 +69,11 @@ def _is_group(activity: Activity) -> bool:
 
 
 def _converse(
-    service: Any, session_id: str, message: str, lang: Lang | None
+    service: Any,
+    session_id: str,
+    message: str,
+    lang: Lang | None,
+    answer: dict[str, Any] | None = None,
 ) -> tuple[ChatTurn, bool]:
     """Run one turn in a Teams session; say whether its recommendation is new."""
     previous: Any = None
@@ -69,7 +81,7 @@ def _converse(
     if exists:
         previous = service.session(session_id).get("recommendation")
     turn_lang = None if exists or has_words(message) else lang
-    turn: ChatTurn = service.chat(message, session_id, turn_lang, create=True)
+    turn: ChatTurn = service.chat(message, session_id, turn_lang, answer=answer, create=True)
     new = turn.recommendation is not None and (
         previous is None or turn.recommendation != Classification.model_validate(previous)
     )
@@ -107,7 +119,9 @@ def build_agent(
         assert activity.conversation is not None  # checked before the turn
         session_id = session_id_for(str(activity.channel_id or ""), activity.conversation.id)
         try:
-            turn, new = await run_in_threadpool(_converse, get_service(), session_id, said, lang)
+            turn, new = await run_in_threadpool(
+                _converse, get_service(), session_id, said, lang, picked_answer(activity)
+            )
         except AdvisorError as exc:
             # What went wrong, in one sentence; the conversation so far is kept.
             await context.send_activity(exc.message)

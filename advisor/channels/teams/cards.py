@@ -102,7 +102,10 @@ def recommendation_card(
 
 
 def question_card(question: Question, lang: Lang) -> dict[str, Any]:
-    """Render a question as an Adaptive Card whose buttons submit the option labels."""
+    """Render a question as an Adaptive Card whose buttons submit the picked option.
+
+    A button submits its label and its value with the slot, so the answer is taken as given.
+    """
     body = [_block(question.text, weight="Bolder")]
     if question.help:
         body.append(_block(question.help, isSubtle=True, size="Small"))
@@ -110,7 +113,7 @@ def question_card(question: Question, lang: Lang) -> dict[str, Any]:
         {
             "type": "Action.Submit",
             "title": o.label,
-            "data": {"answer": o.label, "slot": question.slot},
+            "data": {"answer": o.label, "slot": question.slot, "value": o.value},
         }
         for o in question.options
     ]
