@@ -180,7 +180,7 @@ class ChatService:
                         run_config,
                         context=context,
                         stream_mode="messages",
-                        durability="exit",
+                        durability=self.settings.store_durability,
                     )
                     gate = StreamGate()
                     answering = False  # the model now writes its answer to a guidance question
@@ -199,7 +199,12 @@ class ChatService:
                                 streamed = True
                                 yield "delta", released
                 else:
-                    self.graph.invoke(inputs, run_config, context=context, durability="exit")
+                    self.graph.invoke(
+                        inputs,
+                        run_config,
+                        context=context,
+                        durability=self.settings.store_durability,
+                    )
             except AdvisorError:
                 self._roll_back(session_id, before, is_new)
                 raise

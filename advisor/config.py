@@ -6,6 +6,7 @@ import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     llm_max_tokens: int = 800
     agent_max_steps: int = 12
+    # When a turn is written to the store: once at its end ("exit", the default: a turn is
+    # kept whole or not at all), or after every graph step ("sync", "async": slower).
+    store_durability: Literal["exit", "async", "sync"] = "exit"
 
     chroma_host: str | None = Field(
         default=None, validation_alias=AliasChoices("CHROMA_HOST", "ADVISOR_CHROMA_HOST")
