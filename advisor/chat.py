@@ -55,7 +55,11 @@ class ChatService:
         )
         self.model = model if model is not None else make_chat_model(settings)
         self.index = index
-        self.graph = build_agent(self.model, self.checkpointer)
+        self.graph = build_agent(
+            self.model,
+            self.checkpointer,
+            rephrase=settings.llm_rephrase and not getattr(self.model, "reads_turn", False),
+        )
         # one turn at a time per session, in this process and in any other sharing the store
         self.session_lock = make_session_lock(settings)
 

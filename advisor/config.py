@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # When a turn is written to the store: once at its end ("exit", the default: a turn is
     # kept whole or not at all), or after every graph step ("sync", "async": slower).
     store_durability: Literal["exit", "async", "sync"] = "exit"
+    # With an LLM, let it rephrase the replies written from templates; a rephrase that drops or
+    # changes the question or the motion is discarded.
+    llm_rephrase: bool = False
 
     chroma_host: str | None = Field(
         default=None, validation_alias=AliasChoices("CHROMA_HOST", "ADVISOR_CHROMA_HOST")

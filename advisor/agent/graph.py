@@ -19,7 +19,7 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware
 from langchain.agents.middleware.types import ModelRequest, ModelResponse, hook_config
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt.tool_node import ToolCallRequest
@@ -28,6 +28,7 @@ from langgraph.types import Command
 
 from advisor.agent.context import TurnContext
 from advisor.agent.facts import merge_facts
+from advisor.agent.guards import keeps_the_turn
 from advisor.agent.state import (
     AdvisorState,
     final_ai_message,
@@ -38,7 +39,7 @@ from advisor.agent.state import (
 from advisor.agent.tools import advisor_tools
 from advisor.agent.turn import build_turn
 from advisor.domain.questions import question
-from advisor.domain.schemas import Lang, Question, Slot
+from advisor.domain.schemas import ChatTurn, Lang, Question, Slot
 from advisor.nlu import Understanding, understand
 from advisor.prompts import render
 
@@ -51,6 +52,11 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
     """Read the message once before the agent, prompt the model, compose the turn after it."""
 
     state_schema = AdvisorState
+
+    def __init__(self, rephraser: BaseChatModel | None = None) -> None:
+        super().__init__()
+        # the model that may rephrase templated replies (ADVISOR_LLM_REPHRASE), if any
+        self.rephraser = rephraser
 
     @hook_config(can_jump_to=["end"])
     def before_agent(
@@ -139,6 +145,8 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         """Turn the agent's result into the ChatTurn the customer sees."""
         context = runtime.context
         turn = build_turn(state, context)
+        if self.rephraser is not None and not context.guidance:
+            turn = rephrase(self.rephraser, turn)
         context.turn = turn
         motion = turn.recommendation.motion if turn.recommendation else None
         asks = turn.question.slot if turn.question else None
@@ -170,6 +178,16 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         return update
 
 
+def rephrase(model: BaseChatModel, turn: ChatTurn) -> ChatTurn:
+    """Let a model reword a templated reply; keep the template if the rewording loses the turn."""
+    prompt = render("rephrase", turn.lang, language=LANGUAGE_NAMES[turn.lang], reply=turn.reply)
+    rephrased = model.invoke([HumanMessage(prompt)]).text.strip()
+    if keeps_the_turn(rephrased, turn):
+        return turn.model_copy(update={"reply": rephrased})
+    log.info("a rephrased reply lost the question or the motion; the template is kept")
+    return turn
+
+
 def asked_slot(state: Any) -> Slot | None:
     """Return the slot the advisor asked about at the end of its previous turn."""
     turns = state.get("turns") or []
@@ -190,7 +208,10 @@ def _now() -> str:
 
 
 def build_agent(
-    model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any] | None
+    model: BaseChatModel,
+    checkpointer: BaseCheckpointSaver[Any] | None,
+    *,
+    rephrase: bool = False,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the advisor graph around a chat model.
 
@@ -200,7 +221,7 @@ def build_agent(
     return create_agent(
         model,
         tools=advisor_tools(),
-        middleware=[AdvisorMiddleware()],
+        middleware=[AdvisorMiddleware(rephraser=model if rephrase else None)],
         context_schema=TurnContext,
         checkpointer=checkpointer,
         name="motion_advisor",

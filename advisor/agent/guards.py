@@ -6,7 +6,7 @@ import re
 from functools import cache
 
 from advisor.agent.tools import advisor_tools
-from advisor.domain.schemas import LANGS, Classification, Motion
+from advisor.domain.schemas import LANGS, ChatTurn, Classification, Motion
 from advisor.prompts import template
 
 _MOTION_WORDS: dict[Motion, re.Pattern[str]] = {
@@ -109,3 +109,27 @@ class StreamGate:
         """Return the last, unfinished sentence if it may be shown."""
         rest, self.pending = self.pending, ""
         return "" if needs_checking(rest) else rest
+
+
+def keeps_the_turn(rephrased: str, turn: ChatTurn) -> bool:
+    """Tell whether a model's rephrasing of a templated reply keeps its question and motion.
+
+    It must end with the question word for word, name the recommended motion if the reply did,
+    name no motion the classifier did not allow, and repeat nothing of the system prompt.
+    """
+    text = rephrased.strip()
+    if not text or leaks_prompt(text):
+        return False
+    if turn.question is not None and not text.endswith(turn.question.text):
+        return False
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    decided = turn.recommendation
+    if decided is None:
+        return not any(
+            _RECOMMENDS.search(s) and any(p.search(s) for p in _MOTION_WORDS.values())
+            for s in sentences
+        )
+    named = _MOTION_WORDS[decided.motion] if decided.motion is not None else None
+    if named is not None and named.search(turn.reply) and not named.search(text):
+        return False
+    return not any(conflicts(sentence, decided) for sentence in sentences)

@@ -287,3 +287,48 @@ def test_a_flood_of_tool_calls_runs_only_the_turns_budget(
     ran = [m for m in results if m.text.startswith("{")]
     assert len(results) == 50 and len(ran) == 8, "2 x agent_max_steps tool calls per turn"
     assert [m.tool_call_id for m in ran] == [m.tool_call_id for m in results[:8]]
+
+
+@pytest.fixture
+def rephrasing(
+    settings: Settings, model: ScriptedChatModel, guidance_index: GuidanceIndex
+) -> ChatService:
+    configured = settings.model_copy(update={"llm_rephrase": True})
+    return ChatService(configured, model=model, index=guidance_index)
+
+
+def test_a_rephrase_that_keeps_the_question_is_the_reply(
+    model: ScriptedChatModel, rephrasing: ChatService
+) -> None:
+    model.enqueue_tool_calls([("record_facts", {"seats": 300})])
+    model.enqueue_text(f"Great, 300 seats it is.\n\n{question('special_terms', 'en').text}")
+    turn = rephrasing.chat("We're 300 licences")
+    assert turn.reply == f"Great, 300 seats it is.\n\n{question('special_terms', 'en').text}"
+    assert len(model.calls) == 2 and "Rewrite the advisor's reply" in model.calls[1][0].text
+
+
+@pytest.mark.parametrize(
+    "rephrased",
+    [
+        "Great, 300 seats it is. What else can you tell me?",
+        "Great, 300 seats. I recommend the enterprise motion.\n\n"
+        + question("special_terms", "en").text,
+    ],
+    ids=["drops the question", "adds a motion"],
+)
+def test_a_rephrase_that_loses_the_turn_is_discarded(
+    model: ScriptedChatModel, rephrasing: ChatService, rephrased: str
+) -> None:
+    model.enqueue_tool_calls([("record_facts", {"seats": 300})])
+    model.enqueue_text(rephrased)
+    turn = rephrasing.chat("We're 300 licences")
+    assert turn.reply == f"Noted: 300 seats.\n\n{question('special_terms', 'en').text}"
+
+
+def test_a_rephrase_must_keep_the_recommended_motion(
+    model: ScriptedChatModel, rephrasing: ChatService
+) -> None:
+    model.enqueue_tool_calls([("record_facts", BREADTH_FACTS)])
+    model.enqueue_text("All set: a partner will look after you.")
+    turn = rephrasing.chat("300 seats, $20k Azure, no special terms, a partner should help")
+    assert "My recommendation: the breadth motion (CSP partner)." in turn.reply
