@@ -27,7 +27,7 @@ from advisor.config import Settings  # noqa: E402
 from advisor.domain.questions import question  # noqa: E402
 from advisor.domain.schemas import ChatTurn, Profile  # noqa: E402
 from advisor.evaluation.cases import load_suite  # noqa: E402
-from advisor.evaluation.simulator import answer_slot  # noqa: E402
+from advisor.evaluation.simulator import answer_slot, converse  # noqa: E402
 from advisor.evaluation.usage import UsageCounter  # noqa: E402
 from advisor.nlu import understand  # noqa: E402
 from tests.fake_openai import Reply, ScriptedOpenAI  # noqa: E402
@@ -106,6 +106,18 @@ def run(cases: list[dict[str, Any]], *, parallel: bool, quick: bool) -> dict[str
         for case in cases:
             profile = Profile.model_validate(case["profile"])
             lang = case["lang"]
+            if not quick:
+                interjections = {i["at"]: i["text"] for i in case.get("interjections", [])}
+                done = converse(
+                    lambda message, session: service.chat(message, session),
+                    case["opening"],
+                    profile,
+                    lang,
+                    interjections=interjections,
+                    style=case.get("style", 0),
+                )
+                turns += len(done.turns)
+                continue
             turn: ChatTurn = service.chat(case["opening"], None, lang)
             turns += 1
             for _ in range(8):
@@ -141,10 +153,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N conversations only")
     args = parser.parse_args()
     cases = load_suite("chat").cases
-    cases = [c for c in cases if not c.get("interjections")]
     if args.limit:
         cases = cases[: args.limit]
-    print(f"{len(cases)} conversations of evals/cases/chat.yaml (those without interjections)\n")
+    print(
+        f"{len(cases)} conversations of evals/cases/chat.yaml, typed as the evals' simulated "
+        "customer types them (guidance questions and corrections included), then answered with "
+        "quick replies after the opening\n"
+    )
     print(f"{'model':<36}{'turns':>6}{'calls/turn':>12}{'tokens/turn':>13}{'chars/turn':>12}")
     for name, parallel, quick in (
         ("parallel tool calls, typed answers", True, False),
