@@ -164,8 +164,13 @@ def test_customer_reaches_a_recommendation_in_english(sites: tuple[str, str], br
     assert page.evaluate("document.activeElement.tagName") == "BUTTON"
     assert page.evaluate("document.activeElement.textContent") == "No, none of these"
     before = advisor_messages(page)
-    page.keyboard.press("Enter")
+    with page.expect_request("**/v1/chat/stream") as picked:
+        page.keyboard.press("Enter")
     wait_for_turn(page, before)
+    # the quick reply goes as structured input beside its label
+    body = json.loads(picked.value.post_data or "{}")
+    assert body["message"] == "No, none of these"
+    assert body["answer"] == {"slot": "special_terms", "value": []}
     assert page.evaluate("document.activeElement.id") == "message"
     type_message(page, "About $50k a year on Azure")
 

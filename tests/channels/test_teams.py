@@ -280,11 +280,20 @@ def test_group_chats_get_the_question_as_a_card_and_its_buttons_answer(http: htt
     assert [b["title"] for b in buttons] == [o.label for o in terms.options]
     assert all(b["type"] == "Action.Submit" for b in buttons)
 
-    # Pressing a button sends its data as the activity's value, with no text.
+    # Pressing a button sends its data as the activity's value, with no text: the picked
+    # option itself, taken as given.
+    assert [b["data"]["value"] for b in buttons] == [o.value for o in terms.options]
+    assert {b["data"]["slot"] for b in buttons} == {"special_terms"}
     submit = {**activity(""), "conversation": group, "value": buttons[0]["data"]}
     reply = only(send(http, submit))
     assert reply["text"].startswith(phrase("noted", "en", facts=phrase("fact.no_terms", "en")))
     assert card_texts(card(reply))[0] == question("self_service", "en").text
+
+    # The value decides, not the label: a button whose label reads otherwise still records it.
+    self_card = card(reply)["actions"]
+    picked = {**self_card[1]["data"], "answer": "whatever the label says"}
+    reply = only(send(http, {**activity(""), "conversation": group, "value": picked}))
+    assert reply["text"].startswith(phrase("noted", "en", facts=phrase("fact.help", "en")))
 
 
 def test_a_message_without_text_gets_a_hint(http: httpx.Client) -> None:
