@@ -297,7 +297,7 @@ def render_answer(answer: Answer) -> str:
 @cli.command("eval")
 @click.option(
     "--suite",
-    type=click.Choice(["classify", "chat", "ask", "adversarial", "all"]),
+    type=click.Choice(["classify", "chat", "ask", "adversarial", "blind-chat", "blind-ask", "all"]),
     default="all",
     show_default=True,
     help="Which suite to run.",

@@ -1,7 +1,8 @@
 """Case files: the shipped evals folder, reading YAML, schema checks, and loading a suite.
 
 Cases live in `evals/cases/<suite>.yaml` and are checked against `evals/schema/<suite>.json`
-when loaded.
+when loaded. The blind sets live in `evals/blind/`, written by authors who never saw the code:
+they are read from there whatever `--cases` says, and never tuned on.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from advisor.errors import ConfigError, UserError
 from advisor.evaluation.suites.chat import policy_path
 from advisor.resources import data_path
 
-SUITES: tuple[str, ...] = ("classify", "chat", "ask", "adversarial")
+SUITES: tuple[str, ...] = ("classify", "chat", "ask", "adversarial", "blind-chat", "blind-ask")
+# suite -> its file in evals/blind, and the top-level key that holds its cases
+BLIND_FILES: dict[str, tuple[str, str]] = {
+    "blind-chat": ("conversations.yaml", "cases"),
+    "blind-ask": ("questions.yaml", "questions"),
+}
 
 
 @dataclass(frozen=True)
@@ -91,23 +97,43 @@ def _where(data: Any, path: Sequence[str | int]) -> str:
     return "".join(parts)
 
 
+def is_blind(suite: str) -> bool:
+    """Tell whether a suite scores a blind set (reported apart, never gated nor tuned on)."""
+    return suite in BLIND_FILES
+
+
+def case_path(suite: str, cases_dir: Path | None = None) -> Path:
+    """Return a suite's case file: in `cases_dir` or evals/cases, or evals/blind for a blind set."""
+    if is_blind(suite):
+        return evals_dir() / "blind" / BLIND_FILES[suite][0]
+    return (cases_dir or evals_dir() / "cases") / f"{suite}.yaml"
+
+
 def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
     """Load and validate one suite's case file, raising a UserError on the first problem."""
     if suite not in SUITES:
         raise UserError(f"--suite: must be one of {', '.join(SUITES)}, or all (got {suite})")
-    path = (cases_dir or evals_dir() / "cases") / f"{suite}.yaml"
+    path = case_path(suite, cases_dir)
     data = read_yaml(path)
     validate(data, suite, path)
-    cases: list[dict[str, Any]] = data if isinstance(data, list) else data["cases"]
-    extra = {} if isinstance(data, list) else {k: v for k, v in data.items() if k != "cases"}
+    key = BLIND_FILES[suite][1] if is_blind(suite) else "cases"
+    cases: list[dict[str, Any]] = data if isinstance(data, list) else data[key]
+    extra = {} if isinstance(data, list) else {k: v for k, v in data.items() if k != key}
     seen: set[str] = set()
     for i, case in enumerate(cases):
         if case["id"] in seen:
-            raise UserError(f"{path}: cases[{i}]: duplicate id {case['id']}")
+            raise UserError(f"{path}: {key}[{i}]: duplicate id {case['id']}")
         seen.add(case["id"])
         if suite == "chat":
             try:
                 policy_path(case)
             except ValueError as exc:
                 raise UserError(f"{path}: cases[{i}] ({case['id']}): {exc}") from None
+        if suite == "blind-ask":
+            unknown = [s for s in case.get("expected_sections", []) if s not in extra["sections"]]
+            if unknown:
+                raise UserError(
+                    f"{path}: {key}[{i}] ({case['id']}): expected_sections: {', '.join(unknown)} "
+                    "is not among the file's sections"
+                )
     return CaseFile(suite, path, cases, extra)

@@ -1,7 +1,7 @@
 """The eval run: load the cases, run the suites, and measure the metrics against the gates.
 
 The thresholds that gate a run live in `evals/thresholds.yaml`; an offline run is gated by them,
-an LLM run is shown against them.
+an LLM run is shown against them. The blind suites are measured and reported apart, never gated.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from advisor.chat import ChatService
 from advisor.config import Settings
 from advisor.domain.schemas import LANGS
 from advisor.errors import UserError
-from advisor.evaluation.cases import SUITES, load_suite
+from advisor.evaluation.cases import SUITES, is_blind, load_suite
 from advisor.evaluation.gates import GateResult, apply_gates, load_thresholds
 from advisor.evaluation.language import text_lang
 from advisor.evaluation.progress import Progress, SilentProgress
@@ -24,6 +24,8 @@ from advisor.evaluation.results import CaseResult
 from advisor.evaluation.stats import percentile
 from advisor.evaluation.suites.adversarial import adversarial_metrics, run_adversarial
 from advisor.evaluation.suites.ask import ask_metrics, run_ask
+from advisor.evaluation.suites.blind_ask import GLOSSARY, blind_ask_metrics, run_blind_ask
+from advisor.evaluation.suites.blind_chat import blind_chat_metrics, run_blind_chat
 from advisor.evaluation.suites.chat import chat_metrics, run_chat, transcript_turns
 from advisor.evaluation.suites.classify import classify_metrics, run_classify
 from advisor.evaluation.usage import UsageCounter
@@ -118,15 +120,15 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
     notes: list[str] = []
     results: dict[str, list[CaseResult]] = {}
     metrics: dict[str, Any] = {}
-    index = (
-        GuidanceIndex.open(settings) if {"chat", "ask", "adversarial"} & set(plan.suites) else None
-    )
+    chosen = set(plan.suites)
+    index = GuidanceIndex.open(settings) if chosen - {"classify"} else None
     usage = UsageCounter()
     service = (
         ChatService(settings, index=index, callbacks=[usage])
-        if {"chat", "adversarial"} & set(plan.suites)
+        if {"chat", "adversarial", "blind-chat"} & chosen
         else None
     )
+    ask_model = make_chat_model(settings) if llm and {"ask", "blind-ask"} & chosen else None
     # the bars start once every model is built, so a bad setting is reported on its own
     for suite in plan.suites:
         progress.start(suite, len(cases[suite]))
@@ -141,9 +143,8 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
             metrics.update(chat_metrics(results[suite], llm=llm))
         elif suite == "ask":
             assert index is not None
-            chat_model = make_chat_model(settings) if llm else None
             results[suite] = run_ask(
-                cases[suite], index, settings, progress, chat_model=chat_model, judge=judge
+                cases[suite], index, settings, progress, chat_model=ask_model, judge=judge
             )
             metrics.update(ask_metrics(results[suite], judged=judge is not None))
             if judge is None:
@@ -151,13 +152,26 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
                     "faithfulness: skipped, no judge model is configured "
                     f"(set {JUDGE_ENV}=openai:<model> to run the LLM-as-judge check)"
                 )
-        else:
+        elif suite == "adversarial":
             assert service is not None
             results[suite] = run_adversarial(files[suite], cases[suite], service, progress)
             metrics.update(adversarial_metrics(results[suite]))
+        elif suite == "blind-chat":
+            assert service is not None
+            results[suite] = run_blind_chat(cases[suite], service, progress)
+            metrics.update(blind_chat_metrics(results[suite]))
+        else:
+            assert index is not None
+            results[suite] = run_blind_ask(
+                cases[suite], index, settings, progress, chat_model=ask_model
+            )
+            metrics.update(blind_ask_metrics(results[suite]))
+    notes += _blind_notes(results, index)
     metrics.update(_turn_metrics(results))
     notes += _xfail_notes(results)
-    if not llm:
+    if all(is_blind(suite) for suite in plan.suites):
+        notes.append("only blind sets ran: no threshold applies")
+    elif not llm:
         notes.append("offline run: the thresholds gate it")
     else:
         notes.append(f"LLM run ({settings.model}): thresholds are shown, but do not gate")
@@ -171,6 +185,27 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
         gates=apply_gates(gates, metrics, gating=not llm),
         notes=notes,
     )
+
+
+def _blind_notes(
+    results: Mapping[str, Sequence[CaseResult]], index: GuidanceIndex | None
+) -> list[str]:
+    """Say that the blind sets are reported apart, and how the glossary questions did."""
+    blind = [suite for suite in results if is_blind(suite)]
+    notes = []
+    if blind:
+        notes.append(
+            f"{', '.join(blind)}: written blind, reported apart; not gated, never tuned on"
+        )
+    glossary = [r for r in results.get("blind-ask", []) if r.data["glossary"]]
+    if glossary and index is not None:
+        missing = not any(GLOSSARY in set(index.kb.ids(lang)) for lang in LANGS)
+        notes.append(
+            f"blind-ask: {len(glossary)} glossary question(s) count as answerable, "
+            f"{sum(r.passed for r in glossary)} passed"
+            + ("; the knowledge base has no glossary section to cite" if missing else "")
+        )
+    return notes
 
 
 def _xfail_notes(results: Mapping[str, Sequence[CaseResult]]) -> list[str]:

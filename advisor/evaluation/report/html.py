@@ -15,7 +15,17 @@ from typing import Any
 
 from advisor.errors import UserError
 from advisor.evaluation.report.charts import charts_html
-from advisor.evaluation.report.metrics import METRICS, format_value, gate_verdict, threshold_text
+from advisor.evaluation.report.metrics import (
+    BLIND_METRICS,
+    METRICS,
+    blind_value,
+    format_value,
+    gate_verdict,
+    scoped,
+    threshold_text,
+)
+
+BLIND_SUITES = ("blind-chat", "blind-ask")
 
 
 def write_report(run: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
@@ -85,7 +95,7 @@ def _e(value: Any) -> str:
 def render_html(run: Mapping[str, Any]) -> str:
     """Render a run as one self-contained HTML page."""
     verdict = "pass" if run["passed"] else "fail"
-    gated = any(g["gated"] for g in run["gates"])
+    gated = any(g["gated"] and not g["skipped"] for g in run["gates"])
     badge = (
         f'<span class="badge {verdict}">{"PASSED" if run["passed"] else "FAILED"}</span>'
         if gated
@@ -113,6 +123,7 @@ def render_html(run: Mapping[str, Any]) -> str:
         _metrics_html(run),
         _notes_html(run),
         _failures_html(run),
+        _blind_html(run),
         "</main></body></html>",
     ]
     return "\n".join(parts)
@@ -168,6 +179,8 @@ def _metrics_html(run: Mapping[str, Any]) -> str:
             f'<td class="num">{_e(format_value(name, value))}</td>'
             f'<td class="desc">{_e(description)}</td></tr>'
         )
+    if not rows:
+        return ""  # only the blind sets ran: their figures have their own section
     return (
         "<h2>Metrics</h2><table><tr><th>metric</th><th>value</th><th>what it measures</th></tr>"
         f"{''.join(rows)}</table>"
@@ -182,9 +195,13 @@ def _notes_html(run: Mapping[str, Any]) -> str:
 
 
 def _failures_html(run: Mapping[str, Any]) -> str:
+    if all(suite in BLIND_SUITES for suite in run["suites"]):
+        return ""
     sections = ["<h2>Failures</h2>"]
     any_shown = False
     for suite, data in run["suites"].items():
+        if suite in BLIND_SUITES:
+            continue  # shown with the blind sets' own figures
         results = data["results"]
         failing = [r for r in results if r["status"] in ("fail", "error")]
         known = [r for r in results if r["status"] == "xfail"]
@@ -202,6 +219,41 @@ def _failures_html(run: Mapping[str, Any]) -> str:
     if not any_shown:
         sections.append("<p>None: every case passed.</p>")
     return "".join(sections)
+
+
+def _blind_html(run: Mapping[str, Any]) -> str:
+    """Show the blind sets' figures and failing cases in a section of their own."""
+    metrics = run["metrics"]
+    scopes = ("en", "ja", "all")
+    rows = []
+    for base, (label, description, _, _, kept) in BLIND_METRICS.items():
+        if not any(scoped(base, scope) in metrics for scope in kept):
+            continue
+        cells = "".join(
+            f'<td class="num">{_e(blind_value(metrics, base, scope))}</td>'
+            if scope in kept and scoped(base, scope) in metrics
+            else '<td class="num"></td>'
+            for scope in scopes
+        )
+        rows.append(
+            f"<tr><td>{_e(label)}<br><code>{_e(base)}</code></td>{cells}"
+            f'<td class="desc">{_e(description)}</td></tr>'
+        )
+    suites = [(s, run["suites"][s]) for s in BLIND_SUITES if s in run["suites"]]
+    if not rows and not suites:
+        return ""
+    parts = [
+        "<h2>Blind sets (not gated)</h2>",
+        "<p>Written blind, from the policy, the questions and the guidance only; never tuned "
+        "on and never gated by a threshold.</p>",
+        "<table><tr><th>metric</th><th>en</th><th>ja</th><th>all</th>"
+        f"<th>what it measures</th></tr>{''.join(rows)}</table>",
+    ]
+    for suite, data in suites:
+        failing = [r for r in data["results"] if r["status"] in ("fail", "error")]
+        parts.append(f"<h3>{_e(suite)}: {len(failing)} failing of {len(data['results'])}</h3>")
+        parts.extend(_case_html(r, suite, open_=False) for r in failing)
+    return "".join(parts)
 
 
 def _case_html(result: Mapping[str, Any], suite: str, *, open_: bool) -> str:
@@ -240,6 +292,28 @@ def _case_detail(data: Mapping[str, Any], suite: str) -> str:
             (t["message"], t["reply"], t["question"], t["lang"], None)
             for t in data.get("transcript", [])
         ) + _kv(shown)
+    if suite == "blind-chat":
+        return _transcript_html(
+            (t["message"], t["reply"], t["question"], t["lang"], t["latency_ms"])
+            for t in data.get("transcript", [])
+        ) + _kv({k: data.get(k) for k in ("expected_profile", "profile", "budget", "unscripted")})
+    if suite == "blind-ask":
+        return _transcript_html(
+            [
+                (
+                    data.get("question", ""),
+                    data.get("answer", ""),
+                    None,
+                    data.get("answer_lang"),
+                    None,
+                )
+            ]
+        ) + _kv(
+            {
+                k: data.get(k)
+                for k in ("expected_sections", "cited", "missing_facts", "refusal", "refuse_reason")
+            }
+        )
     if suite == "ask":
         return _transcript_html(
             [

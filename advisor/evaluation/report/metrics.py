@@ -127,11 +127,111 @@ SUMMARY = (
 )
 
 
+# The blind sets' metrics, shown apart from the rest and never gated. Each is measured per
+# scope: "en", "ja", and "all" (no suffix) where the suite gives an overall figure.
+# base name -> (how it is shown, what it means, unit, the count a rate is a share of, scopes)
+BLIND_METRICS: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
+    "blind_chat_motion": (
+        "blind chat: expected motion",
+        "Persona conversations whose final turn recommends the expected motion (none when the "
+        "expected result is undecided).",
+        "rate",
+        "blind_chat_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_chat_profile": (
+        "blind chat: whole expected profile",
+        "Conversations whose stored profile holds every expected slot.",
+        "rate",
+        "blind_chat_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_chat_no_repeat": (
+        "blind chat: no verbatim repeat",
+        "Conversations in which no reply repeats the one before it word for word.",
+        "rate",
+        "blind_chat_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_chat_turns": (
+        "blind chat: turns per conversation",
+        "Persona messages sent: the opener, the answers and the closing messages.",
+        "mean",
+        None,
+        ("en", "ja", "all"),
+    ),
+    "blind_ask_correct": (
+        "blind ask: key facts and citation",
+        "Answerable questions (glossary ones included) whose answer states every key fact and "
+        "cites the first expected section.",
+        "rate",
+        "blind_ask_answerable",
+        ("en", "ja"),
+    ),
+    "blind_ask_refused": (
+        "blind ask: refused when it should",
+        "Questions the guidance cannot answer (prices, SKUs, regions, later dates, unrelated) "
+        "that the advisor declined.",
+        "rate",
+        "blind_ask_to_refuse",
+        ("en", "ja"),
+    ),
+    "blind_ask_in_scope_refused": (
+        "blind ask: in-scope refused",
+        "Answerable questions the advisor declined, for any reason.",
+        "count",
+        None,
+        ("en", "ja"),
+    ),
+    "blind_ask_in_scope_refused_as_price": (
+        "blind ask: in-scope refused as price",
+        "Answerable questions the advisor declined as asking for a price.",
+        "count",
+        None,
+        ("en", "ja"),
+    ),
+}
+
+
+def scoped(base: str, scope: str) -> str:
+    """Return a blind metric's name for a scope: en, ja, or all (no suffix)."""
+    return base if scope == "all" else f"{base}_{scope}"
+
+
+def blind_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return each blind metric the run measured, per scope, as a label and its value."""
+    rows = []
+    for base, (label, _, _, _, scopes) in BLIND_METRICS.items():
+        for scope in scopes:
+            name = scoped(base, scope)
+            if name in metrics:
+                rows.append((f"{label} ({scope})", blind_value(metrics, base, scope)))
+    return rows
+
+
+def blind_value(metrics: Mapping[str, Any], base: str, scope: str) -> str:
+    """Show a blind metric's value, a rate with the count it is a share of, e.g. 50.0% (4/8)."""
+    _, _, unit, total, _ = BLIND_METRICS[base]
+    value = metrics.get(scoped(base, scope))
+    shown = format_value(scoped(base, scope), value)
+    count = metrics.get(scoped(total, scope)) if total else None
+    if value is None or not isinstance(count, int):
+        return shown
+    return f"{shown} ({round(value * count)}/{count})"
+
+
+def _unit(name: str) -> str:
+    if name in METRICS:
+        return METRICS[name][2]
+    base = name.removesuffix("_en").removesuffix("_ja")
+    return BLIND_METRICS[base][2] if base in BLIND_METRICS else "mean"
+
+
 def format_value(name: str, value: Any) -> str:
     """Show a metric's value in its unit: a percentage, a count, a mean or milliseconds."""
     if value is None:
         return "skipped" if name == "faithfulness" else "n/a"
-    unit = METRICS.get(name, ("", "", "mean"))[2]
+    unit = _unit(name)
     if unit == "rate":
         return f"{100 * float(value):.1f}%"
     if unit == "count":

@@ -13,6 +13,7 @@ from rich.table import Table
 from advisor.evaluation.report.metrics import (
     METRICS,
     SUMMARY,
+    blind_rows,
     format_value,
     gate_verdict,
     threshold_text,
@@ -58,7 +59,7 @@ def progress_bar(console: Console) -> Iterator[RichProgress]:
 
 
 def summary_table(run: Mapping[str, Any]) -> Table:
-    """Return the run's metrics, thresholds and verdicts as a table."""
+    """Return the run's metrics, thresholds and verdicts as a table, the blind sets apart."""
     thresholds = {g["metric"]: g for g in run["gates"]}
     table = Table(title=f"Motion Advisor evals ({run['model']})", title_justify="left")
     table.add_column("metric")
@@ -75,4 +76,10 @@ def summary_table(run: Mapping[str, Any]) -> Table:
             threshold_text(gate) if gate else "",
             gate_verdict(gate) if gate else "",
         )
+    blind = blind_rows(run["metrics"])
+    if blind:
+        # the sets written blind: their own section, so they are never read as the tuned ones
+        table.add_section()
+        for label, value in blind:
+            table.add_row(label, value, "not gated", "")
     return table
