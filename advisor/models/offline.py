@@ -1,9 +1,10 @@
 """The offline chat model: a deterministic stand-in for an LLM, needing no key and no network.
 
-It plays the LLM's part through LangChain's chat-model interface and decides the same tool calls
-an LLM would, all at once as tool-calling LLMs do: record the facts it understood, search the
-guidance when asked a question, and classify. It writes no text of its own: the turn is composed
-from the classifier and the guidance, as it is for any model.
+It plays the LLM's part through LangChain's chat-model interface and decides the tool calls the
+system prompt asks of an LLM, all at once as tool-calling LLMs do: record the facts it
+understood (which returns their classification), search the guidance when asked a question, or
+else classify. It writes no text of its own: the turn is composed from the classifier and the
+guidance, as it is for any model.
 """
 
 from __future__ import annotations
@@ -92,10 +93,11 @@ def decide(messages: Sequence[BaseMessage], reading: Understanding | None = None
     calls: list[tuple[str, dict[str, Any]]] = []
     facts = reading.facts()
     if facts:
-        calls.append(("record_facts", facts))
+        calls.append(("record_facts", facts))  # it returns the classification of its facts
     if reading.asks_question and not reading.injection:
         calls.append(("search_guidance", {"query": text}))
-    calls.append(("classify_motion", {}))
+    if not calls:
+        calls.append(("classify_motion", {}))
     return AIMessage(
         content="",
         tool_calls=[
