@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypeVar
 
 from langchain.agents import AgentState
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from advisor.domain.schemas import Profile
 
@@ -31,20 +30,6 @@ def last_customer_index(messages: Sequence[BaseMessage]) -> int | None:
         if isinstance(messages[i], HumanMessage):
             return i
     return None
-
-
-def tool_results(messages: Sequence[BaseMessage], name: str) -> list[dict[str, Any]]:
-    """Return the JSON objects that one tool returned among `messages`."""
-    out = []
-    for message in messages:
-        if isinstance(message, ToolMessage) and message.name == name:
-            try:
-                data = json.loads(message.text)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(data, dict):
-                out.append(data)
-    return out
 
 
 def latest_customer_text(state: Any) -> str:
@@ -75,9 +60,3 @@ def final_ai_message(state: AdvisorState) -> AIMessage | None:
         if isinstance(message, AIMessage) and not message.tool_calls:
             return message
     return None
-
-
-def turn_tool_results(state: AdvisorState, name: str) -> list[dict[str, Any]]:
-    """Return what one tool returned during the customer's latest turn."""
-    index = last_customer_index(state["messages"]) or 0
-    return tool_results(state["messages"][index + 1 :], name)

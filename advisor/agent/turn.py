@@ -60,13 +60,8 @@ def _written_answer(
         for sentence in _SENTENCE.split(final.text.strip())
         if sentence.strip() and not conflicts(sentence, classification)
     ]
-    joiner = " " if lang_spaced(context.lang) else ""
+    joiner = " " if context.lang == "en" else ""
     return joiner.join(s.strip() for s in kept) or None
-
-
-def lang_spaced(lang: Lang) -> bool:
-    """Tell whether sentences of a language are joined with a space."""
-    return lang == "en"
 
 
 def _previous_recommendation(state: AdvisorState) -> Motion | None:
