@@ -196,9 +196,7 @@ def asked_slot(state: Any) -> Slot | None:
 
 
 def asked_question(state: Any, lang: Lang) -> Question | None:
-    """Return the question pending at the start of this turn: the first one for a new session."""
-    if not state.get("turns"):
-        return question(Slot.SPECIAL_TERMS, lang)
+    """Return the question the customer was asked at the end of the previous turn, if any."""
     slot = asked_slot(state)
     return None if slot is None else question(slot, lang)
 

@@ -7,6 +7,7 @@ from functools import cache
 
 from advisor.agent.tools import advisor_tools
 from advisor.domain.schemas import LANGS, ChatTurn, Classification, Motion
+from advisor.guidance.knowledge import split_sentences
 from advisor.prompts import template
 
 _MOTION_WORDS: dict[Motion, re.Pattern[str]] = {
@@ -105,11 +106,6 @@ class StreamGate:
         self.pending = self.pending[start:]
         return "".join(shown)
 
-    def flush(self) -> str:
-        """Return the last, unfinished sentence if it may be shown."""
-        rest, self.pending = self.pending, ""
-        return "" if needs_checking(rest) else rest
-
 
 def keeps_the_turn(rephrased: str, turn: ChatTurn) -> bool:
     """Tell whether a model's rephrasing of a templated reply keeps its question and motion.
@@ -122,7 +118,7 @@ def keeps_the_turn(rephrased: str, turn: ChatTurn) -> bool:
         return False
     if turn.question is not None and not text.endswith(turn.question.text):
         return False
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = split_sentences(text)
     decided = turn.recommendation
     if decided is None:
         return not any(

@@ -65,7 +65,7 @@ def record_facts(
     }
     merge = merge_facts(state_profile(runtime.state), given, context.reading)
     if merge.error is not None:
-        context.record({}, [merge.error.field or ""])
+        context.record({}, [merge.error.field] if merge.error.field else [])
         content = json.dumps(
             {"error": merge.error.message, "field": merge.error.field, "hint": "Ask again."}
         )

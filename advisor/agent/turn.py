@@ -7,17 +7,13 @@ name a motion the classifier did not allow or repeat the system prompt.
 
 from __future__ import annotations
 
-import re
-
 from advisor.agent.context import TurnContext
 from advisor.agent.guards import conflicts, leaks_prompt
 from advisor.agent.replies import TurnFacts, compose_reply
 from advisor.agent.state import AdvisorState, final_ai_message, latest_customer_text, state_profile
 from advisor.domain.questions import question
 from advisor.domain.schemas import Answer, ChatTurn, Citation, Classification, Lang, Motion
-from advisor.guidance.knowledge import load_knowledge
-
-_SENTENCE = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+from advisor.guidance.knowledge import load_knowledge, split_sentences
 
 
 def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:
@@ -57,11 +53,11 @@ def _written_answer(
         return None  # a model that repeats its prompt loses its whole answer, not one sentence
     kept = [
         sentence
-        for sentence in _SENTENCE.split(final.text.strip())
-        if sentence.strip() and not conflicts(sentence, classification)
+        for sentence in split_sentences(final.text)
+        if not conflicts(sentence, classification)
     ]
     joiner = " " if context.lang == "en" else ""
-    return joiner.join(s.strip() for s in kept) or None
+    return joiner.join(kept) or None
 
 
 def _previous_recommendation(state: AdvisorState) -> Motion | None:
