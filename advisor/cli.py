@@ -297,7 +297,19 @@ def render_answer(answer: Answer) -> str:
 @cli.command("eval")
 @click.option(
     "--suite",
-    type=click.Choice(["classify", "chat", "ask", "adversarial", "blind-chat", "blind-ask", "all"]),
+    type=click.Choice(
+        [
+            "classify",
+            "chat",
+            "ask",
+            "adversarial",
+            "blind-chat",
+            "heldout-chat",
+            "blind-ask",
+            "blind-reader",
+            "all",
+        ]
+    ),
     default="all",
     show_default=True,
     help="Which suite to run.",

@@ -31,7 +31,9 @@ from advisor.agent.facts import merge_facts
 from advisor.agent.guards import keeps_the_turn
 from advisor.agent.state import (
     AdvisorState,
+    asked_slot,
     final_ai_message,
+    last_figure_slot,
     latest_customer_text,
     recent_turns,
     state_profile,
@@ -39,7 +41,7 @@ from advisor.agent.state import (
 from advisor.agent.tools import advisor_tools
 from advisor.agent.turn import build_turn
 from advisor.domain.questions import question
-from advisor.domain.schemas import ChatTurn, Lang, Question, Slot
+from advisor.domain.schemas import ChatTurn, Lang, Question
 from advisor.nlu import Understanding, understand
 from advisor.prompts import render
 
@@ -81,7 +83,11 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
                 raise merge.error
             context.record(merge.recorded, [])
             return {**update, "profile": merge.profile.model_dump(mode="json"), "jump_to": "end"}
-        context.reading = understand(latest_customer_text(state), expecting=asked_slot(state))
+        context.reading = understand(
+            latest_customer_text(state),
+            expecting=asked_slot(state),
+            correcting=last_figure_slot(state),
+        )
         return update or None
 
     def wrap_model_call(
@@ -144,7 +150,8 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
     ) -> dict[str, Any] | None:
         """Turn the agent's result into the ChatTurn the customer sees."""
         context = runtime.context
-        turn = build_turn(state, context)
+        composed = build_turn(state, context)
+        turn = composed.turn
         if self.rephraser is not None and not context.guidance:
             turn = rephrase(self.rephraser, turn)
         context.turn = turn
@@ -168,8 +175,9 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             "at": _now(),
             "customer": latest_customer_text(state),
             "turn": turn.model_dump(mode="json"),
+            **composed.record,
         }
-        update: dict[str, Any] = {"turns": [*state.get("turns", []), record]}
+        update: dict[str, Any] = {**composed.update, "turns": [*state.get("turns", []), record]}
         final = final_ai_message(state)
         if final is not None and final.text != turn.reply:
             update["messages"] = [AIMessage(content=turn.reply, id=final.id)]
@@ -186,13 +194,6 @@ def rephrase(model: BaseChatModel, turn: ChatTurn) -> ChatTurn:
         return turn.model_copy(update={"reply": rephrased})
     log.info("a rephrased reply lost the question or the motion; the template is kept")
     return turn
-
-
-def asked_slot(state: Any) -> Slot | None:
-    """Return the slot the advisor asked about at the end of its previous turn."""
-    turns = state.get("turns") or []
-    asked = turns[-1]["turn"].get("question") if turns else None
-    return None if asked is None else Slot(asked["slot"])
 
 
 def asked_question(state: Any, lang: Lang) -> Question | None:

@@ -10,9 +10,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.agent.dialogue import Move
 from advisor.domain.policy import describe_terms
 from advisor.domain.questions import inferred_seats_note
-from advisor.domain.schemas import Answer, Classification, Lang, Motion, Question, SpecialTerm
+from advisor.domain.schemas import (
+    Answer,
+    Classification,
+    Lang,
+    Motion,
+    Question,
+    Slot,
+    SpecialTerm,
+)
 from advisor.nlu import Understanding
 from advisor.prompts import phrase
 
@@ -34,6 +43,10 @@ class TurnFacts:
     guidance: list[Answer] = field(default_factory=list)
     written: str | None = None  # the model's checked answer to the guidance question, if any
     first_turn: bool = False
+    move: Move = field(default_factory=lambda: Move("ask"))
+    declined: list[Slot] = field(default_factory=list)  # figures the customer would not give
+    converted: bool = False  # an earlier foreign amount was converted at a rate given now
+    previous_reply: str | None = None
 
 
 def _amount(value: float) -> str:
@@ -70,7 +83,43 @@ def compose_reply(
 ) -> str:
     """Write the advisor's reply for one turn."""
     lang = turn.lang
-    sep = " " if lang == "en" else ""
+    parts = _preamble(turn)
+    move = turn.move
+    if move.kind in ("assume", "decline") and move.slot is not None:
+        parts.append(phrase(f"{move.kind}.{move.slot.value}", lang))
+    clarifying = move.kind == "clarify" and move.slot is not None
+    said_something = bool(parts)
+    motion = classification.motion
+    if motion is not None:
+        parts += _recommendation(turn, classification, previous)
+    elif question is not None:
+        if clarifying:
+            assert move.slot is not None
+            parts.append(phrase(f"clarify.{move.slot.value}.{move.attempt % 2}", lang))
+        else:
+            if not said_something:
+                parts.append(phrase("greeting" if turn.first_turn else "nothing_understood", lang))
+            elif turn.guidance or (turn.understood is not None and turn.understood.injection):
+                parts.append(phrase("resume", lang))
+            parts.append(question.text)
+    elif turn.declined:
+        missing = phrase("missing.or", lang).join(
+            phrase(f"missing.{slot.value}", lang) for slot in turn.declined
+        )
+        conditional = phrase("conditional", lang, missing=missing)
+        if said_something or conditional not in (turn.previous_reply or ""):
+            parts.append(conditional)
+    if not parts:
+        parts.append(_after_result(turn))
+    reply = "\n\n".join(part for part in parts if part)
+    if turn.previous_reply is not None and reply == turn.previous_reply.strip():
+        reply = phrase("again", lang) + "\n\n" + reply  # never the same words twice in a row
+    return reply
+
+
+def _preamble(turn: TurnFacts) -> list[str]:
+    """Say what the turn did with the message: refused instructions, facts, answers."""
+    lang = turn.lang
     joiner = ", " if lang == "en" else "、"
     parts: list[str] = []
     understood = turn.understood
@@ -81,6 +130,13 @@ def compose_reply(
         parts.append(phrase("noted", lang, facts=joiner.join(describe_facts(turn.recorded, lang))))
         if understood is not None and understood.seats_inferred and "seats" in turn.recorded:
             parts.append(inferred_seats_note(int(turn.recorded["seats"]), lang))
+        rate = understood.exchange_rate if understood is not None else None
+        if understood is not None and understood.converted_from and rate:
+            parts.append(
+                phrase("converted", lang, amount=understood.converted_from, rate=f"{rate:g}")
+            )
+        elif turn.converted and rate:
+            parts.append(phrase("converted", lang, amount=_foreign_words(lang), rate=f"{rate:g}"))
     for name in turn.rejected:
         parts.append(phrase(f"invalid.{name}", lang))
     if understood is not None and understood.currency_unsupported:
@@ -90,32 +146,45 @@ def compose_reply(
     else:
         for answer in turn.guidance:
             parts.append(answer.answer if answer.answered else phrase("no_guidance", lang))
-    said_something = bool(parts)
-    if not said_something:
-        parts.append(phrase("greeting" if turn.first_turn else "nothing_understood", lang))
+    return parts
 
+
+def _foreign_words(lang: Lang) -> str:
+    return "the amount you gave" if lang == "en" else "先ほどの金額"
+
+
+def _recommendation(
+    turn: TurnFacts, classification: Classification, previous: Motion | None
+) -> list[str]:
+    lang = turn.lang
+    sep = " " if lang == "en" else ""
     motion = classification.motion
-    if motion is not None:
-        name = phrase(f"motion.{motion.value}", lang)
-        if previous is None or previous is not motion:
-            if previous is not None:
-                old = phrase(f"motion.{previous.value}", lang)
-                parts.append(phrase("changed", lang, old=old, new=name))
-            parts.append(phrase("recommend", lang, motion=name, vehicle=classification.vehicle))
-            parts.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
-            notes = [a.note for a in classification.alternatives]
-            if notes:
-                parts.append(phrase("alternatives", lang, notes=sep.join(notes)))
-            parts.append(phrase(f"next.{motion.value}", lang))
-            parts.append(phrase("done", lang))
-        elif turn.recorded:
-            parts.append(phrase("still", lang, motion=name))
-            parts.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
-    elif question is not None:
-        if turn.guidance or (understood is not None and understood.injection):
-            parts.append(phrase("resume", lang))
-        parts.append(question.text)
-    return "\n\n".join(part for part in parts if part)
+    assert motion is not None
+    parts: list[str] = []
+    name = phrase(f"motion.{motion.value}", lang)
+    if previous is None or previous is not motion:
+        if previous is not None:
+            old = phrase(f"motion.{previous.value}", lang)
+            parts.append(phrase("changed", lang, old=old, new=name))
+        parts.append(phrase("recommend", lang, motion=name, vehicle=classification.vehicle))
+        parts.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
+        notes = [a.note for a in classification.alternatives]
+        if notes:
+            parts.append(phrase("alternatives", lang, notes=sep.join(notes)))
+        parts.append(phrase(f"next.{motion.value}", lang))
+        parts.append(phrase("done", lang))
+    elif turn.recorded or turn.move.assumed:
+        parts.append(phrase("still", lang, motion=name))
+        parts.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
+    return parts
+
+
+def _after_result(turn: TurnFacts) -> str:
+    """Answer small talk after a result, never with the words of the reply before."""
+    first = phrase("after_result.0", turn.lang)
+    if turn.previous_reply is not None and first in turn.previous_reply:
+        return phrase("after_result.1", turn.lang)
+    return first
 
 
 def _strip_rule_number(rule: str) -> str:

@@ -8,15 +8,19 @@ from typing import Any, NotRequired, TypeVar
 from langchain.agents import AgentState
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from advisor.domain.schemas import Profile
+from advisor.domain.schemas import Profile, Slot
 
 
 class AdvisorState(AgentState[Any]):
     """The conversation state kept by the checkpointer, per session."""
 
     profile: NotRequired[dict[str, Any]]
+    # one record per turn: {"at", "customer", "turn", "facts" recorded, "move" taken}
     turns: NotRequired[list[dict[str, Any]]]
     created_at: NotRequired[str]
+    declined: NotRequired[list[str]]  # figures the customer would not give
+    # an Azure amount in another currency, kept until the customer gives a rate or USD
+    foreign: NotRequired[dict[str, Any] | None]
 
 
 def state_profile(state: Any) -> Profile:
@@ -59,4 +63,22 @@ def final_ai_message(state: AdvisorState) -> AIMessage | None:
     for message in reversed(messages[index + 1 :]):
         if isinstance(message, AIMessage) and not message.tool_calls:
             return message
+    return None
+
+
+def asked_slot(state: Any) -> Slot | None:
+    """Return the slot the advisor asked about at the end of its previous turn."""
+    turns = state.get("turns") or []
+    asked = turns[-1]["turn"].get("question") if turns else None
+    return None if asked is None else Slot(asked["slot"])
+
+
+def last_figure_slot(state: Any) -> Slot | None:
+    """Return the figure the customer stated most recently, the one a bare correction changes."""
+    for record in reversed(state.get("turns") or []):
+        facts = record.get("facts") or {}
+        if "seats" in facts:
+            return Slot.SEATS
+        if "azure_annual_usd" in facts:
+            return Slot.AZURE_ANNUAL_USD
     return None

@@ -7,32 +7,94 @@ name a motion the classifier did not allow or repeat the system prompt.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from advisor.agent.context import TurnContext
+from advisor.agent.dialogue import next_move
 from advisor.agent.guards import conflicts, leaks_prompt
 from advisor.agent.replies import TurnFacts, compose_reply
-from advisor.agent.state import AdvisorState, final_ai_message, latest_customer_text, state_profile
+from advisor.agent.state import (
+    AdvisorState,
+    asked_slot,
+    final_ai_message,
+    latest_customer_text,
+    state_profile,
+)
 from advisor.domain.questions import question
-from advisor.domain.schemas import Answer, ChatTurn, Citation, Classification, Lang, Motion
+from advisor.domain.schemas import (
+    Answer,
+    ChatTurn,
+    Citation,
+    Classification,
+    Lang,
+    Motion,
+    Profile,
+    Slot,
+)
 from advisor.guidance.knowledge import load_knowledge, split_sentences
+from advisor.nlu import Understanding
 
 
-def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:
+@dataclass
+class Composed:
+    """A composed turn, and what it changes in the conversation state."""
+
+    turn: ChatTurn
+    update: dict[str, Any] = field(default_factory=dict)  # profile, declined, foreign
+    record: dict[str, Any] = field(default_factory=dict)  # facts recorded, move taken
+
+
+def build_turn(state: AdvisorState, context: TurnContext) -> Composed:
     """Build the ChatTurn of the turn that just ran, from state the classifier decides on."""
     lang = context.lang
-    classification = context.classify(state_profile(state))
-    next_question = question(classification.missing[0], lang) if classification.missing else None
+    reading = context.reading
+    profile = state_profile(state)
+    update: dict[str, Any] = {}
+    recorded = dict(context.recorded)
+    converted = _convert_pending(state, reading, profile)
+    if converted is not None:
+        profile = profile.model_copy(update={"azure_annual_usd": converted})
+        recorded["azure_annual_usd"] = converted
+    pending = asked_slot(state)
+    move = next_move(
+        pending,
+        reading,
+        recorded,
+        answered_question=bool(context.guidance),
+        turns=state.get("turns") or [],
+    )
+    if move.assumed:
+        profile = profile.model_copy(update=move.assumed)
+    if move.assumed or converted is not None:
+        update["profile"] = profile.model_dump(mode="json")
+    declined = [s for s in state.get("declined") or [] if getattr(profile, s) is None]
+    if move.kind == "decline" and move.slot is not None and move.slot.value not in declined:
+        declined.append(move.slot.value)
+    if declined != (state.get("declined") or []):
+        update["declined"] = declined
+    foreign = _foreign(state, reading, recorded)
+    if foreign != state.get("foreign"):
+        update["foreign"] = foreign
+    classification = context.classify(profile)
+    missing = [slot for slot in classification.missing if slot.value not in declined]
+    next_question = question(missing[0], lang) if missing else None
     facts = TurnFacts(
         lang=lang,
         text=latest_customer_text(state),
-        understood=context.reading,
-        recorded=context.recorded,
+        understood=reading,
+        recorded=recorded,
         rejected=context.rejected,
         guidance=context.guidance,
         written=_written_answer(state, context, classification),
         first_turn=not state.get("turns"),
+        move=move,
+        declined=[Slot(s) for s in declined],
+        converted=converted is not None,
+        previous_reply=_previous_reply(state),
     )
     reply = compose_reply(facts, classification, next_question, _previous_recommendation(state))
-    return ChatTurn(
+    turn = ChatTurn(
         session_id=context.session_id,
         reply=reply,
         lang=lang,
@@ -40,6 +102,35 @@ def build_turn(state: AdvisorState, context: TurnContext) -> ChatTurn:
         recommendation=classification if classification.motion is not None else None,
         citations=_citations(classification, context.guidance, lang),
     )
+    record = {"facts": {**recorded, **move.assumed}, "move": move.to_json()}
+    return Composed(turn, update, record)
+
+
+def _convert_pending(state: AdvisorState, reading: Understanding, profile: Profile) -> float | None:
+    """Convert an Azure amount given earlier in another currency, now that a rate is given."""
+    foreign = state.get("foreign")
+    rate = reading.exchange_rate
+    if not foreign or rate is None or reading.azure_annual_usd is not None:
+        return None
+    if reading.rate_currency not in (None, foreign["currency"]):
+        return None
+    return round(float(foreign["amount"]) / rate, 2)
+
+
+def _foreign(
+    state: AdvisorState, reading: Understanding, recorded: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Return the foreign-currency Azure amount still waiting for a rate, if any."""
+    if "azure_annual_usd" in recorded:
+        return None
+    if reading.currency_unsupported and reading.foreign_amount is not None:
+        return {"currency": reading.currency_unsupported, "amount": reading.foreign_amount}
+    return state.get("foreign")
+
+
+def _previous_reply(state: AdvisorState) -> str | None:
+    turns = state.get("turns") or []
+    return turns[-1]["turn"]["reply"] if turns else None
 
 
 def _written_answer(

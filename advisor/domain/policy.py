@@ -161,6 +161,10 @@ def classify(profile: Profile, lang: Lang = "en") -> Classification:
     alternatives = []
     if prefers is Motion.ENTERPRISE:
         alternatives.append(Alternative(motion=Motion.ENTERPRISE, note=w("note.enterprise_pref")))
+    # Growing past a threshold keeps a customer who prefers CSP in breadth (rule 5), so don't
+    # tell them it would make this enterprise.
+    changes = [] if prefers is Motion.BREADTH else [w("change.grow")]
+    changes += [w("change.add_term"), w("change.go_self")]
     return _decided(
         Motion.BREADTH,
         7,
@@ -174,7 +178,7 @@ def classify(profile: Profile, lang: Lang = "en") -> Classification:
             Reason(text=w("reason.mca"), citations=["mca-for-all"]),
         ],
         alternatives,
-        [w("change.grow"), w("change.add_term"), w("change.go_self")],
+        changes,
         facts,
         profile,
         w,

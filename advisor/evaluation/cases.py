@@ -20,14 +20,28 @@ from jsonschema.exceptions import best_match
 
 from advisor.errors import ConfigError, UserError
 from advisor.evaluation.suites.chat import policy_path
+from advisor.nlu.corpus import in_test_split, load_utterances
 from advisor.resources import data_path
 
-SUITES: tuple[str, ...] = ("classify", "chat", "ask", "adversarial", "blind-chat", "blind-ask")
-# suite -> its file in evals/blind, and the top-level key that holds its cases
+SUITES: tuple[str, ...] = (
+    "classify",
+    "chat",
+    "ask",
+    "adversarial",
+    "blind-chat",
+    "heldout-chat",
+    "blind-ask",
+    "blind-reader",
+)
+# suite -> its file(s) in evals/blind, and the top-level key that holds its cases
 BLIND_FILES: dict[str, tuple[str, str]] = {
     "blind-chat": ("conversations.yaml", "cases"),
+    "heldout-chat": ("heldout/conversations.yaml", "cases"),
     "blind-ask": ("questions.yaml", "questions"),
+    "blind-reader": ("utterances.*.yaml", "items"),
 }
+# suites whose files share another suite's schema
+_SCHEMA_OF = {"heldout-chat": "blind-chat"}
 
 
 @dataclass(frozen=True)
@@ -114,8 +128,10 @@ def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
     if suite not in SUITES:
         raise UserError(f"--suite: must be one of {', '.join(SUITES)}, or all (got {suite})")
     path = case_path(suite, cases_dir)
+    if suite == "blind-reader":
+        return _load_utterances(path)
     data = read_yaml(path)
-    validate(data, suite, path)
+    validate(data, _SCHEMA_OF.get(suite, suite), path)
     key = BLIND_FILES[suite][1] if is_blind(suite) else "cases"
     cases: list[dict[str, Any]] = data if isinstance(data, list) else data[key]
     extra = {} if isinstance(data, list) else {k: v for k, v in data.items() if k != key}
@@ -137,3 +153,16 @@ def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
                     "is not among the file's sections"
                 )
     return CaseFile(suite, path, cases, extra)
+
+
+def _load_utterances(pattern: Path) -> CaseFile:
+    """Load the test split of the blind-written utterances of every language in `pattern`."""
+    paths = sorted(pattern.parent.glob(pattern.name))
+    if not paths:
+        raise UserError(f"{pattern}: no such files")
+    try:
+        items = load_utterances(paths)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise UserError(f"{pattern}: {exc}") from None
+    tests = [item.model_dump(mode="json") for item in items if in_test_split(item)]
+    return CaseFile("blind-reader", pattern, tests)

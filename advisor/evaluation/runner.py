@@ -28,6 +28,7 @@ from advisor.evaluation.suites.blind_ask import GLOSSARY, blind_ask_metrics, run
 from advisor.evaluation.suites.blind_chat import blind_chat_metrics, run_blind_chat
 from advisor.evaluation.suites.chat import chat_metrics, run_chat, transcript_turns
 from advisor.evaluation.suites.classify import classify_metrics, run_classify
+from advisor.evaluation.suites.reader import blind_reader_metrics, run_blind_reader
 from advisor.evaluation.usage import UsageCounter
 from advisor.guidance.index import GuidanceIndex
 from advisor.models.factory import is_offline, make_chat_model
@@ -121,11 +122,11 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
     results: dict[str, list[CaseResult]] = {}
     metrics: dict[str, Any] = {}
     chosen = set(plan.suites)
-    index = GuidanceIndex.open(settings) if chosen - {"classify"} else None
+    index = GuidanceIndex.open(settings) if chosen - {"classify", "blind-reader"} else None
     usage = UsageCounter()
     service = (
         ChatService(settings, index=index, callbacks=[usage])
-        if {"chat", "adversarial", "blind-chat"} & chosen
+        if {"chat", "adversarial", "blind-chat", "heldout-chat"} & chosen
         else None
     )
     ask_model = make_chat_model(settings) if llm and {"ask", "blind-ask"} & chosen else None
@@ -156,10 +157,13 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
             assert service is not None
             results[suite] = run_adversarial(files[suite], cases[suite], service, progress)
             metrics.update(adversarial_metrics(results[suite]))
-        elif suite == "blind-chat":
+        elif suite in ("blind-chat", "heldout-chat"):
             assert service is not None
-            results[suite] = run_blind_chat(cases[suite], service, progress)
-            metrics.update(blind_chat_metrics(results[suite]))
+            results[suite] = run_blind_chat(cases[suite], service, progress, suite=suite)
+            metrics.update(blind_chat_metrics(results[suite], prefix=suite.replace("-", "_")))
+        elif suite == "blind-reader":
+            results[suite] = run_blind_reader(cases[suite], progress)
+            metrics.update(blind_reader_metrics(results[suite]))
         else:
             assert index is not None
             results[suite] = run_blind_ask(

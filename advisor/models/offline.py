@@ -94,7 +94,9 @@ def decide(messages: Sequence[BaseMessage], reading: Understanding | None = None
     facts = reading.facts()
     if facts:
         calls.append(("record_facts", facts))  # it returns the classification of its facts
-    if reading.asks_question and not reading.injection:
+    # a question about buying gets the guidance; asking what a question means, a greeting
+    # that asks for help, or an instruction does not
+    if reading.act == "question" or (reading.act == "answer" and reading.asks_question):
         calls.append(("search_guidance", {"query": text}))
     if not calls:
         calls.append(("classify_motion", {}))

@@ -29,7 +29,7 @@ _EXPLICIT_EN = (
     r"|seats?|licen[cs]es?|users?|mailboxes"
 )
 _INFERRED_EN = (
-    r"employees?|people|persons?|staff(?:ers)?|workers?|head ?count|heads|ftes?|personnel"
+    r"employees?|people|ppl|persons?|staff(?:ers)?|workers?|head ?count|heads|ftes?|personnel"
     r"|colleagues|team members|members of staff|strong"
 )
 _COUNT_EN = re.compile(
@@ -115,7 +115,8 @@ _BARE_AFTER = rx(
     r"|at the moment|for now|i think|i guess|i believe|maybe|probably|perhaps|hopefully|and"
     r"|but|so|then|please|thanks|thank you|next|this|in all)" + W1,
     r"\s*(?:\+|です|でした|ほど|くらい|ぐらい|位|程度|前後|以上|以下|未満|弱|強|超|ある|あり|いる"
-    r"|います|が|は|を|で|と|も|か|よ|ね|に|予定|見込み|必要|かな)",
+    r"|います|が|は|を|で|と|も|か|よ|ね|に|予定|見込み|必要|かな|の(?:間違い|まちがい|誤り|つもり)"
+    r"|が正しい|が正解)",
 )
 _PERIOD_AFTER = rx(
     r"\s*(?:(?:a|per|each|every|/|in a)\s*(?:year|yr|annum|month|mo|quarter|week|day)"
@@ -318,7 +319,7 @@ class Numbers:
 
     seats: list[tuple[int, int, bool]]  # (position, value, inferred)
     usd: list[tuple[int, Decimal]]  # yearly Azure USD
-    foreign: list[tuple[int, str]]
+    foreign: list[tuple[int, str, Decimal]]  # (position, currency, yearly amount in it)
 
 
 def _to_int(value: Decimal) -> int:
@@ -380,11 +381,12 @@ def find_numbers(
                 and not item.per_unit
                 and (d_licence is None or azure_near)
             ):
-                result.foreign.append((item.start, currency))
-            continue
-        if currency != "USD":
-            result.foreign.append((item.start, currency))
+                factor = _period_factor(text, lo, hi, item.start, item.end)
+                result.foreign.append((item.start, currency, item.value * factor))
             continue
         factor = _period_factor(text, lo, hi, item.start, item.end)
+        if currency != "USD":
+            result.foreign.append((item.start, currency, item.value * factor))
+            continue
         result.usd.append((item.start, item.value * factor))
     return result

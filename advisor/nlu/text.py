@@ -103,10 +103,17 @@ def normalise(text: str) -> str:
     # Spaces around Japanese words are typography ("Azure は 50 万ドル"), not word breaks.
     text = _JA_SPACING.sub("", text)
     text = re.sub(r"ゼロ(?![ァ-ヺー])", "0", text)
+    text = _CONTRACTION.sub(lambda m: m.group(1) + "'" + m.group(2), text)
     text = _POWER.sub(_expand_power, text)
     return _word_numbers(text)
 
 
+# "dont", "wont", "isnt": contractions typed without their apostrophe
+_CONTRACTION = re.compile(
+    r"(?<![a-z'])(don|doesn|didn|won|can|aren|isn|haven|hasn|wouldn|shouldn|couldn|wasn"
+    r"|weren)(t)(?![a-z'])",
+    re.ASCII,
+)
 _POWER = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:\^|\*\*)\s*(\d{1,2})(?!\d)")
 
 

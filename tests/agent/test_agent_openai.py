@@ -61,12 +61,15 @@ def test_parallel_tool_calls_give_replies_that_ask_or_state_exactly_the_classifi
         assert "Let me note" not in turn.reply
         if turn.question is not None:
             assert turn.recommendation is None
-            assert turn.reply.endswith(f"\n\n{turn.question.text}") or turn.reply == turn.question.text
+            assert (
+                turn.reply.endswith(f"\n\n{turn.question.text}") or turn.reply == turn.question.text
+            )
         else:
             assert turn.recommendation is not None
-            motion = {"breadth": "breadth motion (CSP partner)", "enterprise": (
-                "enterprise motion (EA or MCA via a Microsoft seller)"
-            )}[turn.recommendation.motion]
+            motion = {
+                "breadth": "breadth motion (CSP partner)",
+                "enterprise": ("enterprise motion (EA or MCA via a Microsoft seller)"),
+            }[turn.recommendation.motion]
             assert f"My recommendation: the {motion}." in turn.reply
     assert turn.recommendation is not None and turn.recommendation.motion == "enterprise"
     assert "changes from breadth to enterprise" in turn.reply
@@ -101,7 +104,9 @@ def test_a_guidance_answer_streams_and_holds_back_a_sentence_naming_another_moti
         "The CSP partner sets the price [1]. I recommend the enterprise motion. "
         "They also own the support [1]."
     )
-    events = list(service.stream("100 seats, no Azure, no terms, partner help. Who sets the price?"))
+    events = list(
+        service.stream("100 seats, no Azure, no terms, partner help. Who sets the price?")
+    )
     deltas = "".join(v for k, v in events if k == "delta")
     assert deltas == "The CSP partner sets the price [1]. They also own the support [1]."
     assert llm.requests[-1].get("stream") is True and len(llm.requests) == 2

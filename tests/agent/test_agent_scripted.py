@@ -212,7 +212,9 @@ def test_each_turn_reads_the_message_once_and_classifies_each_profile_once(
     assert counts == {"understand": 1, "classify": 1}
 
     counts.clear()
-    service.chat("No, none of these", first.session_id, answer={"slot": "special_terms", "value": []})
+    service.chat(
+        "No, none of these", first.session_id, answer={"slot": "special_terms", "value": []}
+    )
     assert counts == {"classify": 1}, "a quick reply is not read as text"
 
 

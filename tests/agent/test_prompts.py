@@ -66,10 +66,16 @@ def _flat(value: object, prefix: str = "") -> dict[str, str]:
     return {prefix.rstrip("."): str(value)}
 
 
-@pytest.mark.parametrize("name", sorted({p.name.split(".")[0] for p in data_path("prompts").glob("*.yaml")}))
+@pytest.mark.parametrize(
+    "name", sorted({p.name.split(".")[0] for p in data_path("prompts").glob("*.yaml")})
+)
 def test_every_text_table_has_the_same_keys_and_placeholders_in_both_languages(name: str) -> None:
     en, ja = (
-        _flat(yaml.safe_load((data_path("prompts") / f"{name}.{lang}.yaml").read_text(encoding="utf-8")))
+        _flat(
+            yaml.safe_load(
+                (data_path("prompts") / f"{name}.{lang}.yaml").read_text(encoding="utf-8")
+            )
+        )
         for lang in ("en", "ja")
     )
     assert en and set(en) == set(ja)

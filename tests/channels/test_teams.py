@@ -39,9 +39,7 @@ def teams(
         for name in list(os.environ):
             if name.startswith(("CONNECTIONS__", "CONNECTIONSMAP__")):
                 mp.delenv(name)
-        app = create_app(
-            Settings(data_dir=tmp_path_factory.mktemp("teams")), index=guidance_index
-        )
+        app = create_app(Settings(data_dir=tmp_path_factory.mktemp("teams")), index=guidance_index)
     with serve_app(app) as url:
         yield url, app
 

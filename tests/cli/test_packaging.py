@@ -19,7 +19,18 @@ pytestmark = pytest.mark.slow  # builds and installs a wheel
 def test_wheel_works_from_another_directory(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -38,17 +49,56 @@ def test_wheel_works_from_another_directory(tmp_path: Path) -> None:
         assert expected in names
 
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site), "ADVISOR_DATA_DIR": str(tmp_path / "data")}
-    profile = json.dumps({"seats": 2401, "azure_annual_usd": 0, "special_terms": [], "self_service": False})
-    result = subprocess.run([sys.executable, "-m", "advisor", "classify"], input=profile, capture_output=True, text=True, cwd=elsewhere, env=env, timeout=120)
+    profile = json.dumps(
+        {"seats": 2401, "azure_annual_usd": 0, "special_terms": [], "self_service": False}
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor", "classify"],
+        input=profile,
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["motion"] == "enterprise"
-    ask = subprocess.run([sys.executable, "-m", "advisor", "ask", "--json", "What is CSP?"], capture_output=True, text=True, cwd=elsewhere, env=env, timeout=120)
+    ask = subprocess.run(
+        [sys.executable, "-m", "advisor", "ask", "--json", "What is CSP?"],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+        timeout=120,
+    )
     assert ask.returncode == 0, ask.stderr
     assert json.loads(ask.stdout)["citations"]
     code = "import advisor, sys; print(advisor.__file__)"
-    where = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60)
+    where = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+        timeout=60,
+    )
     assert where.stdout.startswith(str(site))

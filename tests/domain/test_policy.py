@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from itertools import product
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from advisor import prompts
 from advisor.domain.policy import classify
 from advisor.domain.schemas import Motion, Profile, Slot, SpecialTerm, parse_profile
 
@@ -155,11 +158,13 @@ def test_rule7_breadth_explains_itself() -> None:
     assert result.rule is not None and "300 seats" in result.rule
     assert result.facts == [
         "no special terms needed",
-        "wants a partner or Microsoft to help",
+        "you want a partner or Microsoft to help",
         "300 seats",
         "USD 50,000 of Azure a year",
     ]
-    assert result.partner_roles[0].startswith("Owns the whole customer relationship")
+    assert result.partner_roles[0] == (
+        "Owns the whole relationship with you, from contract to service delivery."
+    )
     assert any("multi-affiliate" in change for change in result.what_would_change)
 
 
@@ -173,11 +178,35 @@ def test_preferred_enterprise_below_thresholds_stays_breadth_with_a_note() -> No
     assert [a.motion for a in result.alternatives] == [Motion.ENTERPRISE]
 
 
+def test_rule5_recommends_enterprise_to_the_customer_and_keeps_csp_open() -> None:
+    result = classify(parse_profile({**NEEDS_HELP, "seats": 5000, "azure_annual_usd": 0}))
+    assert result.rule == (
+        "Rule 5: at 5,000 seats, you're above the size the breadth motion is designed for "
+        "(up to 2,400 seats and USD 1,000,000 of Azure a year), so I recommend enterprise. "
+        "You can still buy through a CSP partner if you prefer."
+    )
+
+
+def test_preferred_breadth_within_thresholds_is_not_told_growth_makes_it_enterprise() -> None:
+    fields = {**NEEDS_HELP, "seats": 300, "azure_annual_usd": 0, "preferred_motion": "breadth"}
+    result = classify(parse_profile(fields))
+    assert result.motion is Motion.BREADTH and result.rule_id == 7
+    assert not any("2,400 seats" in change for change in result.what_would_change)
+    assert motion_of(**{**fields, "seats": 5000}) == "breadth"
+
+
+def test_self_service_offers_csp_at_any_size() -> None:
+    result = classify(parse_profile({"self_service": True, "seats": 5000}))
+    assert [a.motion for a in result.alternatives] == [Motion.BREADTH]
+    assert "CSP is open at any size" in result.alternatives[0].note
+
+
 def test_japanese_result() -> None:
     result = classify(parse_profile({**NEEDS_HELP, "seats": 3000}), "ja")
     assert result.lang == "ja"
     assert result.vehicle == "EA、またはマイクロソフトの販売担当者経由の MCA"
-    assert result.rule is not None and "3,000 シート" in result.rule
+    assert result.rule is not None and "3,000シート" in result.rule
+    assert "エンタープライズ モーションをお勧めします" in result.rule and "寄り" not in result.rule
 
 
 # Property tests: invariants of the decision table.
@@ -201,6 +230,67 @@ def test_result_is_a_motion_or_a_question(profile: Profile, lang: str) -> None:
     else:
         assert result.missing == []
         assert result.vehicle and result.rule and result.reasons and result.partner_roles
+
+
+@given(profiles, st.sampled_from(["en", "ja"]))
+def test_a_result_speaks_to_the_customer(profile: Profile, lang: str) -> None:
+    result = classify(profile, lang)  # type: ignore[arg-type]
+    texts = [result.rule or "", *result.facts, *result.what_would_change, *result.partner_roles]
+    texts += [r.text for r in result.reasons] + [a.note for a in result.alternatives]
+    for text in texts:
+        if lang == "en":
+            assert "the customer" not in text.lower() and "the buyer" not in text.lower(), text
+        else:
+            assert "自分たち" not in text and "席" not in text and "寄り" not in text, text
+
+
+# What each "what would change" line claims, as a change to the profile and the motion it gives.
+_CLAIMS: dict[str, tuple[dict[str, Any], set[Motion | None]]] = {
+    "change.grow": ({"seats": 2_401}, {Motion.ENTERPRISE}),
+    "change.shrink": ({"seats": 2_400, "azure_annual_usd": 1e6}, {Motion.BREADTH}),
+    "change.drop_pref": ({"preferred_motion": None}, {Motion.ENTERPRISE}),
+    "change.pref_breadth": ({"preferred_motion": Motion.BREADTH}, {Motion.BREADTH}),
+    "change.go_self": ({"self_service": True}, {Motion.SELF_SERVICE}),
+    "change.add_term": ({"special_terms": [SpecialTerm.MULTI_AFFILIATE]}, {Motion.ENTERPRISE}),
+    "change.want_help": (
+        {"self_service": False, "preferred_motion": None},
+        {Motion.BREADTH, Motion.ENTERPRISE, None},
+    ),
+}
+
+
+def test_what_would_change_holds_and_respects_a_preference() -> None:
+    words = prompts.table("policy", "en")
+    for seats, usd, special, self_service, preferred in product(
+        [None, 0, 2_400, 2_401],
+        [None, 0, 1e6, 1_000_000.01],
+        [None, [], [SpecialTerm.MULTI_TENANT]],
+        [None, True, False],
+        [None, *Motion],
+    ):
+        profile = Profile(
+            seats=seats,
+            azure_annual_usd=usd,
+            special_terms=special,
+            self_service=self_service,
+            preferred_motion=preferred,
+        )
+        _check_what_would_change(profile, words)
+
+
+def _check_what_would_change(profile: Profile, words: Mapping[str, Any]) -> None:
+    for line in classify(profile).what_would_change:
+        for key, (update, motions) in _CLAIMS.items():
+            if line == words[key]:
+                if (
+                    key == "change.want_help"
+                    and profile.preferred_motion is not Motion.SELF_SERVICE
+                ):
+                    update = {"self_service": False}  # a preference for another motion stays
+                changed = classify(profile.model_copy(update=update))
+                assert changed.motion in motions, (key, profile)
+    if profile.preferred_motion is Motion.BREADTH:
+        assert words["change.grow"] not in classify(profile).what_would_change
 
 
 @given(profiles, st.sampled_from(list(SpecialTerm)))

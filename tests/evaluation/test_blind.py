@@ -39,17 +39,28 @@ from advisor.evaluation.suites.blind_chat import (
     verbatim_repeats,
 )
 from advisor.guidance.index import GuidanceIndex
+from advisor.nlu.corpus import training_corpus
 
 # --------------------------------------------------------------------------- loading
 
 
 def test_the_blind_sets_load_from_evals_blind_whatever_cases_says(tmp_path: Path) -> None:
-    assert SUITES[-2:] == ("blind-chat", "blind-ask")
+    assert SUITES[-4:] == ("blind-chat", "heldout-chat", "blind-ask", "blind-reader")
     chat = load_suite("blind-chat", tmp_path)  # --cases points elsewhere: the blind sets stay
+    heldout = load_suite("heldout-chat", tmp_path)
     ask = load_suite("blind-ask", tmp_path)
+    reader = load_suite("blind-reader", tmp_path)
     assert chat.path == evals_dir() / "blind" / "conversations.yaml"
+    assert heldout.path == evals_dir() / "blind" / "heldout" / "conversations.yaml"
     assert ask.path == evals_dir() / "blind" / "questions.yaml"
     assert len(chat.cases) == 107 and len(ask.cases) == 191
+    assert {c["lang"] for c in heldout.cases} == {"en", "ja"}
+    assert sum(c["lang"] == "en" for c in heldout.cases) >= 40
+    assert sum(c["lang"] == "ja" for c in heldout.cases) >= 40
+    # the reader's test split: the even half of the blind utterances, never trained on
+    tested = {c["id"] for c in reader.cases}
+    assert len(tested) == 450 and all(int(i.rsplit("-", 1)[1]) % 2 == 0 for i in tested)
+    assert not tested & {item.id for item in training_corpus()}
     assert {c["lang"] for c in chat.cases} == {c["lang"] for c in ask.cases} == {"en", "ja"}
     assert "glossary" in ask.extra["sections"]
     assert {q["answerable"] for q in ask.cases} == {True, False}

@@ -417,6 +417,7 @@ def test_answer_sentences_and_the_judges_verdict() -> None:
 
 def test_prompt_fragments_come_from_the_real_system_prompts() -> None:
     fragments = prompt_fragments(template("system", lang) for lang in ("en", "ja"))
+
     def rule(lang: str) -> str:
         return [line for line in template("system", lang).splitlines() if line.startswith("- ")][-1]
 

@@ -132,7 +132,9 @@ def test_the_llm_sees_only_numbered_sections_and_its_citations_map_to_them(
     question = (
         "If the customer is on an Enterprise Agreement, what extra tasks does the partner take on?"
     )
-    answer = answer_question(question, index=index, settings=online, chat_model=answer_model(online))
+    answer = answer_question(
+        question, index=index, settings=online, chat_model=answer_model(online)
+    )
     sent = server.requests[0]["messages"]
     assert [m["role"] for m in sent] == ["system", "user"] and sent[1]["content"] == question
     retrieved = [h.section for h in index.search(question, "en")]
@@ -151,7 +153,12 @@ def test_an_out_of_range_citation_is_dropped(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
     server.enqueue_text("CSP partners set their own prices [1]. They also fly planes [7].")
-    answer = answer_question("Can a CSP partner set its own prices?", index=index, settings=online, chat_model=answer_model(online))
+    answer = answer_question(
+        "Can a CSP partner set its own prices?",
+        index=index,
+        settings=online,
+        chat_model=answer_model(online),
+    )
     assert answer.answer.startswith("CSP partners set their own prices [1]. They also fly planes.")
     assert len(answer.citations) == 1
 
@@ -161,7 +168,12 @@ def test_not_in_guidance_becomes_the_plain_refusal(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
     server.enqueue_text(NOT_IN_GUIDANCE)
-    answer = answer_question("Which motion suits a bakery?", index=index, settings=online, chat_model=answer_model(online))
+    answer = answer_question(
+        "Which motion suits a bakery?",
+        index=index,
+        settings=online,
+        chat_model=answer_model(online),
+    )
     assert (answer.answered, answer.citations) == (False, [])
     assert answer.answer.startswith("The guidance does not say")
 
@@ -172,7 +184,9 @@ def test_a_500_is_retried_then_answered(
 ) -> None:
     server.enqueue_error(500)
     server.enqueue_text("Breadth customers buy through CSP partners [1].")
-    answer = answer_question("What is the breadth motion?", index=index, settings=online, chat_model=answer_model(online))
+    answer = answer_question(
+        "What is the breadth motion?", index=index, settings=online, chat_model=answer_model(online)
+    )
     assert answer.answered and len(server.requests) == 2
 
 
@@ -182,7 +196,12 @@ def test_an_llm_that_keeps_failing_is_a_polite_service_error(
 ) -> None:
     server.enqueue_error(500, times=3)
     with pytest.raises(ServiceError, match="^The language model is not available right now"):
-        answer_question("What is the breadth motion?", index=index, settings=online, chat_model=answer_model(online))
+        answer_question(
+            "What is the breadth motion?",
+            index=index,
+            settings=online,
+            chat_model=answer_model(online),
+        )
     assert len(server.requests) == 3
 
 
@@ -190,7 +209,9 @@ def test_an_llm_that_keeps_failing_is_a_polite_service_error(
 def test_off_topic_questions_never_reach_the_llm(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
-    answer = answer_question("Tell me a joke about cats.", index=index, settings=online, chat_model=answer_model(online))
+    answer = answer_question(
+        "Tell me a joke about cats.", index=index, settings=online, chat_model=answer_model(online)
+    )
     assert not answer.answered and server.requests == []
 
 
@@ -215,12 +236,26 @@ def test_the_ask_prompt_has_exactly_its_placeholders(lang: str) -> None:
     [
         ("What is CSP?", "breadth-motion", ["Cloud Solution Provider (CSP)"]),
         ("CSPとは？", "breadth-motion", ["クラウド ソリューション プロバイダー"]),
-        ("Up to how many seats are CSP partner economics optimised for?", "partner-economics-thresholds", ["2,400 seats"]),
-        ("エンタープライズ モーションが必要な契約条件は？", "enterprise-terms", ["デュアルユース権", "リードステータス SKU", "マルチテナント", "マルチアフィリエイト"]),
-        ("Which contract terms need the enterprise motion?", "enterprise-terms", ["dual-use rights", "lead-status SKUs", "multi-tenant", "multi-affiliate"]),
+        (
+            "Up to how many seats are CSP partner economics optimised for?",
+            "partner-economics-thresholds",
+            ["2,400 seats"],
+        ),
+        (
+            "エンタープライズ モーションが必要な契約条件は？",
+            "enterprise-terms",
+            ["デュアルユース権", "リードステータス SKU", "マルチテナント", "マルチアフィリエイト"],
+        ),
+        (
+            "Which contract terms need the enterprise motion?",
+            "enterprise-terms",
+            ["dual-use rights", "lead-status SKUs", "multi-tenant", "multi-affiliate"],
+        ),
     ],
 )
-def test_the_questions_support_agents_ask(index: GuidanceIndex, offline: Settings, question: str, section: str, facts: list[str]) -> None:
+def test_the_questions_support_agents_ask(
+    index: GuidanceIndex, offline: Settings, question: str, section: str, facts: list[str]
+) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered
     assert answer.citations[0].id == section

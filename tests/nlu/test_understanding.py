@@ -14,6 +14,7 @@ from advisor.nlu import MAX_CHARS, Understanding, detect_lang, understand
 
 # (message, expecting, every field that differs from an empty Understanding)
 Case = tuple[str, Slot | None, dict[str, Any]]
+_ACT = {"act", "confidence", "foreign_amount"}
 
 SS = "special_terms"
 SELF = "self_service"
@@ -435,7 +436,10 @@ def _case_id(case: Case) -> str:
 @pytest.mark.parametrize("case", ENGLISH + JAPANESE, ids=_case_id)
 def test_understands(case: Case) -> None:
     text, expecting, expected = case
-    assert understand(text, expecting=expecting) == Understanding(**expected)
+    # the rule-based reader, field by field; what a message means is the learned reader's part,
+    # measured on the blind-written utterances
+    read = understand(text, expecting=expecting, reader="rules")
+    assert read.model_dump(exclude=_ACT) == Understanding(**expected).model_dump(exclude=_ACT)
 
 
 def test_table_is_large_and_balanced() -> None:
@@ -561,7 +565,9 @@ _PIECES = [
 def test_any_text_gives_an_understanding(text: str, expecting: Slot | None) -> None:
     understood = understand(text, expecting=expecting)
     # A stated negative figure is read as such, so the reply can say it is out of range.
-    minus = any(sign in text.casefold() for sign in ("-", "\u2212", "\uff0d", "\u2010", "マイナス", "minus"))
+    minus = any(
+        sign in text.casefold() for sign in ("-", "\u2212", "\uff0d", "\u2010", "マイナス", "minus")
+    )
     assert understood.seats is None or understood.seats >= 0 or minus
     assert understood.azure_annual_usd is None or understood.azure_annual_usd >= 0 or minus
     assert not (understood.azure_annual_usd is not None and understood.currency_unsupported)

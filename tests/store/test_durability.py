@@ -26,6 +26,8 @@ def test_an_unknown_durability_is_refused_with_the_valid_ones(
 ) -> None:
     monkeypatch.setenv("ADVISOR_STORE_DURABILITY", "never")
     get_settings.cache_clear()
-    with pytest.raises(ConfigError, match="ADVISOR_STORE_DURABILITY: input should be 'exit', 'async' or 'sync'"):
+    with pytest.raises(
+        ConfigError, match="ADVISOR_STORE_DURABILITY: input should be 'exit', 'async' or 'sync'"
+    ):
         get_settings()
     get_settings.cache_clear()

@@ -57,7 +57,9 @@ def script_turn(llm: ScriptedOpenAI, facts: dict[str, Any]) -> None:
 
 def script_stalling_turn(llm: ScriptedOpenAI, facts: dict[str, Any]) -> None:
     """Script a turn whose facts are recorded and whose guidance answer never comes."""
-    llm.enqueue_tool_calls([("record_facts", facts), ("search_guidance", {"query": "What is CSP?"})])
+    llm.enqueue_tool_calls(
+        [("record_facts", facts), ("search_guidance", {"query": "What is CSP?"})]
+    )
 
 
 @pytest.mark.slow
@@ -68,10 +70,16 @@ def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
         env = llm_env(llm)
         with advisor_process(data, env) as (url, process):
             script_turn(llm, {"seats": 300})
-            first = httpx.post(f"{url}/v1/chat", json={"message": "We need 300 seats"}, timeout=30).json()
+            first = httpx.post(
+                f"{url}/v1/chat", json={"message": "We need 300 seats"}, timeout=30
+            ).json()
             session_id = first["session_id"]
             script_turn(llm, {"special_terms": []})
-            httpx.post(f"{url}/v1/chat", json={"message": "no special terms", "session_id": session_id}, timeout=30)
+            httpx.post(
+                f"{url}/v1/chat",
+                json={"message": "no special terms", "session_id": session_id},
+                timeout=30,
+            )
             before = httpx.get(f"{url}/v1/sessions/{session_id}", timeout=30).json()
 
             # the third turn records a fact, then the model hangs: kill -9 while it waits
@@ -83,7 +91,10 @@ def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
                     outcome.append(
                         httpx.post(
                             f"{url}/v1/chat",
-                            json={"message": "a partner should help; actually 9,999 seats", "session_id": session_id},
+                            json={
+                                "message": "a partner should help; actually 9,999 seats",
+                                "session_id": session_id,
+                            },
                             timeout=30,
                         ).status_code
                     )
@@ -105,7 +116,9 @@ def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
         stall.release.clear()
         with advisor_process(data, env) as (url, _):
             after = httpx.get(f"{url}/v1/sessions/{session_id}", timeout=30).json()
-            assert after == before, "the two committed turns are intact; the killed one left nothing"
+            assert after == before, (
+                "the two committed turns are intact; the killed one left nothing"
+            )
             assert after["profile"]["seats"] == 300 and after["profile"]["self_service"] is None
             script_turn(llm, {"self_service": False})
             fourth = httpx.post(
@@ -115,7 +128,9 @@ def test_a_hard_kill_mid_turn_loses_no_committed_turn(tmp_path: Path) -> None:
             )
             assert fourth.status_code == 200
             assert fourth.json()["question"]["slot"] == "azure_annual_usd"
-            transcript = httpx.get(f"{url}/v1/sessions/{session_id}", timeout=30).json()["transcript"]
+            transcript = httpx.get(f"{url}/v1/sessions/{session_id}", timeout=30).json()[
+                "transcript"
+            ]
             assert [t["text"] for t in transcript if t["role"] == "customer"] == [
                 "We need 300 seats",
                 "no special terms",
@@ -195,7 +210,9 @@ def test_two_turns_of_one_session_run_one_after_the_other(
     overlap_server: tuple[str, Overlap, ScriptedOpenAI],
 ) -> None:
     url, model, llm = overlap_server
-    session_id = httpx.post(f"{url}/v1/chat", json={"message": "hello"}, timeout=30).json()["session_id"]
+    session_id = httpx.post(f"{url}/v1/chat", json={"message": "hello"}, timeout=30).json()[
+        "session_id"
+    ]
     model.most = 0
     responses = post_together(
         url,
@@ -251,25 +268,37 @@ def test_an_llm_that_times_out_leaves_the_session_usable(
     url, llm, stall = stalling
     with httpx.Client(base_url=url, timeout=30) as http:
         script_turn(llm, {"seats": 300})
-        session_id = http.post("/v1/chat", json={"message": "We need 300 seats"}).json()["session_id"]
+        session_id = http.post("/v1/chat", json={"message": "We need 300 seats"}).json()[
+            "session_id"
+        ]
         before = http.get(f"/v1/sessions/{session_id}").json()
 
         script_stalling_turn(llm, {"special_terms": []})  # then the model stalls
         started = time.monotonic()
-        timed_out = http.post("/v1/chat", json={"message": "no special terms", "session_id": session_id})
+        timed_out = http.post(
+            "/v1/chat", json={"message": "no special terms", "session_id": session_id}
+        )
         assert time.monotonic() - started < 5
         assert timed_out.status_code == 503
         assert timed_out.json() == {"error": POLITE}
         assert http.get(f"/v1/sessions/{session_id}").json() == before
 
-        with http.stream("POST", "/v1/chat/stream", json={"message": "no special terms", "session_id": session_id}) as stream:
+        with http.stream(
+            "POST",
+            "/v1/chat/stream",
+            json={"message": "no special terms", "session_id": session_id},
+        ) as stream:
             assert stream.status_code == 200
             events = stream.read().decode()
-        assert events.endswith(f"event: error\ndata: {json.dumps({'error': POLITE, 'status': 503})}\n\n")
+        assert events.endswith(
+            f"event: error\ndata: {json.dumps({'error': POLITE, 'status': 503})}\n\n"
+        )
         assert http.get(f"/v1/sessions/{session_id}").json() == before
 
         script_turn(llm, {"special_terms": []})
-        again = http.post("/v1/chat", json={"message": "no special terms", "session_id": session_id})
+        again = http.post(
+            "/v1/chat", json={"message": "no special terms", "session_id": session_id}
+        )
         assert again.status_code == 200 and again.json()["question"]["slot"] == "self_service"
         assert len(http.get(f"/v1/sessions/{session_id}").json()["transcript"]) == 4
 
@@ -291,7 +320,9 @@ def test_an_llm_that_fails_gives_a_polite_503(stalling: tuple[str, ScriptedOpenA
 # --- the data directory at start-up ---------------------------------------------------------
 
 
-def serve(data_dir: Path, wrap: Callable[[list[str]], list[str]] = lambda c: c) -> subprocess.CompletedProcess[str]:
+def serve(
+    data_dir: Path, wrap: Callable[[list[str]], list[str]] = lambda c: c
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "advisor", "serve", "--port", "0"]
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir)}
     return subprocess.run(wrap(command), env=env, capture_output=True, text=True, timeout=60)
@@ -311,7 +342,15 @@ def in_private_mount(setup: str) -> Callable[[list[str]], list[str]] | None:
     probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True)
     if probe.returncode != 0:
         return None
-    return lambda command: ["unshare", "--mount", "sh", "-ec", f'{setup}\nexec "$@"', "sh", *command]
+    return lambda command: [
+        "unshare",
+        "--mount",
+        "sh",
+        "-ec",
+        f'{setup}\nexec "$@"',
+        "sh",
+        *command,
+    ]
 
 
 @pytest.mark.slow
@@ -320,13 +359,18 @@ def test_a_read_only_data_dir_fails_at_start(tmp_path: Path) -> None:
     data.mkdir()
     if os.geteuid() != 0:
         data.chmod(0o500)
-        assert_refused(serve(data), f"ADVISOR_DATA_DIR {data} is not a writable directory (Permission denied)")
+        assert_refused(
+            serve(data), f"ADVISOR_DATA_DIR {data} is not a writable directory (Permission denied)"
+        )
         return
     # root ignores file modes, so make the directory a read-only mount in a private namespace
     wrap = in_private_mount(f"mount --bind {data} {data}\nmount -o remount,bind,ro {data}")
     if wrap is None:
         pytest.skip("root, and no private mount namespace to make a read-only directory in")
-    assert_refused(serve(data, wrap), f"ADVISOR_DATA_DIR {data} is not a writable directory (Read-only file system)")
+    assert_refused(
+        serve(data, wrap),
+        f"ADVISOR_DATA_DIR {data} is not a writable directory (Read-only file system)",
+    )
 
 
 @pytest.mark.slow
@@ -338,20 +382,36 @@ def test_a_full_data_dir_fails_at_start(tmp_path: Path) -> None:
         f"dd if=/dev/zero of={data}/filler bs=4k 2>/dev/null || true"
     )
     if wrap is not None:
-        assert_refused(serve(data, wrap), f"ADVISOR_DATA_DIR {data} is not a writable directory (No space left on device)")
+        assert_refused(
+            serve(data, wrap),
+            f"ADVISOR_DATA_DIR {data} is not a writable directory (No space left on device)",
+        )
     # without mounts: the write check itself lands on /dev/full, which is always full
     (data / ".write-check").symlink_to("/dev/full")
-    assert_refused(serve(data), f"ADVISOR_DATA_DIR {data} is not a writable directory (No space left on device)")
+    assert_refused(
+        serve(data),
+        f"ADVISOR_DATA_DIR {data} is not a writable directory (No space left on device)",
+    )
 
 
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda d: d.with_name("data").write_text("a file"), "is not a writable directory (File exists)"),
+        (
+            lambda d: d.with_name("data").write_text("a file"),
+            "is not a writable directory (File exists)",
+        ),
         (lambda d: (d.mkdir(), (d / "sessions.sqlite").mkdir()), "the conversation store"),
-        (lambda d: (d.mkdir(), (d / "sessions.sqlite").write_bytes(b"not a database" * 100)), "file is not a database"),
+        (
+            lambda d: (d.mkdir(), (d / "sessions.sqlite").write_bytes(b"not a database" * 100)),
+            "file is not a database",
+        ),
     ],
-    ids=["a file instead of the folder", "a folder instead of the store", "a store that is not SQLite"],
+    ids=[
+        "a file instead of the folder",
+        "a folder instead of the store",
+        "a store that is not SQLite",
+    ],
 )
 def test_an_unusable_store_fails_at_start(
     tmp_path: Path,

@@ -78,13 +78,22 @@ def conversation(url: str, records: Records) -> None:
         first = http.post("/v1/chat", json={"message": f"We are {SECRET}, 300 seats"})
         assert first.status_code == 200 and SECRET in first.json()["reply"]
         session_id = first.json()["session_id"]
-        failed = http.post("/v1/chat", json={"message": f"please fail {SECRET}", "session_id": session_id})
+        failed = http.post(
+            "/v1/chat", json={"message": f"please fail {SECRET}", "session_id": session_id}
+        )
         assert failed.status_code == 503
-        with http.stream("POST", "/v1/chat/stream", json={"message": f"{SECRET} again", "session_id": session_id}) as stream:
+        with http.stream(
+            "POST", "/v1/chat/stream", json={"message": f"{SECRET} again", "session_id": session_id}
+        ) as stream:
             assert SECRET in stream.read().decode()
         assert http.post("/v1/ask", json={"question": f"What is CSP, {SECRET}?"}).status_code == 200
-        assert http.post("/api/messages", json={**teams, "text": f"{SECRET} 300 seats"}).status_code == 200
-        assert http.post("/api/messages", json={**teams, "text": f"fail {SECRET}"}).status_code == 200
+        assert (
+            http.post("/api/messages", json={**teams, "text": f"{SECRET} 300 seats"}).status_code
+            == 200
+        )
+        assert (
+            http.post("/api/messages", json={**teams, "text": f"fail {SECRET}"}).status_code == 200
+        )
         assert http.post("/api/messages", json={**teams, "text": [SECRET]}).status_code == 422
         assert http.post("/v1/chat", json={"message": SECRET * 1000}).status_code == 422
         assert SECRET in json.dumps(http.get(f"/v1/sessions/{session_id}").json())
@@ -125,8 +134,12 @@ def test_logs_hold_message_text_only_when_asked(
 def store_rows(path: Path, thread_id: str) -> tuple[int, int]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         return (
-            db.execute("SELECT count(*) FROM checkpoints WHERE thread_id = ?", (thread_id,)).fetchone()[0],
-            db.execute("SELECT count(*) FROM writes WHERE thread_id = ?", (thread_id,)).fetchone()[0],
+            db.execute(
+                "SELECT count(*) FROM checkpoints WHERE thread_id = ?", (thread_id,)
+            ).fetchone()[0],
+            db.execute("SELECT count(*) FROM writes WHERE thread_id = ?", (thread_id,)).fetchone()[
+                0
+            ],
         )
 
 
@@ -136,11 +149,18 @@ def file_bytes(data_dir: Path) -> bytes:
 
 @pytest.mark.slow
 def test_delete_erases_the_conversation_from_the_file(tmp_path: Path) -> None:
-    with serve_app(create_app(Settings(data_dir=tmp_path))) as url, httpx.Client(base_url=url, timeout=30) as http:
-        keep = http.post("/v1/chat", json={"message": "We are Contoso, 40 seats"}).json()["session_id"]
+    with (
+        serve_app(create_app(Settings(data_dir=tmp_path))) as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
+        keep = http.post("/v1/chat", json={"message": "We are Contoso, 40 seats"}).json()[
+            "session_id"
+        ]
         turn = http.post("/v1/chat", json={"message": f"We are {SECRET}, 300 seats"}).json()
         session_id = turn["session_id"]
-        http.post("/v1/chat", json={"message": f"no special terms, {SECRET}", "session_id": session_id})
+        http.post(
+            "/v1/chat", json={"message": f"no special terms, {SECRET}", "session_id": session_id}
+        )
         assert store_rows(tmp_path / "sessions.sqlite", session_id)[0] > 0
         assert SECRET.encode() in file_bytes(tmp_path)
 
@@ -184,7 +204,9 @@ def test_purge_erases_only_conversations_idle_past_the_cutoff(
 
 
 @pytest.mark.slow
-def test_the_service_purges_at_start_up(sessions: tuple[ChatService, dict[str, str]], tmp_path: Path) -> None:
+def test_the_service_purges_at_start_up(
+    sessions: tuple[ChatService, dict[str, str]], tmp_path: Path
+) -> None:
     _, ids = sessions
     settings = Settings(data_dir=tmp_path, session_retention_days=30)
     with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as http:
@@ -194,7 +216,9 @@ def test_the_service_purges_at_start_up(sessions: tuple[ChatService, dict[str, s
 
 
 @pytest.mark.slow
-def test_zero_retention_keeps_everything(sessions: tuple[ChatService, dict[str, str]], tmp_path: Path) -> None:
+def test_zero_retention_keeps_everything(
+    sessions: tuple[ChatService, dict[str, str]], tmp_path: Path
+) -> None:
     _, ids = sessions
     settings = Settings(data_dir=tmp_path, session_retention_days=0)
     with serve_app(create_app(settings)) as url:
@@ -231,8 +255,14 @@ def test_sessions_purge_command(
     assert run.out.startswith("Nothing purged: ADVISOR_SESSION_RETENTION_DAYS is 0")
     monkeypatch.setenv("ADVISOR_SESSION_RETENTION_DAYS", "30")
     run = run_cli(["sessions", "purge"], "", capsys, monkeypatch)
-    assert (run.code, run.out) == (0, "Purged 1 conversation whose last turn was over 30 days ago\n")
+    assert (run.code, run.out) == (
+        0,
+        "Purged 1 conversation whose last turn was over 30 days ago\n",
+    )
     time.sleep(1)  # the last turns are now over 0.86 s (0.00001 days) old
     run = run_cli(["sessions", "purge", "--older-than-days", "0.00001"], "", capsys, monkeypatch)
-    assert (run.code, run.out) == (0, "Purged 2 conversations whose last turn was over 1e-05 days ago\n")
+    assert (run.code, run.out) == (
+        0,
+        "Purged 2 conversations whose last turn was over 1e-05 days ago\n",
+    )
     assert ChatService(Settings(data_dir=tmp_path)).exists(ids["new"]) is False

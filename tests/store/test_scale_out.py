@@ -351,9 +351,15 @@ def test_retention_purges_old_sessions_in_postgres(pg_settings: Settings) -> Non
         old = service.chat("We need 50 seats").session_id
         assert {kept, old} <= set(thread_ids(service.checkpointer))
         # nothing is older than an hour ago, so nothing goes
-        assert purge_sessions(service.checkpointer, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)) == 0
+        assert (
+            purge_sessions(service.checkpointer, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+            == 0
+        )
         service.delete(kept)
-        assert purge_sessions(service.checkpointer, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)) >= 1
+        assert (
+            purge_sessions(service.checkpointer, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+            >= 1
+        )
         assert old not in thread_ids(service.checkpointer)
     finally:
         service.session_lock.close()

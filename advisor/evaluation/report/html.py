@@ -25,7 +25,7 @@ from advisor.evaluation.report.metrics import (
     threshold_text,
 )
 
-BLIND_SUITES = ("blind-chat", "blind-ask")
+BLIND_SUITES = ("blind-chat", "heldout-chat", "blind-ask", "blind-reader")
 
 
 def write_report(run: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
@@ -250,9 +250,37 @@ def _blind_html(run: Mapping[str, Any]) -> str:
         f"<th>what it measures</th></tr>{''.join(rows)}</table>",
     ]
     for suite, data in suites:
+        if suite == "blind-reader":
+            parts.append(_confusion_html(metrics))
+            continue  # the test split: its figures, not its utterances, so nobody tunes to them
         failing = [r for r in data["results"] if r["status"] in ("fail", "error")]
         parts.append(f"<h3>{_e(suite)}: {len(failing)} failing of {len(data['results'])}</h3>")
         parts.extend(_case_html(r, suite, open_=False) for r in failing)
+    return "".join(parts)
+
+
+def _confusion_html(metrics: Mapping[str, Any]) -> str:
+    """Show, per language, how the reader read each labelled act of the test split."""
+    parts = []
+    for lang in ("en", "ja"):
+        table = metrics.get(f"blind_reader_confusion_{lang}")
+        if not table:
+            continue
+        acts = list(table)
+        columns = sorted(
+            {a for row in table.values() for a in row}, key=lambda a: (a not in acts, a)
+        )
+        head = "".join(f"<th>{_e(a)}</th>" for a in columns)
+        rows = "".join(
+            f"<tr><td>{_e(act)}</td>"
+            + "".join(f'<td class="num">{row.get(a, "")}</td>' for a in columns)
+            + "</tr>"
+            for act, row in table.items()
+        )
+        parts.append(
+            f"<h3>blind-reader ({lang}): labelled act (rows) against the act read (columns)</h3>"
+            f"<table><tr><th>labelled</th>{head}</tr>{rows}</table>"
+        )
     return "".join(parts)
 
 
@@ -292,7 +320,7 @@ def _case_detail(data: Mapping[str, Any], suite: str) -> str:
             (t["message"], t["reply"], t["question"], t["lang"], None)
             for t in data.get("transcript", [])
         ) + _kv(shown)
-    if suite == "blind-chat":
+    if suite in ("blind-chat", "heldout-chat"):
         return _transcript_html(
             (t["message"], t["reply"], t["question"], t["lang"], t["latency_ms"])
             for t in data.get("transcript", [])

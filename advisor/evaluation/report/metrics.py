@@ -160,6 +160,77 @@ BLIND_METRICS: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
         None,
         ("en", "ja", "all"),
     ),
+    **{
+        f"heldout_chat_{key}": (
+            label.replace("blind chat", "held-out chat"),
+            description,
+            unit,
+            None if total is None else "heldout_chat_cases",
+            scopes,
+        )
+        for key, (label, description, unit, total, scopes) in (
+            (
+                "motion",
+                (
+                    "blind chat: expected motion",
+                    "Held-out persona conversations (written blind, never looked at while "
+                    "building) whose final turn recommends the expected motion.",
+                    "rate",
+                    "x",
+                    ("en", "ja", "all"),
+                ),
+            ),
+            (
+                "profile",
+                (
+                    "blind chat: whole expected profile",
+                    "Held-out conversations whose stored profile holds every expected slot.",
+                    "rate",
+                    "x",
+                    ("en", "ja", "all"),
+                ),
+            ),
+            (
+                "no_repeat",
+                (
+                    "blind chat: no verbatim repeat",
+                    "Held-out conversations in which no reply repeats the one before it.",
+                    "rate",
+                    "x",
+                    ("en", "ja", "all"),
+                ),
+            ),
+        )
+    },
+    "blind_reader_intent": (
+        "blind reader: intent",
+        "Blind-written utterances (the reader's test split, never trained on) whose act, and for "
+        "an answer its special terms, self-service and preference, the reader gets right.",
+        "rate",
+        "blind_reader_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_reader_facts": (
+        "blind reader: facts recorded exactly",
+        "Test-split utterances whose act and every recorded slot, figures included, are right.",
+        "rate",
+        "blind_reader_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_reader_rules_intent": (
+        "blind reader, rules alone: intent",
+        "The same intent accuracy for the rule-based reader without the learned model.",
+        "rate",
+        "blind_reader_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_reader_rules_facts": (
+        "blind reader, rules alone: facts",
+        "The same facts accuracy for the rule-based reader without the learned model.",
+        "rate",
+        "blind_reader_cases",
+        ("en", "ja", "all"),
+    ),
     "blind_ask_correct": (
         "blind ask: key facts and citation",
         "Answerable questions (glossary ones included) whose answer states every key fact and "

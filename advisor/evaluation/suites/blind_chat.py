@@ -188,12 +188,16 @@ def evaluate_blind_conversation(
 
 
 def run_blind_chat(
-    cases: Sequence[Mapping[str, Any]], service: ChatService, progress: Progress
+    cases: Sequence[Mapping[str, Any]],
+    service: ChatService,
+    progress: Progress,
+    *,
+    suite: str = SUITE,
 ) -> list[CaseResult]:
     """Hold every persona's conversation with the chat service and check it."""
     results = []
     for case in cases:
-        outcome = CaseResult(SUITE, case["id"])
+        outcome = CaseResult(suite, case["id"])
         talk = hold_conversation(case, lambda message, session: service.chat(message, session))
         profile: dict[str, Any] = {}
         if talk.session_id is not None:
@@ -216,7 +220,7 @@ def run_blind_chat(
         else:
             outcome.checks = evaluate_blind_conversation(case, talk, profile)
         results.append(outcome)
-        progress.advance(SUITE)
+        progress.advance(suite)
     return results
 
 
@@ -224,21 +228,21 @@ def _passed(result: CaseResult, name: str) -> bool:
     return result.error is None and any(c.name == name and c.passed for c in result.checks)
 
 
-def blind_chat_metrics(results: Sequence[CaseResult]) -> dict[str, Any]:
+def blind_chat_metrics(results: Sequence[CaseResult], prefix: str = "blind_chat") -> dict[str, Any]:
     """Return, per language and overall, motion, profile and repeat shares and mean turns."""
     metrics: dict[str, Any] = {}
     for scope in ("", *LANGS):
         chosen = [r for r in results if not scope or r.data.get("lang") == scope]
         suffix = f"_{scope}" if scope else ""
         ran = [r for r in chosen if r.error is None]
-        metrics[f"blind_chat_cases{suffix}"] = len(chosen)
+        metrics[f"{prefix}_cases{suffix}"] = len(chosen)
         for metric, name in (
             ("motion", "motion"),
             ("profile", "profile"),
             ("no_repeat", "no_verbatim_repeat"),
         ):
-            metrics[f"blind_chat_{metric}{suffix}"] = rate(
+            metrics[f"{prefix}_{metric}{suffix}"] = rate(
                 sum(_passed(r, name) for r in chosen), len(chosen)
             )
-        metrics[f"blind_chat_turns{suffix}"] = mean([r.data["turns"] for r in ran])
+        metrics[f"{prefix}_turns{suffix}"] = mean([r.data["turns"] for r in ran])
     return metrics

@@ -1,0 +1,80 @@
+"""Where the conversation goes when a reply does not answer the question that was asked.
+
+The pending question is state. A reply that answers it moves on; one that does not gets a way
+forward instead of the same question again, as the policy's "Reading what customers say" asks:
+- not understood: a clarification that explains the question in plain words and lists its
+  options, worded differently each time;
+- unsure or refusing about special terms: one explanation, then the advisor goes on as if none
+  are needed, says so, and names what would change the answer;
+- unsure or refusing about self-service: the advisor assumes the customer wants help, and says so;
+- refusing a figure (or still unsure after an explanation): the figure is left out; the advisor
+  asks what else it needs, and gives the conditional answer when only that figure is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from advisor.domain.schemas import Slot
+from advisor.nlu import Understanding
+
+Kind = Literal["ask", "clarify", "assume", "decline"]
+# clarifications of one question before the advisor goes on without its answer
+MAX_CLARIFICATIONS = 2
+
+
+@dataclass(frozen=True)
+class Move:
+    """What the advisor does about the pending question this turn."""
+
+    kind: Kind
+    slot: Slot | None = None
+    assumed: dict[str, Any] = field(default_factory=dict)  # facts taken as the policy says
+    attempt: int = 0  # which clarification this is, 0 for the first
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the move as plain data, for the turn record."""
+        return {"kind": self.kind, "slot": self.slot.value if self.slot else None}
+
+
+def clarifications_in_a_row(turns: Sequence[Mapping[str, Any]], slot: Slot) -> int:
+    """Return how many of the latest turns in a row clarified this slot's question."""
+    count = 0
+    for record in reversed(turns):
+        move = record.get("move") or {}
+        if move.get("kind") != "clarify" or move.get("slot") != slot.value:
+            break
+        count += 1
+    return count
+
+
+def next_move(
+    pending: Slot | None,
+    reading: Understanding,
+    recorded: Mapping[str, Any],
+    *,
+    answered_question: bool,
+    turns: Sequence[Mapping[str, Any]],
+) -> Move:
+    """Decide what to do about the pending question, given what this turn read and recorded."""
+    if pending is None or pending.value in recorded:
+        return Move("ask")
+    if answered_question or reading.act == "question":
+        return Move("ask", pending)  # a guidance answer, then the question again
+    if recorded:
+        return Move("ask")  # other facts landed: the next question follows from them
+    act = reading.act
+    tried = clarifications_in_a_row(turns, pending)
+    if pending is Slot.SPECIAL_TERMS:
+        if act == "refuse" or tried >= 1:
+            return Move("assume", pending, {"special_terms": []})
+        return Move("clarify", pending, attempt=tried)
+    if pending is Slot.SELF_SERVICE:
+        if act in ("unsure", "refuse") or tried >= 1:
+            return Move("assume", pending, {"self_service": False})
+        return Move("clarify", pending, attempt=tried)
+    if act == "refuse" or tried >= MAX_CLARIFICATIONS:
+        return Move("decline", pending)
+    return Move("clarify", pending, attempt=tried)

@@ -1,0 +1,228 @@
+"""What a customer means, learned from the labelled corpus rather than written as patterns.
+
+A character n-gram TF-IDF over the normalised message reads typos, slang and Japanese alike with
+no tokenizer. Each feature appears twice: once as is, and once tied to the question just asked,
+so "no" can mean "no special terms" after one question and "we want help" after another. Linear
+models on those features say what the message does (its act), and what it says about the three
+slots that are not figures: self-service, special terms and a motion preference. Figures stay
+with the rule-based reader.
+
+Training is deterministic and takes a few seconds, so the trained model is kept in the user's
+cache folder, keyed by a hash of the corpus and of this code's version; a changed corpus is
+retrained on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from platformdirs import user_cache_dir
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+
+from advisor.domain.schemas import Motion, Slot, SpecialTerm
+from advisor.nlu.corpus import Act, Utterance, corpus_files, training_corpus
+from advisor.nlu.text import normalise
+
+log = logging.getLogger(__name__)
+
+Classifier = Any  # a fitted LogisticRegression, or OneVsRestClassifier of them
+_CONTEXTS: tuple[Slot | None, ...] = (None, *Slot)
+ABSENT = "-"  # the label of a slot the message says nothing about
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What the learned model reads in one message, each part with its confidence (0 to 1)."""
+
+    act: Act
+    act_confidence: float
+    self_service: bool | None
+    self_service_confidence: float
+    special_terms: tuple[SpecialTerm, ...] | None
+    terms_confidence: float
+    preferred_motion: Motion | None
+    preference_confidence: float
+
+
+def features_text(text: str) -> str:
+    """Return the text the model reads: normalised, with every run of digits as one "0"."""
+    return re.sub(r"\d+(?:[.,]\d+)*", "0", normalise(text))
+
+
+def _terms_label(terms: tuple[SpecialTerm, ...] | None) -> str:
+    if terms is None:
+        return ABSENT
+    return "some" if terms else "none"
+
+
+class LearnedReader:
+    """The trained models: one vectoriser, and one linear model per thing to read."""
+
+    def __init__(self, items: Sequence[Utterance], *, c: float = 8.0) -> None:
+        if not items:
+            raise ValueError("the reader needs a training corpus")
+        self.vectoriser = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1, dtype=np.float64
+        )
+        base = self.vectoriser.fit_transform([features_text(item.text) for item in items])
+        x = self._with_context(base, [item.asked for item in items])
+        self.c = c
+        self.act = self._fit(x, [item.act for item in items])
+        self.self_service = self._fit(
+            x,
+            [
+                ABSENT if item.facts.self_service is None else str(item.facts.self_service)
+                for item in items
+            ],
+        )
+        self.terms = self._fit(x, [_terms_label(item.facts.special_terms) for item in items])
+        self.term: dict[SpecialTerm, Classifier | str] = {}
+        for term in SpecialTerm:
+            labels = [str(term in (item.facts.special_terms or ())) for item in items]
+            self.term[term] = self._fit(x, labels)
+        self.preference = self._fit(
+            x,
+            [
+                ABSENT if item.facts.preferred_motion is None else item.facts.preferred_motion.value
+                for item in items
+            ],
+        )
+
+    def _fit(self, x: Any, labels: list[str]) -> Classifier | str:
+        if len(set(labels)) < 2:
+            return labels[0]  # a constant: nothing to learn
+        base = LogisticRegression(C=self.c, solver="liblinear", class_weight="balanced", tol=1e-2)
+        model = OneVsRestClassifier(base) if len(set(labels)) > 2 else base
+        model.fit(x, labels)
+        return model
+
+    @staticmethod
+    def _with_context(base: Any, asked: Sequence[Slot | None]) -> Any:
+        """Append, for each question context, a copy of the features that is live only there."""
+        blocks = [base]
+        for context in _CONTEXTS:
+            mask = np.array([1.0 if a == context else 0.0 for a in asked])
+            blocks.append(sparse.diags(mask) @ base)
+        return sparse.hstack(blocks, format="csr")
+
+    def vectorise(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> Any:
+        """Return the model's features for messages answered to the given questions."""
+        base = self.vectoriser.transform([features_text(t) for t in texts])
+        return self._with_context(base, asked)
+
+    def read_many(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> list[Meaning]:
+        """Read several messages at once (the evals read thousands)."""
+        if not texts:
+            return []
+        x = self.vectorise(texts, asked)
+        acts = _predict(self.act, x)
+        service = _predict(self.self_service, x)
+        kinds = _predict(self.terms, x)
+        each = {term: _proba(model, x, "True") for term, model in self.term.items()}
+        prefs = _predict(self.preference, x)
+        meanings = []
+        for i in range(len(texts)):
+            terms: tuple[SpecialTerm, ...] | None = None
+            kind, kind_p = kinds[i]
+            if kind == "none":
+                terms = ()
+            elif kind == "some":
+                chances = {term: p[i] for term, p in each.items()}
+                best = max(chances, key=lambda t: chances[t])
+                terms = tuple(t for t in SpecialTerm if chances[t] >= 0.5 or t is best)
+            ss, ss_p = service[i]
+            pref, pref_p = prefs[i]
+            meanings.append(
+                Meaning(
+                    act=acts[i][0],  # type: ignore[arg-type]
+                    act_confidence=acts[i][1],
+                    self_service=None if ss == ABSENT else ss == "True",
+                    self_service_confidence=ss_p,
+                    special_terms=terms,
+                    terms_confidence=kind_p,
+                    preferred_motion=None if pref == ABSENT else Motion(pref),
+                    preference_confidence=pref_p,
+                )
+            )
+        return meanings
+
+    def read(self, text: str, asked: Slot | None = None) -> Meaning:
+        """Read one message answered to the question `asked` (None: no question pending)."""
+        return self.read_many([text], [asked])[0]
+
+
+def _predict(model: Classifier | str, x: Any) -> list[tuple[str, float]]:
+    if isinstance(model, str):
+        return [(model, 1.0)] * x.shape[0]
+    proba = model.predict_proba(x)
+    best = proba.argmax(axis=1)
+    return [(str(model.classes_[b]), float(proba[i, b])) for i, b in enumerate(best)]
+
+
+def _proba(model: Classifier | str, x: Any, label: str) -> Any:
+    if isinstance(model, str):
+        return np.full(x.shape[0], 1.0 if model == label else 0.0)
+    column = list(model.classes_).index(label)
+    return model.predict_proba(x)[:, column]
+
+
+_lock = threading.Lock()
+_reader: LearnedReader | None = None
+# bump when the features or models change, so a cached model of the old kind is not loaded
+MODEL_VERSION = 1
+
+
+def corpus_key() -> str:
+    """Return a key that changes whenever the training corpus or the model's code does."""
+    digest = hashlib.sha256(f"{MODEL_VERSION} {sklearn.__version__}".encode())
+    for path in corpus_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_path(key: str) -> Path:
+    folder = os.environ.get("ADVISOR_MODEL_CACHE") or user_cache_dir("motion-advisor")
+    return Path(folder) / f"reader-{key}.joblib"
+
+
+def learned_reader() -> LearnedReader:
+    """Return the reader trained on the corpus: from the cache, or trained now and cached."""
+    global _reader
+    with _lock:
+        if _reader is None:
+            _reader = _load_or_train()
+        return _reader
+
+
+def _load_or_train() -> LearnedReader:
+    path = _cache_path(corpus_key())
+    try:
+        found = joblib.load(path)
+        if isinstance(found, LearnedReader):
+            return found
+    except Exception:  # noqa: BLE001 - a missing or unreadable cache only means training again
+        pass
+    reader = LearnedReader(training_corpus())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        joblib.dump(reader, partial)
+        partial.replace(path)
+    except OSError as exc:
+        log.info("the trained reader could not be cached (%s); it is kept in memory", exc)
+    return reader
