@@ -35,8 +35,16 @@ def merge_facts(profile: Profile, given: Mapping[str, Any], reading: Understandi
         confirmed = reading.facts()
         refused = [key for key, value in facts.items() if not _same(confirmed.get(key), value)]
         facts = {key: value for key, value in facts.items() if key not in refused}
+    cleared: dict[str, Any] = {}
+    if (
+        facts.get("self_service") is False
+        and "preferred_motion" not in facts
+        and profile.preferred_motion is not None
+        and profile.preferred_motion.value == "self_service"
+    ):
+        cleared["preferred_motion"] = None  # wanting help now outweighs buying online before
     try:
-        merged = parse_profile({**profile.model_dump(mode="json"), **facts})
+        merged = parse_profile({**profile.model_dump(mode="json"), **facts, **cleared})
     except UserError as exc:
         return Merge(profile, refused=refused, error=exc)
     return Merge(merged, recorded=facts, refused=refused)

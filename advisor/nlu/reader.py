@@ -68,6 +68,9 @@ class Understanding(BaseModel):
 
 
 Reader = Literal["combined", "rules"]
+SURE = 0.6  # the least confidence at which the model's reading of a slot is recorded
+SURE_OF_TERM = 0.7
+UNCLEAR = 0.5  # below this confidence in an answer that has no figure, nothing is recorded
 _T = TypeVar("_T")
 
 
@@ -193,6 +196,9 @@ def combine(rules: Understanding, meaning: Meaning) -> Understanding:
     """
     act: Act = "instruction" if rules.injection else meaning.act
     confidence = 1.0 if rules.injection else meaning.act_confidence
+    if confidence < UNCLEAR and act == "answer" and not rules.facts():
+        # too unsure to record anything: the advisor asks again, differently
+        act = "unsure" if rules.act == "unsure" else "smalltalk"
     if act in ("refuse", "smalltalk", "instruction"):
         return Understanding(
             asks_question=rules.asks_question,
@@ -207,16 +213,35 @@ def combine(rules: Understanding, meaning: Meaning) -> Understanding:
     if act == "unsure":
         update |= {"special_terms": None, "self_service": None, "preferred_motion": None}
     else:
-        # the model's reading where it sees one, else the rules': measured on held-out
-        # utterances, that beats either alone
+        # Terms and self-service: the rules' reading where they find one (they know which of
+        # two statements came last), else the model's; a preference: the model's, else the
+        # rules'.
+        # A reading the model is unsure of is left out rather than recorded.
+        # a special term decides enterprise on its own, so the model must be surer of one
+        needed = SURE_OF_TERM if meaning.special_terms else SURE
+        terms = meaning.special_terms if meaning.terms_confidence >= needed else None
+        service = meaning.self_service if meaning.self_service_confidence >= SURE else None
+        prefers = meaning.preferred_motion if meaning.preference_confidence >= SURE else None
         update |= {
-            "special_terms": _first(meaning.special_terms, rules.special_terms),
-            "self_service": _first(meaning.self_service, rules.self_service),
-            "preferred_motion": _first(meaning.preferred_motion, rules.preferred_motion),
+            "special_terms": _first(rules.special_terms, terms),
+            "self_service": _first(rules.self_service, service),
+            "preferred_motion": _first(prefers, _rules_preference(rules)),
         }
         if update["preferred_motion"] == Motion.SELF_SERVICE:
             update["self_service"] = True
-    return rules.model_copy(update=update)
+    combined = rules.model_copy(update=update)
+    if combined.act == "answer" and not combined.facts() and not combined.currency_unsupported:
+        # an answer with nothing in it: what the rules make of it, or nothing understood
+        act = rules.act if rules.act in ("unsure", "question") else "smalltalk"
+        combined = combined.model_copy(update={"act": act})
+    return combined
+
+
+def _rules_preference(rules: Understanding) -> Motion | None:
+    """Return the rules' preference, unless it is help from a partner read as wanting CSP."""
+    if rules.preferred_motion == Motion.BREADTH and rules.self_service is False:
+        return None  # "we want help from a partner": help, which partners give in every motion
+    return rules.preferred_motion
 
 
 def _first(*values: _T | None) -> _T | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from advisor.domain.schemas import Slot, SpecialTerm
-from advisor.nlu.answers import NO, UNSURE, YES
+from advisor.nlu.answers import NO, NO_AZURE, NO_SEATS, UNSURE, YES
 from advisor.nlu.negation import negated
 from advisor.nlu.text import W0, W1, rx
 
@@ -129,7 +129,9 @@ def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, 
     price = any(not negated(text, m.start(), m.end()) for m in _PRICE_ONLY.finditer(text))
     if denied_all or price:
         return ()
-    if expecting == Slot.SPECIAL_TERMS and not UNSURE.search(text):
+    # "no" to the terms question, unless the no is about Azure or seats ("we don't use Azure")
+    about_other = NO_AZURE.search(text) or NO_SEATS.search(text)
+    if expecting == Slot.SPECIAL_TERMS and not UNSURE.search(text) and not about_other:
         if NO.match(text) or _FINE_AS_IS.match(text):
             return ()
         if YES.match(text):

@@ -1,0 +1,159 @@
+"""Replies that do not answer the question: clarified, assumed, declined, never looped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from advisor.chat import ChatService
+from advisor.domain.schemas import ChatTurn
+
+
+def talk(service: ChatService, messages: Sequence[str]) -> list[ChatTurn]:
+    turns: list[ChatTurn] = []
+    session: str | None = None
+    for message in messages:
+        turn = service.chat(message, session)
+        session = turn.session_id
+        turns.append(turn)
+    return turns
+
+
+def profile(service: ChatService, turns: list[ChatTurn]) -> dict[str, object]:
+    return dict(service.session(turns[-1].session_id)["profile"])
+
+
+def test_short_loose_answers_are_read_as_answers_to_the_question_asked(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        ["hi, can you help us figure out how to buy M365?", "nah nothing fancy", "partner pls"],
+    )
+    # the opener asks for help: a greeting and the first question, no guidance quoted at them
+    assert turns[0].reply.startswith("Hello!")
+    assert "2,400" not in turns[0].reply
+    assert turns[0].question is not None and turns[0].question.slot == "special_terms"
+    assert turns[2].question is not None and turns[2].question.slot == "seats"
+    assert profile(offline_service, turns) == {
+        "special_terms": [],
+        "self_service": False,
+        "seats": None,
+        "azure_annual_usd": None,
+        "preferred_motion": None,
+    }
+
+
+def test_help_from_a_partner_is_not_a_preference_for_csp(offline_service: ChatService) -> None:
+    turns = talk(offline_service, ["3,000 seats, we want help from a partner, no special terms"])
+    assert turns[-1].recommendation is not None
+    assert turns[-1].recommendation.motion == "enterprise"
+    assert profile(offline_service, turns)["preferred_motion"] is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_customer_who_never_answers_never_reads_the_same_reply_twice(
+    offline_service: ChatService, lang: str
+) -> None:
+    filler = "hmm" if lang == "en" else "うーん"
+    turns = talk(offline_service, ["hello" if lang == "en" else "こんにちは"] + [filler] * 7)
+    replies = [t.reply for t in turns]
+    assert all(a != b for a, b in zip(replies, replies[1:], strict=False)), replies
+    # nothing was recorded from the fillers, and the conversation moved on rather than looping
+    assert [t.question.slot if t.question else None for t in turns][-1] != "special_terms"
+
+
+def test_unsure_about_terms_gets_one_explanation_then_goes_on_as_none(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(offline_service, ["we have 300 seats", "not sure", "still no idea"])
+    explained, assumed = turns[1], turns[2]
+    assert explained.question is not None and explained.question.slot == "special_terms"
+    assert "dual-use rights" in explained.reply and explained.reply != turns[0].reply
+    assert "as if you need none" in assumed.reply and "enterprise" in assumed.reply
+    assert assumed.question is not None and assumed.question.slot == "self_service"
+    assert profile(offline_service, turns)["special_terms"] == []
+
+
+def test_unsure_about_self_service_is_taken_as_wanting_help_and_said(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(offline_service, ["こんにちは", "特にないです", "うーん、まだわかりません"])
+    assert "支援をご希望という前提" in turns[-1].reply
+    assert turns[-1].question is not None and turns[-1].question.slot == "seats"
+    assert profile(offline_service, turns)["self_service"] is False
+
+
+def test_a_refused_figure_gets_the_conditional_answer(offline_service: ChatService) -> None:
+    turns = talk(
+        offline_service,
+        ["no special terms and we want a partner to help", "not telling you that", "no azure"],
+    )
+    declined, last = turns[1], turns[2]
+    assert "without your seat count" in declined.reply
+    assert declined.question is not None and declined.question.slot == "azure_annual_usd"
+    assert last.question is None and last.recommendation is None
+    assert "up to 2,400 seats" in last.reply and "CSP partner stays possible" in last.reply
+    # Azure above USD 1M decides it even with seats unknown
+    turns = talk(
+        offline_service,
+        ["no special terms and we want a partner to help", "confidential", "about $2M a year"],
+    )
+    assert turns[-1].recommendation is not None
+    assert turns[-1].recommendation.motion == "enterprise"
+
+
+def test_a_japanese_correction_replaces_the_figure_before_the_result(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        [
+            "特別な契約条件はなし、パートナーに支援してほしいです",
+            "250名です",
+            "すみません、2,500の間違いでした",
+        ],
+    )
+    assert profile(offline_service, turns)["seats"] == 2500
+    assert turns[-1].recommendation is not None
+    assert turns[-1].recommendation.motion == "enterprise"
+
+
+def test_a_correction_after_the_result_gives_the_new_result_in_the_same_turn(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        ["300 seats, no special terms, a partner should help, no Azure", "actually 3,000"],
+    )
+    assert turns[0].recommendation is not None and turns[0].recommendation.motion == "breadth"
+    assert turns[1].recommendation is not None
+    assert turns[1].recommendation.motion == "enterprise"
+    assert "changes from breadth to enterprise" in turns[1].reply
+
+
+def test_an_amount_in_yen_is_converted_at_the_rate_the_customer_gives(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(offline_service, ["Azureは年間3,000万円くらい", "1ドル150円で換算してください"])
+    assert "米ドル" in turns[0].reply
+    assert profile(offline_service, turns)["azure_annual_usd"] == 200_000
+    assert "150" in turns[1].reply and "換算しました" in turns[1].reply
+    turns = talk(
+        offline_service, ["about 30 million yen a year on Azure, at 150 yen to the dollar"]
+    )
+    assert profile(offline_service, turns)["azure_annual_usd"] == 200_000
+    assert "JPY 30,000,000" in turns[0].reply
+
+
+def test_thanks_after_the_result_is_answered_and_records_nothing(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        ["300 seats, no special terms, a partner should help, no Azure", "thx!", "thanks again"],
+    )
+    assert "welcome" in turns[1].reply
+    assert turns[2].reply != turns[1].reply
+    assert turns[2].recommendation is not None and turns[2].recommendation.motion == "breadth"

@@ -1,0 +1,79 @@
+"""The learned reader: its corpus, its split, and what it reads."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from advisor.domain.questions import question
+from advisor.domain.schemas import Slot
+from advisor.nlu import understand
+from advisor.nlu.corpus import (
+    CORPUS_DIR,
+    blind_files,
+    by_lang,
+    in_test_split,
+    load_utterances,
+    training_corpus,
+)
+from advisor.nlu.learned import LearnedReader, corpus_key, learned_reader
+
+
+def test_the_corpus_is_big_enough_half_in_each_language_and_blind_enough() -> None:
+    trained = training_corpus()
+    blind = load_utterances(blind_files())
+    everything = {item.id: item for item in [*trained, *blind]}
+    assert len(everything) >= 1500
+    for lang in ("en", "ja"):
+        assert 0.4 <= len(by_lang(list(everything.values()), lang)) / len(everything) <= 0.6
+    # written blind: from the policy and the question texts alone, as each file says
+    files = [*sorted(CORPUS_DIR.glob("train*.yaml")), *blind_files()]
+    blind_ids = {
+        item.id
+        for path in files
+        if yaml.safe_load(path.read_text(encoding="utf-8"))["written_blind"]
+        for item in load_utterances([path])
+    }
+    assert len(blind_ids) / len(everything) >= 0.4
+    # the test split is blind-written and never trained on
+    assert not {i.id for i in blind if in_test_split(i)} & {i.id for i in trained}
+
+
+def test_the_reader_is_deterministic() -> None:
+    items = training_corpus()[:300]
+    a, b = LearnedReader(items), LearnedReader(items)
+    texts = ["partnr pls", "nope", "パートナーにお願いしたい", "not telling"]
+    asked = [Slot.SELF_SERVICE, Slot.SPECIAL_TERMS, Slot.SELF_SERVICE, Slot.SEATS]
+    assert a.read_many(texts, asked) == b.read_many(texts, asked)
+
+
+def test_the_cache_key_follows_the_corpus() -> None:
+    assert corpus_key() == corpus_key()
+    assert learned_reader() is learned_reader()
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "act", "facts"),
+    [
+        ("partner pls", Slot.SELF_SERVICE, "answer", {"self_service": False}),
+        ("a partnr would be nice", Slot.SELF_SERVICE, "answer", {"self_service": False}),
+        ("パートナーにお願いしたい", Slot.SELF_SERVICE, "answer", {"self_service": False}),
+        ("nah nothing fancy", Slot.SPECIAL_TERMS, "answer", {"special_terms": []}),
+        ("「特にないです」", Slot.SPECIAL_TERMS, "answer", {"special_terms": []}),
+        ("none of your business honestly", Slot.SELF_SERVICE, "refuse", {}),
+        ("we don't really use Azure yet", Slot.SPECIAL_TERMS, "answer", {"azure_annual_usd": 0}),
+        ("thx!", None, "smalltalk", {}),
+        ("1ドル150円で換算してください", Slot.AZURE_ANNUAL_USD, "instruction", {}),
+    ],
+)
+def test_it_reads_loose_replies(text: str, asked: Slot | None, act: str, facts: dict) -> None:
+    read = understand(text, expecting=asked)
+    assert read.act == act
+    assert read.facts() == facts
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_quick_reply_label_means_its_value(lang: str) -> None:
+    for slot in Slot:
+        for option in question(slot, lang).options:  # type: ignore[arg-type]
+            assert understand(option.label, expecting=slot).facts().get(slot.value) == option.value
