@@ -7,8 +7,8 @@ recommendation are then composed from the classifier, with no second model call.
 `search_guidance` the model writes the answer.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: LangChain reads a tool's type hints on every
+# call, and string annotations would be evaluated anew each time (over a millisecond a turn).
 import json
 from typing import Annotated, Any
 
