@@ -16,7 +16,7 @@ from langchain.tools import ToolRuntime
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, tool
 from langgraph.types import Command
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from advisor.agent.context import TurnContext
 from advisor.agent.facts import merge_facts, pending_profile
@@ -143,6 +143,27 @@ def search_guidance(
         },
         ensure_ascii=False,
     )
+
+
+def _dump_without_runtime(advisor_tool: BaseTool) -> None:
+    """Leave a tool's `runtime` out of the dump LangChain makes of its validated arguments.
+
+    LangChain dumps a tool call's validated arguments only to see which were given, and the
+    dump walked the whole runtime on every call: the conversation's messages and the turn's
+    context. The tool still gets its runtime: LangChain passes injected arguments on as given.
+    """
+    schema = advisor_tool.args_schema
+    if (
+        isinstance(schema, type)
+        and issubclass(schema, BaseModel)
+        and "runtime" in schema.model_fields
+    ):
+        schema.model_fields["runtime"].exclude = True
+        schema.model_rebuild(force=True)
+
+
+for _tool in (record_facts, classify_motion, search_guidance):
+    _dump_without_runtime(_tool)
 
 
 def advisor_tools() -> list[BaseTool]:
