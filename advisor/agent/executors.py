@@ -14,13 +14,14 @@ before. A run that sets `max_concurrency` keeps LangGraph's own pools.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from contextlib import AbstractContextManager, contextmanager
-from contextvars import copy_context
+from contextvars import Context, copy_context
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import ContextThreadPoolExecutor
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 # Threads start only when none is idle, so the pool holds as many as the busiest moment
 # needed; the bound only keeps a runaway from starting thousands. Each run used to get a
@@ -33,6 +34,8 @@ _pool: ContextThreadPoolExecutor | None = None
 _installed = False
 # the name under which both modules look up the executor for a config
 _LOOKUP = "get_executor_for_config"
+# where LangGraph keeps a run's durability in its config
+_DURABILITY = "__pregel_durability"
 
 ExecutorFor = Callable[[RunnableConfig | None], AbstractContextManager[Executor]]
 
@@ -48,9 +51,19 @@ def shared_pool() -> ContextThreadPoolExecutor:
 
 
 class _SharedExecutor(Executor):
-    """The shared pool as a run sees it: it submits there and never shuts the pool down."""
+    """The shared pool as a run sees it: it submits there and never shuts the pool down.
+
+    With `saves_here`, a checkpoint save runs at once in the submitting thread instead: a
+    run with durability "exit" saves only as it ends, and then waits for the save, so handing
+    it to another thread only added the hand-off (and, on a busy server, a wait for the GIL).
+    """
+
+    def __init__(self, *, saves_here: bool = False) -> None:
+        self._saves_here = saves_here
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        if self._saves_here and _is_save(fn, args):
+            return _run_here(fn, *args, **kwargs)
         return shared_pool().submit(fn, *args, **kwargs)
 
     def map(
@@ -64,6 +77,29 @@ class _SharedExecutor(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Leave the shared pool running: other runs use it."""
+
+
+def _is_save(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    """Tell whether LangGraph submitted a checkpoint save (a put, or a put of writes).
+
+    LangGraph submits `Context.run` with the function to run in that context first.
+    """
+    target = args[0] if isinstance(getattr(fn, "__self__", None), Context) and args else fn
+    owner = getattr(target, "__self__", None)
+    return isinstance(owner, BaseCheckpointSaver) or (
+        getattr(target, "__name__", "") == "_checkpointer_put_after_previous"
+    )
+
+
+def _run_here(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    """Run a function now and return its outcome as a done future, as the pool would."""
+    future: Future[Any] = Future()
+    future.set_running_or_notify_cancel()
+    try:
+        future.set_result(fn(*args, **kwargs))
+    except BaseException as exc:  # the future carries it, as it would from the pool
+        future.set_exception(exc)
+    return future
 
 
 class _ToolStepExecutor(_SharedExecutor):
@@ -94,7 +130,8 @@ def _background(fallback: ExecutorFor) -> ExecutorFor:
             with fallback(config) as executor:
                 yield executor
             return
-        yield _SharedExecutor()
+        durability = (config or {}).get("configurable", {}).get(_DURABILITY)
+        yield _SharedExecutor(saves_here=durability == "exit")
 
     return executor_for
 
