@@ -75,21 +75,32 @@ class ChatService:
 
     def _prepare(
         self, message: object, session_id: str | None, lang: object, create: bool = False
-    ) -> tuple[str, str, Lang, bool]:
+    ) -> tuple[str, str, Lang | None, bool, bool]:
+        """Check a turn's input, reading nothing from the store.
+
+        Returns the text, the session id (a new one if none was given), the language asked
+        for, whether the session must already be stored, and whether the id was made here
+        (so no stored session can have it yet).
+        """
         text = clean_text(message, field="message", limit=self.settings.max_message_chars)
         requested = check_lang(lang)
-        previous: Lang | None = None
         if session_id is None:
-            session_id, is_new = uuid.uuid4().hex, True
-        else:
-            check_session_id(session_id)
-            values = self.graph.get_state(self._config(session_id)).values
-            is_new = not values
-            if is_new and not create:
-                raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
-            turns = values.get("turns") or []
-            previous = turns[-1]["turn"]["lang"] if turns else None
-        return text, session_id, self._turn_lang(text, requested, previous), is_new
+            return text, uuid.uuid4().hex, requested, False, True
+        check_session_id(session_id)
+        return text, session_id, requested, not create, False
+
+    def _read_session(self, session_id: str, must_exist: bool) -> dict[str, Any]:
+        """Read a session's state, raising NotFoundError for an unknown one that must exist."""
+        values = self.graph.get_state(self._config(session_id)).values
+        if must_exist and not values:
+            raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
+        return values
+
+    def _lang_after(self, values: dict[str, Any], text: str, requested: Lang | None) -> Lang:
+        """Return a turn's language, given the session's state before it."""
+        turns = values.get("turns") or []
+        previous = turns[-1]["turn"]["lang"] if turns else None
+        return self._turn_lang(text, requested, previous)
 
     def _turn_lang(self, text: str, requested: Lang | None, previous: Lang | None) -> Lang:
         if requested is not None:
@@ -128,8 +139,23 @@ class ChatService:
         unknown `session_id` starts a new session under that id (channels such as Teams name the
         conversation themselves) instead of raising NotFoundError.
         """
+        picked = check_answer(answer)
+        text, session_id, requested, must_exist, fresh = self._prepare(
+            message, session_id, lang, create
+        )
+        # The session is read once, under its lock, where the turn needs it anyway: nothing
+        # is streamed, so an unknown session may raise there.
         turn: ChatTurn | None = None
-        events = self.stream(message, session_id, lang, answer=answer, deltas=False, create=create)
+        events = self._run(
+            text,
+            session_id,
+            None,
+            picked,
+            deltas=False,
+            fresh=fresh,
+            requested=requested,
+            must_exist=must_exist,
+        )
         for kind, value in events:
             if kind == "turn":
                 turn = value
@@ -153,25 +179,43 @@ class ChatService:
         this returns, so bad input raises here, not mid-stream.
         """
         picked = check_answer(answer)
-        prepared = self._prepare(message, session_id, lang, create)
-        return self._run(*prepared, picked, deltas=deltas)
+        text, session_id, requested, must_exist, fresh = self._prepare(
+            message, session_id, lang, create
+        )
+        turn_lang = None
+        if not fresh:  # an unknown session must raise now, before anything streams
+            turn_lang = self._lang_after(
+                self._read_session(session_id, must_exist), text, requested
+            )
+        return self._run(
+            text, session_id, turn_lang, picked, deltas=deltas, fresh=fresh, requested=requested
+        )
 
     def _run(
         self,
         text: str,
         session_id: str,
-        turn_lang: Lang,
-        is_new: bool,
+        turn_lang: Lang | None,
         answer: dict[str, Any] | None,
         *,
         deltas: bool,
+        fresh: bool,
+        requested: Lang | None,
+        must_exist: bool = False,
     ) -> Iterator[tuple[str, Any]]:
+        """Run a turn under the session's lock.
+
+        `turn_lang` None: the language is worked out from the state read here. `fresh`: the
+        session id was just made, so there is no stored state to read.
+        """
         config = self._config(session_id)
         run_config: RunnableConfig = (
             {**config, "callbacks": self.callbacks} if self.callbacks else config
         )
         with self.session_lock(session_id):
-            before = self.graph.get_state(config).values
+            before = {} if fresh else self._read_session(session_id, must_exist)
+            if turn_lang is None:
+                turn_lang = self._lang_after(before, text, requested)
             # another turn may have created or erased the session while this one waited
             is_new = not before
             inputs = {"messages": [HumanMessage(text)]}

@@ -26,6 +26,7 @@ from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from advisor.agent import executors
 from advisor.agent.context import TurnContext
 from advisor.agent.facts import merge_facts
 from advisor.agent.guards import keeps_the_turn
@@ -217,6 +218,7 @@ def build_agent(
     The turn's limits (model calls, tool calls) live in the middleware's hooks rather than in
     limit middlewares of their own, which would add two graph steps to every model call.
     """
+    executors.install()  # no new threads for every turn
     return create_agent(
         model,
         tools=advisor_tools(),

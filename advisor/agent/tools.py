@@ -7,16 +7,19 @@ recommendation are then composed from the classifier, with no second model call.
 `search_guidance` the model writes the answer.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: LangChain reads a tool's type hints on every
+# call, and string annotations would be evaluated anew each time (over a millisecond a turn).
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from langchain.tools import ToolRuntime
+from langchain_core.callbacks import CallbackManagerForToolRun
 from langchain_core.messages import ToolMessage
-from langchain_core.tools import BaseTool, tool
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, StructuredTool
 from langgraph.types import Command
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from advisor.agent.context import TurnContext
 from advisor.agent.facts import merge_facts, pending_profile
@@ -27,7 +30,46 @@ from advisor.guidance.answering import find_support, offline_answer
 from advisor.inputs import clean_text
 
 
-@tool(return_direct=True)
+class _AdvisorTool(StructuredTool):
+    """A StructuredTool that LangChain can inspect cheaply on every call.
+
+    LangChain looks up the type hints of a tool's `_run` each time the tool runs, and
+    StructuredTool's are strings (its module defers its annotations), evaluated anew on every
+    call. This `_run` is StructuredTool's, with its annotations as objects.
+    """
+
+    def _run(
+        self,
+        *args: Any,
+        config: RunnableConfig,
+        run_manager: CallbackManagerForToolRun | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return super()._run(*args, config=config, run_manager=run_manager, **kwargs)
+
+
+def _advisor_tool(*, return_direct: bool = False) -> Callable[[Callable[..., Any]], StructuredTool]:
+    """Make a tool of a function, as LangChain's `@tool` does, for cheaper calls.
+
+    The tool's `runtime` is also left out of the dump LangChain makes of a call's validated
+    arguments: it dumps them only to see which were given, and walked the conversation's
+    messages and the turn's context on every call. The tool still gets its runtime, as
+    LangChain passes injected arguments on as given.
+    """
+
+    def make(func: Callable[..., Any]) -> StructuredTool:
+        made = _AdvisorTool.from_function(func, name=func.__name__, return_direct=return_direct)
+        schema = made.args_schema
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            if "runtime" in schema.model_fields:
+                schema.model_fields["runtime"].exclude = True
+                schema.model_rebuild(force=True)
+        return made
+
+    return make
+
+
+@_advisor_tool(return_direct=True)
 def record_facts(
     runtime: ToolRuntime[TurnContext, Any],
     seats: Annotated[
@@ -89,7 +131,7 @@ def record_facts(
     )
 
 
-@tool(return_direct=True)
+@_advisor_tool(return_direct=True)
 def classify_motion(runtime: ToolRuntime[TurnContext, Any]) -> str:
     """Classify the customer's profile: the motion, or the next question to ask."""
     context = runtime.context
@@ -108,7 +150,7 @@ def outcome(context: TurnContext, profile: Profile) -> dict[str, Any]:
     return {"motion": result.motion.value, "vehicle": result.vehicle, "rule": result.rule}
 
 
-@tool
+@_advisor_tool()
 def search_guidance(
     runtime: ToolRuntime[TurnContext, Any],
     query: Annotated[

@@ -43,10 +43,14 @@ class OfflineChatModel(BaseChatModel):
         tool_choice: str | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Return the model, holding the turn's reading if one is given: it knows the tools."""
+        """Return the model, bound to the turn's reading if one is given: it knows the tools.
+
+        The reading is bound as a call argument rather than copied into a new model, so the
+        one model serves every turn and LangChain describes it to callbacks once, not per turn.
+        """
         reading = kwargs.get("reading")
         if isinstance(reading, Understanding):
-            return self.model_copy(update={"reading": reading})
+            return self.bind(reading=reading)
         return self
 
     def _generate(
@@ -56,7 +60,8 @@ class OfflineChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=decide(messages, self.reading))])
+        reading = kwargs.get("reading", self.reading)
+        return ChatResult(generations=[ChatGeneration(message=decide(messages, reading))])
 
     def _stream(
         self,
@@ -65,7 +70,7 @@ class OfflineChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        message = decide(messages, self.reading)
+        message = decide(messages, kwargs.get("reading", self.reading))
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",

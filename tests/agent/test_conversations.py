@@ -214,6 +214,32 @@ def test_unknown_session(service: ChatService) -> None:
         service.chat("hello", "../../etc/passwd")
 
 
+def test_an_unknown_session_raises_before_a_stream_starts(service: ChatService) -> None:
+    with pytest.raises(NotFoundError, match="session_id: no session nope"):
+        service.stream("hello", "nope")
+
+
+def test_a_turn_reads_its_session_from_the_store_once(
+    tmp_path: Any, guidance_index: GuidanceIndex
+) -> None:
+    service = ChatService(Settings(data_dir=tmp_path), index=guidance_index)
+    reads: list[str] = []
+    get_tuple = service.checkpointer.get_tuple
+
+    def counted(config: Any) -> Any:
+        reads.append(config["configurable"]["thread_id"])
+        return get_tuple(config)
+
+    service.checkpointer.get_tuple = counted  # type: ignore[method-assign]
+    first = service.chat("We need 500 seats")
+    # a new session has nothing to read; LangGraph looks for a checkpoint as the run starts
+    assert reads == [first.session_id]
+    reads.clear()
+    service.chat("no special terms", first.session_id)
+    # the service reads the session under its lock, then LangGraph loads it to run the turn
+    assert reads == [first.session_id] * 2
+
+
 @pytest.mark.parametrize("message", ["社員80名です", "We're 300 people", "こんにちは (hello)"])
 def test_streamed_deltas_join_to_the_reply(service: ChatService, message: str) -> None:
     events = list(service.stream(message))
