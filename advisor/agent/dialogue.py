@@ -72,6 +72,9 @@ def next_move(
             return Move("assume", pending, {"special_terms": []})
         return Move("clarify", pending, attempt=tried)
     if pending is Slot.SELF_SERVICE:
+        asks_meaning = act == "unsure" and reading.asks_question and tried == 0
+        if asks_meaning:
+            return Move("clarify", pending)  # "what do you mean?": explained before assuming
         if act in ("unsure", "refuse") or tried >= 1:
             return Move("assume", pending, {"self_service": False})
         return Move("clarify", pending, attempt=tried)

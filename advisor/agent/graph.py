@@ -33,8 +33,8 @@ from advisor.agent.guards import keeps_the_turn
 from advisor.agent.state import (
     AdvisorState,
     asked_slot,
+    correction_slot,
     final_ai_message,
-    last_figure_slot,
     latest_customer_text,
     recent_turns,
     state_profile,
@@ -84,10 +84,9 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
                 raise merge.error
             context.record(merge.recorded, [])
             return {**update, "profile": merge.profile.model_dump(mode="json"), "jump_to": "end"}
+        text = latest_customer_text(state)
         context.reading = understand(
-            latest_customer_text(state),
-            expecting=asked_slot(state),
-            correcting=last_figure_slot(state),
+            text, expecting=asked_slot(state), correcting=correction_slot(state, text)
         )
         return update or None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypeVar
 
@@ -71,6 +73,26 @@ def asked_slot(state: Any) -> Slot | None:
     turns = state.get("turns") or []
     asked = turns[-1]["turn"].get("question") if turns else None
     return None if asked is None else Slot(asked["slot"])
+
+
+def correction_slot(state: Any, text: str) -> Slot | None:
+    """Return the figure a bare correction changes: the one it resembles, else the latest.
+
+    "Sorry, 2,500, not 250" after both a seat count of 250 and an Azure figure corrects the
+    seats: the same digits, give or take zeros, are a slip of the keyboard.
+    """
+    profile = state.get("profile") or {}
+    found = _DIGITS.search(unicodedata.normalize("NFKC", text))
+    if found:
+        digits = re.sub(r"\D", "", found.group()).rstrip("0")
+        for slot in (Slot.SEATS, Slot.AZURE_ANNUAL_USD):
+            old = profile.get(slot.value)
+            if old and digits and str(int(old)).rstrip("0") == digits:
+                return slot
+    return last_figure_slot(state)
+
+
+_DIGITS = re.compile(r"\d[\d,]*")
 
 
 def last_figure_slot(state: Any) -> Slot | None:

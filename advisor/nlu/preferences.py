@@ -46,8 +46,8 @@ _HELP = (
     r"|microsoft)\b[^.!?;\n]{0,20}?\b(?:to |(?:who |that )?(?:can |will |could |should |would "
     r"|must |might )|who |that )"
     r"(?:help|assist|support|manage|look after|handle|guide|advise|run|take care)" + W1,
-    W0 + r"(?:manage|look after|handle|run|take care of|administer|operate)\b[^.!?;\n]{0,25}?"
-    r"\bfor us" + W1,
+    W0 + r"(?:manages?|looks? after|handles?|runs?|takes? care of|administers?|operates?|does"
+    r"|sorts? out)\b[^.!?;\n]{0,25}?\bfor us" + W1,
     W0 + r"managed services?" + W1,
     W0 + r"(?:not sure|unsure|no idea) (?:about )?what (?:we|i) (?:need|want|should)" + W1,
     r"(?:パートナー|販売店|リセラー|マイクロソフト|microsoft|営業|専門家|誰か|ベンダー|業者|sier|プロ)"

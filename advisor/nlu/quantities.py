@@ -142,6 +142,7 @@ _PERIODS: tuple[tuple[re.Pattern[str], int], ...] = (
     (
         rx(
             W0 + r"(?:(?:a|per|each|every|/|in a|in one|in 1)\s*(?:month|mo)|monthly|p/m)" + W1,
+            r"/\s*(?:month|mo|mth)" + W1,  # "80k/month": no word break after the k
             r"月額|月間|毎月|/月|月あたり|月当たり|ひと月|1ヶ月|1か月|1カ月|月に",
         ),
         12,
@@ -152,6 +153,7 @@ _PERIODS: tuple[tuple[re.Pattern[str], int], ...] = (
     (
         rx(
             W0 + r"(?:(?:a|per|each|every|/)\s*(?:year|yr|annum)|annual(?:ly)?|yearly|p\.a\.)" + W1,
+            r"/\s*(?:year|yr|annum|y)" + W1,
             r"年間|年額|毎年|/年|年あたり|年に",
         ),
         1,

@@ -13,7 +13,7 @@ _UNITS: dict[str, str] = {
 }  # fmt: skip
 _UNIT = r"(?P<unit>円|yen|jpy|¥|€|eur|euros?|ユーロ|£|gbp|pounds?|ポンド)"
 _UNIT_BEFORE = r"(?P<pre>¥|€|£|jpy|eur|gbp)?"
-_RATE_NUMBER = r"(?P<rate>\d+(?:\.\d+)?)"
+_RATE_NUMBER = r"(?<![\d.,])(?P<rate>\d{1,7}(?:\.\d{1,6})?)(?![\d])"
 _DOLLAR = r"(?:us\s*)?(?:ドル|dollars?|usd|\$)"
 _RATES = tuple(
     rx(pattern)
@@ -60,6 +60,27 @@ _RATES = tuple(
 )
 
 
+# the other way round: how many US dollars one unit of the currency buys
+_FOREIGN = r"(?P<unit>pounds?|gbp|£|euros?|eur|€|yen|jpy|¥|ポンド|ユーロ|円)"
+_INVERSE = tuple(
+    rx(pattern)
+    for pattern in (
+        # 1.25 dollars to the pound, $1.25 per euro
+        r"(?:\$\s*)?"
+        + _RATE_NUMBER
+        + r"\s*(?:us\s*)?(?:dollars?|usd|ドル)?\s*(?:to|per|for|=|a|an)\s*"
+        r"(?:the\s*|one\s*|1\s*|a\s*)?" + _FOREIGN,
+        # £1 = $1.25, 1 gbp = 1.25 usd, 1ポンド=1.25ドル
+        r"(?:(?<![\d.,])1|one)\s*"
+        + _FOREIGN
+        + r"\s*(?:=|is|to|:|は|が|→)\s*(?:\$\s*)?"
+        + _RATE_NUMBER
+        + r"\s*(?:us\s*)?(?:dollars?|usd|ドル)?",
+        r"(?:£|€|¥)\s*1(?![\d.,])\s*(?:=|is|to|:)\s*\$?\s*" + _RATE_NUMBER,
+    )
+)
+
+
 @dataclass(frozen=True)
 class Rate:
     """An exchange rate the customer stated: how much of a currency one US dollar buys."""
@@ -82,6 +103,13 @@ def find_rate(text: str) -> Rate | None:
             if unit is None and "ドル円" in m.group():
                 unit = "円"
             found = Rate(value, _UNITS.get(unit) if unit else None, m.span())
+    for pattern in _INVERSE:
+        for m in pattern.finditer(text):
+            value = float(m.group("rate"))
+            if value <= 0 or (found is not None and found.span[0] > m.start()):
+                continue
+            unit = m.groupdict().get("unit") or m.group().strip()[:1]
+            found = Rate(round(1 / value, 6), _UNITS.get(unit), m.span())
     return found
 
 

@@ -18,7 +18,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from advisor.domain.schemas import Motion, Slot, SpecialTerm
-from advisor.nlu.answers import NO, NO_AZURE, NO_SEATS, UNSURE, YES
+from advisor.nlu.answers import FILLER, NO, NO_AZURE, NO_SEATS, UNSURE, YES
 from advisor.nlu.corpus import Act
 from advisor.nlu.injection import injection_spans
 from advisor.nlu.learned import Meaning, learned_reader
@@ -70,6 +70,7 @@ class Understanding(BaseModel):
 Reader = Literal["combined", "rules"]
 SURE = 0.6  # the least confidence at which the model's reading of a slot is recorded
 SURE_OF_TERM = 0.7
+SURE_UNASKED = 0.85
 UNCLEAR = 0.5  # below this confidence in an answer that has no figure, nothing is recorded
 _T = TypeVar("_T")
 
@@ -108,7 +109,8 @@ def understand(
     ):
         expecting = correcting  # "sorry, 2,500 was what I meant": the figure just given
     numbers = find_numbers(s, asked, expecting, azure_anywhere)
-    bare_no = expecting is not None and not UNSURE.search(said) and NO.match(said) is not None
+    core = FILLER.sub("", said)  # the reply without "ok then", 「じゃあ」 before it
+    bare_no = expecting is not None and not UNSURE.search(said) and NO.match(core) is not None
 
     explicit = [(p, v) for p, v, inferred in numbers.seats if not inferred]
     explicit += [(m.start(), 0) for m in NO_SEATS.finditer(said)]
@@ -148,9 +150,9 @@ def understand(
     service = find_self_service(said)
     self_service = service[1] if service else None
     if self_service is None and expecting == Slot.SELF_SERVICE and not UNSURE.search(said):
-        if YES.match(said):
+        if YES.match(core):
             self_service = True
-        elif NO.match(said):
+        elif NO.match(core):
             self_service = False
     preferred = None if injected else find_preference(said)
     if preferred == Motion.SELF_SERVICE:
@@ -174,7 +176,7 @@ def understand(
     rules = rules.model_copy(update={"act": _rules_act(rules, said)})
     if reader == "rules":
         return rules
-    return combine(rules, learned_reader().read(text, expecting))
+    return combine(rules, learned_reader().read(text, expecting), expecting)
 
 
 def _rules_act(reading: Understanding, said: str) -> Act:
@@ -187,7 +189,9 @@ def _rules_act(reading: Understanding, said: str) -> Act:
     return "question" if reading.asks_question else "smalltalk"
 
 
-def combine(rules: Understanding, meaning: Meaning) -> Understanding:
+def combine(
+    rules: Understanding, meaning: Meaning, asked_about: Slot | None = None
+) -> Understanding:
     """Put the rules' figures and the learned meaning together into one reading.
 
     Nothing is recorded from a refusal, small talk or an instruction; an unsure reply keeps only
@@ -199,6 +203,13 @@ def combine(rules: Understanding, meaning: Meaning) -> Understanding:
     if confidence < UNCLEAR and act == "answer" and not rules.facts():
         # too unsure to record anything: the advisor asks again, differently
         act = "unsure" if rules.act == "unsure" else "smalltalk"
+    stated = rules.facts()
+    if act == "smalltalk" and stated:
+        act = "answer"  # "ok thanks. 1,800 seats": pleasantries around an answer
+    if act == "instruction" and rules.injection and stated:
+        # what the customer states beside an instruction still counts; the rules have blanked
+        # the instruction itself, and the agent records only facts they confirm
+        return rules.model_copy(update={"act": act, "confidence": confidence})
     if act in ("refuse", "smalltalk", "instruction"):
         return Understanding(
             asks_question=rules.asks_question,
@@ -219,6 +230,8 @@ def combine(rules: Understanding, meaning: Meaning) -> Understanding:
         # A reading the model is unsure of is left out rather than recorded.
         # a special term decides enterprise on its own, so the model must be surer of one
         needed = SURE_OF_TERM if meaning.special_terms else SURE
+        if meaning.special_terms and asked_about is not Slot.SPECIAL_TERMS:
+            needed = SURE_UNASKED  # a term nobody asked about needs to be plain
         terms = meaning.special_terms if meaning.terms_confidence >= needed else None
         service = meaning.self_service if meaning.self_service_confidence >= SURE else None
         prefers = meaning.preferred_motion if meaning.preference_confidence >= SURE else None

@@ -5,14 +5,28 @@ from __future__ import annotations
 import re
 
 from advisor.domain.schemas import Slot, SpecialTerm
-from advisor.nlu.answers import NO, NO_AZURE, NO_SEATS, UNSURE, YES
+from advisor.nlu.answers import FILLER, NO, NO_AZURE, NO_SEATS, UNSURE, YES
 from advisor.nlu.negation import negated
 from advisor.nlu.text import W0, W1, rx
 
 _TERM_PATTERNS: tuple[tuple[SpecialTerm | None, re.Pattern[str]], ...] = (
     (
         SpecialTerm.DUAL_USE_RIGHTS,
-        rx(W0 + r"dual[\s-]?use" + W1, r"デュアル\s?ユース|二重使用"),
+        rx(
+            W0 + r"dual[\s-]?use" + W1,
+            r"デュアル\s?ユース|二重使用",
+            # the same licences on premises and in the cloud at once, in the customer's words
+            W0 + r"same licen[cs]es?\b[^.!?\n]{0,60}?\b(?:on[- ]?prem\w*|own servers?|our servers?"
+            r"|data ?cent(?:er|re)|in[- ]house)\b[^.!?\n]{0,40}?\b(?:cloud|azure)" + W1,
+            W0
+            + r"(?:on[- ]?prem\w*|own servers?)\b[^.!?\n]{0,40}?\b(?:and|&)\s+(?:in\s+)?(?:the\s+)?"
+            r"(?:cloud|azure)\b[^.!?\n]{0,40}?\b(?:at once|at the same time|simultaneously"
+            r"|concurrently|in parallel|side by side)" + W1,
+            r"(?:オンプレ|自社サーバー|社内サーバー)[^。!?\n]{0,30}?(?:クラウド|azure)[^。!?\n]{0,30}?"
+            r"(?:同じライセンス|同一ライセンス|ライセンスを)[^。!?\n]{0,20}?(?:同時|並行|両方)",
+            r"同じライセンスを[^。!?\n]{0,30}?(?:オンプレ|自社サーバー|社内サーバー)[^。!?\n]{0,30}?"
+            r"(?:クラウド|azure)[^。!?\n]{0,20}?(?:同時|並行|両方)",
+        ),
     ),
     (
         SpecialTerm.LEAD_STATUS_SKUS,
@@ -131,9 +145,10 @@ def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, 
         return ()
     # "no" to the terms question, unless the no is about Azure or seats ("we don't use Azure")
     about_other = NO_AZURE.search(text) or NO_SEATS.search(text)
+    core = FILLER.sub("", text)
     if expecting == Slot.SPECIAL_TERMS and not UNSURE.search(text) and not about_other:
-        if NO.match(text) or _FINE_AS_IS.match(text):
+        if NO.match(core) or _FINE_AS_IS.match(core):
             return ()
-        if YES.match(text):
+        if YES.match(core):
             return (SpecialTerm.CUSTOM_CONCESSIONS,)
     return None

@@ -604,7 +604,9 @@ def test_eval_end_to_end_offline(cli: Callable[..., Run], tmp_path: Path) -> Non
         "ask": 3,
         "adversarial": 3,
         "blind-chat": 3,
+        "heldout-chat": 3,
         "blind-ask": 3,
+        "blind-reader": 3,
     }
     for name in (
         "classifier_accuracy",
