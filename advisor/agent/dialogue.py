@@ -23,6 +23,8 @@ from advisor.nlu import Understanding
 Kind = Literal["ask", "clarify", "assume", "decline"]
 # clarifications of one question before the advisor goes on without its answer
 MAX_CLARIFICATIONS = 2
+# a refusal read with less confidence than this ("infinity") is clarified before it is taken
+SURE_REFUSAL = 0.45
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def next_move(
         if act in ("unsure", "refuse") or tried >= 1:
             return Move("assume", pending, {"self_service": False})
         return Move("clarify", pending, attempt=tried)
-    if act == "refuse" or tried >= MAX_CLARIFICATIONS:
+    refused = act == "refuse" and reading.confidence >= SURE_REFUSAL
+    if refused or (act == "unsure" and tried >= 1) or tried >= MAX_CLARIFICATIONS:
         return Move("decline", pending)
     return Move("clarify", pending, attempt=tried)

@@ -50,6 +50,7 @@ class Meaning:
 
     act: Act
     act_confidence: float
+    other_act: Act  # the likeliest act that is not an answer, for a reply with nothing in it
     self_service: bool | None
     self_service_confidence: float
     special_terms: tuple[SpecialTerm, ...] | None
@@ -130,6 +131,7 @@ class LearnedReader:
             return []
         x = self.vectorise(texts, asked)
         acts = _predict(self.act, x)
+        others = _best_other(self.act, x, "answer")
         service = _predict(self.self_service, x)
         kinds = _predict(self.terms, x)
         each = {term: _proba(model, x, "True") for term, model in self.term.items()}
@@ -150,6 +152,7 @@ class LearnedReader:
                 Meaning(
                     act=acts[i][0],  # type: ignore[arg-type]
                     act_confidence=acts[i][1],
+                    other_act=others[i],  # type: ignore[arg-type]
                     self_service=None if ss == ABSENT else ss == "True",
                     self_service_confidence=ss_p,
                     special_terms=terms,
@@ -173,6 +176,16 @@ def _predict(model: Classifier | str, x: Any) -> list[tuple[str, float]]:
     return [(str(model.classes_[b]), float(proba[i, b])) for i, b in enumerate(best)]
 
 
+def _best_other(model: Classifier | str, x: Any, skip: str) -> list[str]:
+    """Return, per row, the likeliest label other than `skip`."""
+    if isinstance(model, str):
+        return ["smalltalk" if model == skip else model] * x.shape[0]
+    proba = model.predict_proba(x)
+    classes = [str(c) for c in model.classes_]
+    order = proba.argsort(axis=1)[:, ::-1]
+    return [next(classes[j] for j in row if classes[j] != skip) for row in order]
+
+
 def _proba(model: Classifier | str, x: Any, label: str) -> Any:
     if isinstance(model, str):
         return np.full(x.shape[0], 1.0 if model == label else 0.0)
@@ -183,7 +196,7 @@ def _proba(model: Classifier | str, x: Any, label: str) -> Any:
 _lock = threading.Lock()
 _reader: LearnedReader | None = None
 # bump when the features or models change, so a cached model of the old kind is not loaded
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 
 def corpus_key() -> str:

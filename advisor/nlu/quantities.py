@@ -26,7 +26,7 @@ _MODIFIER = (
 )
 _EXPLICIT_EN = (
     r"user licen[cs]es|seat licen[cs]es|user accounts|user subscriptions|named users"
-    r"|seats?|licen[cs]es?|users?|mailboxes"
+    r"|seats?|seatz|licen[cs]es?|licen[cs]ces|users?|usres|mailboxes"
 )
 _INFERRED_EN = (
     r"employees?|people|ppl|persons?|staff(?:ers)?|workers?|head ?count|heads|ftes?|personnel"
@@ -184,6 +184,7 @@ class _Quantity:
     azure_label: bool = False
     correction: bool = False
     moneyish: bool = False
+    period: bool = False  # "a month", "/yr": an amount over time, never a count
 
 
 # a minus sign written against the number ("-$50,000", "マイナス5万ドル"), not a range's dash
@@ -254,6 +255,7 @@ def _read_quantity(q: str, m: re.Match[str]) -> _Quantity | None:
         azure_label=bool(_AZURE_LABEL.search(head)),
         correction=bool(_CORRECTION_BEFORE.search(head)),
         moneyish=period or (mult in _BIG_MULTIPLIERS),
+        period=period,
     )
 
 
@@ -351,7 +353,9 @@ def find_numbers(
             result.seats.append((item.start, _to_int(item.value), item.inferred))
             typed = item
             continue
-        if item.kind == "bare" and not (item.azure_label or item.moneyish):
+        # "10k" is a count when the seats were asked for; "10k a month" never is
+        counts = expecting == Slot.SEATS and not item.period and not azure_anywhere
+        if item.kind == "bare" and not item.azure_label and (not item.moneyish or counts):
             if expecting == Slot.SEATS:
                 result.seats.append((item.start, _to_int(item.value), False))
             elif expecting == Slot.AZURE_ANNUAL_USD:

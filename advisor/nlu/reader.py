@@ -70,6 +70,8 @@ class Understanding(BaseModel):
 Reader = Literal["combined", "rules"]
 SURE = 0.6  # the least confidence at which the model's reading of a slot is recorded
 SURE_OF_TERM = 0.7
+SURE_ASKED = 0.5
+OVERRIDE = 0.9  # the model overrides the rules on terms and self-service above this
 SURE_UNASKED = 0.85
 UNCLEAR = 0.5  # below this confidence in an answer that has no figure, nothing is recorded
 _T = TypeVar("_T")
@@ -155,8 +157,6 @@ def understand(
         elif NO.match(core):
             self_service = False
     preferred = None if injected else find_preference(said)
-    if preferred == Motion.SELF_SERVICE:
-        self_service = True
 
     rules = Understanding(
         seats=seats,
@@ -175,6 +175,8 @@ def understand(
     )
     rules = rules.model_copy(update={"act": _rules_act(rules, said)})
     if reader == "rules":
+        if preferred == Motion.SELF_SERVICE:
+            rules = rules.model_copy(update={"self_service": True})
         return rules
     return combine(rules, learned_reader().read(text, expecting), expecting)
 
@@ -202,7 +204,7 @@ def combine(
     confidence = 1.0 if rules.injection else meaning.act_confidence
     if confidence < UNCLEAR and act == "answer" and not rules.facts():
         # too unsure to record anything: the advisor asks again, differently
-        act = "unsure" if rules.act == "unsure" else "smalltalk"
+        act = "unsure" if rules.act == "unsure" else meaning.other_act
     stated = rules.facts()
     if act == "smalltalk" and stated:
         act = "answer"  # "ok thanks. 1,800 seats": pleasantries around an answer
@@ -230,22 +232,35 @@ def combine(
         # A reading the model is unsure of is left out rather than recorded.
         # a special term decides enterprise on its own, so the model must be surer of one
         needed = SURE_OF_TERM if meaning.special_terms else SURE
+        if asked_about is Slot.SPECIAL_TERMS and not meaning.special_terms:
+            needed = SURE_ASKED
         if meaning.special_terms and asked_about is not Slot.SPECIAL_TERMS:
             needed = SURE_UNASKED  # a term nobody asked about needs to be plain
         terms = meaning.special_terms if meaning.terms_confidence >= needed else None
-        service = meaning.self_service if meaning.self_service_confidence >= SURE else None
+        # the slot just asked about is read more readily than one nobody asked about
+        sure = SURE_ASKED if asked_about is Slot.SELF_SERVICE else SURE
+        service = meaning.self_service if meaning.self_service_confidence >= sure else None
         prefers = meaning.preferred_motion if meaning.preference_confidence >= SURE else None
+        # the model overrides the rules only when it is very sure of another reading
+        if terms is not None and meaning.terms_confidence >= OVERRIDE:
+            rules_terms: tuple[SpecialTerm, ...] | None = None
+        else:
+            rules_terms = rules.special_terms
+        if service is not None and meaning.self_service_confidence >= OVERRIDE:
+            rules_service: bool | None = None
+        else:
+            rules_service = rules.self_service
         update |= {
-            "special_terms": _first(rules.special_terms, terms),
-            "self_service": _first(rules.self_service, service),
+            "special_terms": _first(rules_terms, terms),
+            "self_service": _first(rules_service, service),
             "preferred_motion": _first(prefers, _rules_preference(rules)),
         }
-        if update["preferred_motion"] == Motion.SELF_SERVICE:
-            update["self_service"] = True
+        # wanting to buy online is a preference; whether they will also manage it themselves
+        # is left unsaid, and the policy decides self-service on the preference alone
     combined = rules.model_copy(update=update)
     if combined.act == "answer" and not combined.facts() and not combined.currency_unsupported:
-        # an answer with nothing in it: what the rules make of it, or nothing understood
-        act = rules.act if rules.act in ("unsure", "question") else "smalltalk"
+        # an answer with nothing in it: what the rules make of it, else the model's next guess
+        act = rules.act if rules.act in ("unsure", "question") else meaning.other_act
         combined = combined.model_copy(update={"act": act})
     return combined
 
