@@ -20,7 +20,7 @@ from typing import Any, Literal
 from advisor.domain.schemas import Slot
 from advisor.nlu import Understanding
 
-Kind = Literal["ask", "clarify", "assume", "decline"]
+Kind = Literal["ask", "clarify", "assume", "decline", "rate"]
 # clarifications of one question before the advisor goes on without its answer
 MAX_CLARIFICATIONS = 2
 # a refusal read with less confidence than this ("infinity") is clarified before it is taken
@@ -46,7 +46,7 @@ def clarifications_in_a_row(turns: Sequence[Mapping[str, Any]], slot: Slot) -> i
     count = 0
     for record in reversed(turns):
         move = record.get("move") or {}
-        if move.get("kind") != "clarify" or move.get("slot") != slot.value:
+        if move.get("kind") not in ("clarify", "rate") or move.get("slot") != slot.value:
             break
         count += 1
     return count
@@ -59,6 +59,7 @@ def next_move(
     *,
     answered_question: bool,
     turns: Sequence[Mapping[str, Any]],
+    foreign: bool = False,
 ) -> Move:
     """Decide what to do about the pending question, given what this turn read and recorded."""
     if pending is None or pending.value in recorded:
@@ -67,8 +68,15 @@ def next_move(
         return Move("ask", pending)  # a guidance answer, then the question again
     if recorded:
         return Move("ask")  # other facts landed: the next question follows from them
+    if reading.currency_unsupported and pending is not Slot.AZURE_ANNUAL_USD:
+        return Move("ask", pending)
     act = reading.act
     tried = clarifications_in_a_row(turns, pending)
+    if pending is Slot.AZURE_ANNUAL_USD and reading.currency_unsupported:
+        return Move("rate", pending, attempt=tried)  # the reply asks for USD or a rate
+    if pending is Slot.AZURE_ANNUAL_USD and foreign and act != "refuse":
+        # an amount in another currency waits for a rate: ask for one, never guess it
+        return Move("rate", pending, attempt=tried)
     if pending is Slot.SPECIAL_TERMS:
         if act == "refuse" or tried >= 1:
             return Move("assume", pending, {"special_terms": []})

@@ -93,7 +93,10 @@ def compose_reply(
     if motion is not None:
         parts += _recommendation(turn, classification, previous)
     elif question is not None:
-        if clarifying:
+        if move.kind == "rate":
+            if not (turn.understood and turn.understood.currency_unsupported):
+                parts.append(phrase(f"rate.{move.attempt % 2}", lang))
+        elif clarifying:
             assert move.slot is not None
             parts.append(phrase(f"clarify.{move.slot.value}.{move.attempt % 2}", lang))
         else:
@@ -145,7 +148,12 @@ def _preamble(turn: TurnFacts) -> list[str]:
         parts.append(turn.written)
     else:
         for answer in turn.guidance:
-            parts.append(answer.answer if answer.answered else phrase("no_guidance", lang))
+            if answer.answered:
+                parts.append(answer.answer)
+            elif not (turn.recorded or turn.first_turn):
+                # a search that found nothing beside an answer, or in an opener, is not shown:
+                # the customer answered, or is greeted
+                parts.append(phrase("no_guidance", lang))
     return parts
 
 

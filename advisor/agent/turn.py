@@ -31,6 +31,7 @@ from advisor.domain.schemas import (
     Motion,
     Profile,
     Slot,
+    SpecialTerm,
 )
 from advisor.guidance.knowledge import load_knowledge, split_sentences
 from advisor.nlu import Understanding
@@ -56,6 +57,13 @@ def build_turn(state: AdvisorState, context: TurnContext) -> Composed:
     if converted is not None:
         profile = profile.model_copy(update={"azure_annual_usd": converted})
         recorded["azure_annual_usd"] = converted
+    dropped = [t for t in (profile.special_terms or []) if t in reading.taken_back]
+    if dropped and "special_terms" not in recorded:
+        # "we don't need the affiliate thing after all": that term comes off the list
+        kept = [t.value for t in profile.special_terms or [] if t not in dropped]
+        profile = profile.model_copy(update={"special_terms": [SpecialTerm(t) for t in kept]})
+        recorded["special_terms"] = kept
+        update["profile"] = profile.model_dump(mode="json")
     pending = asked_slot(state)
     move = next_move(
         pending,
@@ -63,6 +71,7 @@ def build_turn(state: AdvisorState, context: TurnContext) -> Composed:
         recorded,
         answered_question=bool(context.guidance),
         turns=state.get("turns") or [],
+        foreign=bool(state.get("foreign")) and not reading.currency_unsupported,
     )
     if move.assumed:
         profile = profile.model_copy(update=move.assumed)

@@ -29,8 +29,11 @@ _EXPLICIT_EN = (
     r"|seats?|seatz|licen[cs]es?|licen[cs]ces|users?|usres|mailboxes"
 )
 _INFERRED_EN = (
-    r"employees?|people|ppl|persons?|staff(?:ers)?|workers?|head ?count|heads|ftes?|personnel"
-    r"|colleagues|team members|members of staff|strong"
+    r"employees?|people|ppl|persons?|(?:support |office |admin |field |sales )?staff(?:ers)?"
+    r"|workers?|head ?count|heads|ftes?|personnel"
+    r"|colleagues|team members|members of staff|strong|lawyers|attorneys|doctors|nurses"
+    r"|teachers|engineers|developers|agents|drivers|consultants|accountants|designers"
+    r"|technicians|volunteers|students|contractors"
 )
 _COUNT_EN = re.compile(
     rf"[\s-]*(?:\+\s*)?(?:{_MODIFIER}[\s-]+){{0,4}}(?:(?P<x>{_EXPLICIT_EN})|(?P<i>{_INFERRED_EN}))"
@@ -113,7 +116,7 @@ _BARE_AFTER = rx(
     r"\s*(?:or so|ish|-ish|give or take|in total|total|altogether|overall|roughly|approx\w*"
     r"|tops|max(?:imum)?|at most|at least|or more|or less|plus|now|today|currently|right now"
     r"|at the moment|for now|i think|i guess|i believe|maybe|probably|perhaps|hopefully|and"
-    r"|but|so|then|please|thanks|thank you|next|this|in all)" + W1,
+    r"|but|so|then|please|thanks|thank you|next|this|in all|is|was|would be|will be)" + W1,
     r"\s*(?:\+|です|でした|ほど|くらい|ぐらい|位|程度|前後|以上|以下|未満|弱|強|超|ある|あり|いる"
     r"|います|が|は|を|で|と|も|か|よ|ね|に|予定|見込み|必要|かな|の(?:間違い|まちがい|誤り|つもり)"
     r"|が正しい|が正解)",

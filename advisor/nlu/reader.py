@@ -12,6 +12,7 @@ Two readers, each doing what it does best, both deterministic and without I/O:
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Literal, TypeVar
 
@@ -26,7 +27,7 @@ from advisor.nlu.preferences import find_preference, find_self_service
 from advisor.nlu.quantities import AZURE_WORD, find_numbers
 from advisor.nlu.questions import question_spans
 from advisor.nlu.rates import CORRECTION, STRONG_CORRECTION, find_rate
-from advisor.nlu.terms import find_special_terms
+from advisor.nlu.terms import find_special_terms, taken_back
 from advisor.nlu.text import blank, normalise
 
 
@@ -43,6 +44,7 @@ class Understanding(BaseModel):
     exchange_rate: float | None = None  # units of `rate_currency` per US dollar, as given
     rate_currency: str | None = None
     converted_from: str | None = None  # e.g. "JPY 30,000,000", when converted at a given rate
+    taken_back: tuple[SpecialTerm, ...] = ()  # terms the message says are not needed after all
     special_terms: tuple[SpecialTerm, ...] | None = None
     self_service: bool | None = None
     preferred_motion: Motion | None = None
@@ -68,6 +70,11 @@ class Understanding(BaseModel):
 
 
 Reader = Literal["combined", "rules"]
+# between two head counts that add up: "65 lawyers plus 20 support staff", 「正社員50人と派遣10人」
+_PLUS = re.compile(
+    r"\d[\d,.]*\s*[^\d]{0,30}?\s(?:plus|\+|and also|as well as)\s[^\d]{0,20}|"
+    r"\d[\d,.]*[^\d]{0,12}?(?:と|に加えて|プラス|\+)[^\d]{0,12}"
+)
 SURE = 0.6  # the least confidence at which the model's reading of a slot is recorded
 SURE_OF_TERM = 0.7
 SURE_ASKED = 0.5
@@ -123,6 +130,11 @@ def understand(
     elif numbers.seats:
         seats = numbers.seats[-1][1]
         seats_inferred = True
+        if len(numbers.seats) > 1 and all(
+            _PLUS.fullmatch(s, numbers.seats[i][0], numbers.seats[i + 1][0])
+            for i in range(len(numbers.seats) - 1)
+        ):
+            seats = sum(value for _, value, _ in numbers.seats)  # "65 lawyers plus 20 staff"
     elif expecting == Slot.SEATS and bare_no:
         seats = 0
 
@@ -168,6 +180,7 @@ def understand(
         rate_currency=rate.currency if rate else None,
         converted_from=converted_from,
         special_terms=find_special_terms(said, expecting),
+        taken_back=taken_back(said),
         self_service=self_service,
         preferred_motion=preferred,
         asks_question=bool(asked),

@@ -131,13 +131,17 @@ def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, 
     """Return the terms the customer needs, () when they need none, or None when unsaid."""
     found: set[SpecialTerm] = set()
     denied_all = bool(_NO_TERMS.search(text))
+    latest: dict[SpecialTerm, tuple[int, bool]] = {}  # term -> (position, denied) last said
     for term, pattern in _TERM_PATTERNS:
         for m in pattern.finditer(text):
-            if negated(text, m.start(), m.end()):
-                if term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
-                    denied_all = True
-            elif term is not None:
-                found.add(term)
+            denied = negated(text, m.start(), m.end())
+            if denied and term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
+                denied_all = True
+            if term is not None and m.start() >= latest.get(term, (-1, False))[0]:
+                latest[term] = (m.start(), denied)
+    # the latest mention of a term decides ("only the parent signs, so we don't need the
+    # affiliate thing"); see `taken_back` for the terms so denied
+    found = {term for term, (_, denied) in latest.items() if not denied}
     if found:
         return tuple(t for t in SpecialTerm if t in found)
     price = any(not negated(text, m.start(), m.end()) for m in _PRICE_ONLY.finditer(text))
@@ -152,3 +156,15 @@ def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, 
         if YES.match(core):
             return (SpecialTerm.CUSTOM_CONCESSIONS,)
     return None
+
+
+def taken_back(text: str) -> tuple[SpecialTerm, ...]:
+    """Return the terms whose latest mention in the message denies them ("no X after all")."""
+    latest: dict[SpecialTerm, tuple[int, bool]] = {}
+    for term, pattern in _TERM_PATTERNS:
+        if term is None:
+            continue
+        for m in pattern.finditer(text):
+            if m.start() >= latest.get(term, (-1, False))[0]:
+                latest[term] = (m.start(), negated(text, m.start(), m.end()))
+    return tuple(t for t in SpecialTerm if latest.get(t, (0, False))[1])

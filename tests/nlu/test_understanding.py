@@ -14,7 +14,7 @@ from advisor.nlu import MAX_CHARS, Understanding, detect_lang, understand
 
 # (message, expecting, every field that differs from an empty Understanding)
 Case = tuple[str, Slot | None, dict[str, Any]]
-_ACT = {"act", "confidence", "foreign_amount"}
+_ACT = {"act", "confidence", "foreign_amount", "taken_back"}
 
 SS = "special_terms"
 SELF = "self_service"
