@@ -67,7 +67,7 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         """Read the customer's message against the question asked; take a quick reply as given.
 
         Runs as the turn's first model call begins rather than as a graph step of its own
-        (a `before_agent` hook), which cost LangGraph as much again as its work. Returns the
+        (a `before_agent` hook), whose stepping cost LangGraph more than this work. Returns the
         state update: a new conversation's fields, and a quick reply's fact.
         """
         update: dict[str, Any] = {}
