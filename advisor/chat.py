@@ -247,10 +247,13 @@ class ChatService:
                                 streamed = True
                                 yield "delta", released
                 else:
+                    # the turn comes from the context, so LangGraph need not copy the whole
+                    # state out after every step, as it does for invoke's default "values"
                     self.graph.invoke(
                         inputs,
                         run_config,
                         context=context,
+                        stream_mode="updates",
                         durability=self.settings.store_durability,
                     )
             except AdvisorError:

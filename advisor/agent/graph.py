@@ -1,10 +1,10 @@
 """The advisor agent: one LangChain agent graph, whatever chat model runs it.
 
 The graph is `create_agent` with the advisor's three tools and one middleware that reads the
-customer's message once (before the agent), writes the system prompt (around each model call)
-and composes the ChatTurn from the classifier (after the agent). A turn that records facts or
-classifies ends after that one model call; a guidance question takes a second call, to write
-the answer; a picked quick reply takes none.
+customer's message once (as the turn's first model call begins), writes the system prompt
+(around each model call) and composes the ChatTurn from the classifier (after the agent). A
+turn that records facts or classifies ends after that one model call; a guidance question
+takes a second call, to write the answer; a picked quick reply takes none.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from typing import Any, cast
 
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware
-from langchain.agents.middleware.types import ModelRequest, ModelResponse, hook_config
+from langchain.agents.middleware.types import (
+    ExtendedModelResponse,
+    ModelRequest,
+    ModelResponse,
+)
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -52,7 +56,7 @@ LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ja": "日本語"}
 
 
 class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
-    """Read the message once before the agent, prompt the model, compose the turn after it."""
+    """Read the message once as the turn starts, prompt the model, compose the turn after it."""
 
     state_schema = AdvisorState
 
@@ -61,16 +65,13 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         # the model that may rephrase templated replies (ADVISOR_LLM_REPHRASE), if any
         self.rephraser = rephraser
 
-    @hook_config(can_jump_to=["end"])
-    def before_agent(
-        self, state: AdvisorState, runtime: Runtime[TurnContext]
-    ) -> dict[str, Any] | None:
+    def start_turn(self, state: Any, context: TurnContext) -> dict[str, Any]:
         """Read the customer's message against the question asked; take a quick reply as given.
 
-        A quick reply needs no model: its fact is recorded and the turn goes straight to its
-        composition.
+        Runs as the turn's first model call begins rather than as a graph step of its own
+        (a `before_agent` hook), whose stepping cost LangGraph more than this work. Returns the
+        state update: a new conversation's fields, and a quick reply's fact.
         """
-        context = runtime.context
         update: dict[str, Any] = {}
         if "created_at" not in state:
             update = {"created_at": _now(), "profile": {}, "turns": []}
@@ -83,27 +84,32 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             if merge.error is not None:
                 raise merge.error
             context.record(merge.recorded, [])
-            return {**update, "profile": merge.profile.model_dump(mode="json"), "jump_to": "end"}
+            return {**update, "profile": merge.profile.model_dump(mode="json")}
         text = latest_customer_text(state)
         context.reading = understand(
             text, expecting=asked_slot(state), correcting=correction_slot(state, text)
         )
-        return update or None
+        return update
 
     def wrap_model_call(
         self,
         request: ModelRequest[TurnContext],
         handler: Callable[[ModelRequest[TurnContext]], ModelResponse[Any]],
-    ) -> ModelResponse[Any]:
+    ) -> ModelResponse[Any] | ExtendedModelResponse[Any]:
         """Give the model the system prompt for this language, with what is known so far.
 
-        A turn calls the model at most `ADVISOR_AGENT_MAX_STEPS` times; past that the model is
-        not called and the turn is composed from what is known.
+        The turn's first call starts the turn (`start_turn`). A quick reply needs no model:
+        its fact is recorded and the turn goes straight to its composition. A turn calls the
+        model at most `ADVISOR_AGENT_MAX_STEPS` times; past that the model is not called and
+        the turn is composed from what is known.
         """
         context = request.runtime.context
+        update = self.start_turn(request.state, context) if context.model_calls == 0 else {}
+        if context.answer is not None:
+            return _with_update(ModelResponse(result=[AIMessage(content="")]), update)
         context.model_calls += 1
         if context.model_calls > context.settings.agent_max_steps:
-            return ModelResponse(result=[AIMessage(content="")])
+            return _with_update(ModelResponse(result=[AIMessage(content="")]), update)
         lang = context.lang
         asked = asked_question(request.state, lang)
         prompt = render(
@@ -126,7 +132,7 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             )
         )
         context.allow_tool_calls(response.result)
-        return response
+        return _with_update(response, update)
 
     def wrap_tool_call(
         self,
@@ -184,6 +190,15 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         elif final is None:
             update["messages"] = [AIMessage(content=turn.reply)]
         return update
+
+
+def _with_update(
+    response: ModelResponse[Any], update: dict[str, Any]
+) -> ModelResponse[Any] | ExtendedModelResponse[Any]:
+    """Return a model response with the turn's state update alongside, if it has one."""
+    if not update:
+        return response
+    return ExtendedModelResponse(model_response=response, command=Command(update=update))
 
 
 def rephrase(model: BaseChatModel, turn: ChatTurn) -> ChatTurn:
