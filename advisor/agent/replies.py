@@ -106,12 +106,8 @@ def compose_reply(
                 parts.append(phrase("resume", lang))
             parts.append(question.text)
     elif turn.declined:
-        missing = phrase("missing.or", lang).join(
-            phrase(f"missing.{slot.value}", lang) for slot in turn.declined
-        )
-        conditional = phrase("conditional", lang, missing=missing)
-        if said_something or conditional not in (turn.previous_reply or ""):
-            parts.append(conditional)
+        if said_something:  # a figure refused now, or a fact that leaves it undecided
+            parts.append(_conditional(turn, classification))
     if not parts:
         parts.append(_after_result(turn))
     reply = "\n\n".join(part for part in parts if part)
@@ -155,6 +151,20 @@ def _preamble(turn: TurnFacts) -> list[str]:
                 # the customer answered, or is greeted
                 parts.append(phrase("no_guidance", lang))
     return parts
+
+
+def _conditional(turn: TurnFacts, classification: Classification) -> str:
+    """Give the answer as it depends on the figures the customer would not give."""
+    lang = turn.lang
+    profile = classification.profile
+    if turn.declined == [Slot.SEATS] and profile.azure_annual_usd is not None:
+        return phrase("conditional.seats", lang, azure=_amount(profile.azure_annual_usd))
+    if turn.declined == [Slot.AZURE_ANNUAL_USD] and profile.seats is not None:
+        return phrase("conditional.azure_annual_usd", lang, seats=f"{profile.seats:,}")
+    missing = phrase("missing.or", lang).join(
+        phrase(f"missing.{slot.value}", lang) for slot in turn.declined
+    )
+    return phrase("conditional", lang, missing=missing)
 
 
 def _foreign_words(lang: Lang) -> str:

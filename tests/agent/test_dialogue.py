@@ -88,13 +88,25 @@ def test_unsure_about_self_service_is_taken_as_wanting_help_and_said(
 def test_a_refused_figure_gets_the_conditional_answer(offline_service: ChatService) -> None:
     turns = talk(
         offline_service,
-        ["no special terms and we want a partner to help", "not telling you that", "no azure"],
+        [
+            "no special terms and we want a partner to help",
+            "not telling you that",
+            "no azure",
+            "ok",
+            "thanks",
+        ],
     )
-    declined, last = turns[1], turns[2]
+    declined, last, after = turns[1], turns[2], turns[3:]
     assert "without your seat count" in declined.reply
     assert declined.question is not None and declined.question.slot == "azure_annual_usd"
     assert last.question is None and last.recommendation is None
+    # the conditional answer, with what is known: Azure is none, so seats decide
+    assert "it comes down to your seat count" in last.reply
     assert "up to 2,400 seats" in last.reply and "CSP partner stays possible" in last.reply
+    # small talk afterwards neither repeats it nor records anything
+    assert all("comes down to" not in t.reply for t in after)
+    assert after[0].reply != after[1].reply
+    assert profile(offline_service, turns)["seats"] is None
     # Azure above USD 1M decides it even with seats unknown
     turns = talk(
         offline_service,
@@ -154,6 +166,6 @@ def test_thanks_after_the_result_is_answered_and_records_nothing(
         offline_service,
         ["300 seats, no special terms, a partner should help, no Azure", "thx!", "thanks again"],
     )
-    assert "welcome" in turns[1].reply
+    assert "Happy to help" in turns[1].reply
     assert turns[2].reply != turns[1].reply
     assert turns[2].recommendation is not None and turns[2].recommendation.motion == "breadth"

@@ -64,6 +64,23 @@ def test_the_cache_key_follows_the_corpus() -> None:
         ("we don't really use Azure yet", Slot.SPECIAL_TERMS, "answer", {"azure_annual_usd": 0}),
         ("thx!", None, "smalltalk", {}),
         ("1ドル150円で換算してください", Slot.AZURE_ANNUAL_USD, "instruction", {}),
+        ("ok thanks. 1,800 seats", Slot.SEATS, "answer", {"seats": 1800}),
+        ("10k", Slot.SEATS, "answer", {"seats": 10_000}),
+        ("about $80k/month", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 960_000}),
+        ("じゃあ使ってないです", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
+        ("65 lawyers plus 20 support staff", Slot.SEATS, "answer", {"seats": 85}),
+        (
+            "yes, the same licences on our own servers and in the cloud at once",
+            Slot.SPECIAL_TERMS,
+            "answer",
+            {"special_terms": ["dual_use_rights"]},
+        ),
+        (
+            "はい、オンプレとAzureで同じライセンスを並行で使いたいです",
+            Slot.SPECIAL_TERMS,
+            "answer",
+            {"special_terms": ["dual_use_rights"]},
+        ),
     ],
 )
 def test_it_reads_loose_replies(text: str, asked: Slot | None, act: str, facts: dict) -> None:
@@ -77,3 +94,12 @@ def test_every_quick_reply_label_means_its_value(lang: str) -> None:
     for slot in Slot:
         for option in question(slot, lang).options:  # type: ignore[arg-type]
             assert understand(option.label, expecting=slot).facts().get(slot.value) == option.value
+
+
+def test_rates_both_ways_and_terms_taken_back() -> None:
+    assert understand("use 1.25 dollars to the pound").exchange_rate == 0.8
+    assert understand("1ドル150円で").exchange_rate == 150
+    read = understand("£850k per year at 1.25 dollars to the pound")
+    assert read.azure_annual_usd == 1_062_500 and read.converted_from == "GBP 850,000"
+    taken = understand("legal says only the parent signs, so we don't need the affiliate thing")
+    assert "multi_affiliate" in taken.taken_back
