@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import queue
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any, cast
@@ -187,9 +189,10 @@ class ChatService:
             turn_lang = self._lang_after(
                 self._read_session(session_id, must_exist), text, requested
             )
-        return self._run(
+        events = self._run(
             text, session_id, turn_lang, picked, deltas=deltas, fresh=fresh, requested=requested
         )
+        return _detached(events) if deltas else events
 
     def _run(
         self,
@@ -333,3 +336,34 @@ class ChatService:
         """Erase a conversation."""
         check_session_id(session_id)
         self.checkpointer.delete_thread(session_id)
+
+
+_DONE = object()
+
+
+def _detached(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """Run a streamed turn to its end in a thread of its own, whoever stops reading it.
+
+    The turn holds its session's lock while it runs. A client that hangs up mid-stream closes
+    this generator, not the turn: the turn finishes, is stored and lets the lock go, so no
+    other customer waits on a reader that has gone.
+    """
+    found: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def run() -> None:
+        try:
+            for event in events:
+                found.put(event)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, who raises it
+            found.put(exc)
+        finally:
+            found.put(_DONE)
+
+    threading.Thread(target=run, name="advisor-turn", daemon=True).start()
+    while True:
+        item = found.get()
+        if item is _DONE:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item

@@ -305,6 +305,7 @@ def render_answer(answer: Answer) -> str:
             "adversarial",
             "blind-chat",
             "heldout-chat",
+            "dev-chat",
             "blind-ask",
             "blind-reader",
             "all",

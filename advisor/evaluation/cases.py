@@ -30,6 +30,7 @@ SUITES: tuple[str, ...] = (
     "adversarial",
     "blind-chat",
     "heldout-chat",
+    "dev-chat",
     "blind-ask",
     "blind-reader",
 )
@@ -37,11 +38,12 @@ SUITES: tuple[str, ...] = (
 BLIND_FILES: dict[str, tuple[str, str]] = {
     "blind-chat": ("conversations.yaml", "cases"),
     "heldout-chat": ("heldout/conversations.yaml", "cases"),
+    "dev-chat": ("dev2/conversations.yaml", "cases"),
     "blind-ask": ("questions.yaml", "questions"),
     "blind-reader": ("utterances.*.yaml", "items"),
 }
 # suites whose files share another suite's schema
-_SCHEMA_OF = {"heldout-chat": "blind-chat"}
+_SCHEMA_OF = {"heldout-chat": "blind-chat", "dev-chat": "blind-chat"}
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
     usage = UsageCounter()
     service = (
         ChatService(settings, index=index, callbacks=[usage])
-        if {"chat", "adversarial", "blind-chat", "heldout-chat"} & chosen
+        if {"chat", "adversarial", "blind-chat", "heldout-chat", "dev-chat"} & chosen
         else None
     )
     ask_model = make_chat_model(settings) if llm and {"ask", "blind-ask"} & chosen else None
@@ -157,7 +157,7 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
             assert service is not None
             results[suite] = run_adversarial(files[suite], cases[suite], service, progress)
             metrics.update(adversarial_metrics(results[suite]))
-        elif suite in ("blind-chat", "heldout-chat"):
+        elif suite in ("blind-chat", "heldout-chat", "dev-chat"):
             assert service is not None
             results[suite] = run_blind_chat(cases[suite], service, progress, suite=suite)
             metrics.update(blind_chat_metrics(results[suite], prefix=suite.replace("-", "_")))

@@ -45,7 +45,7 @@ from advisor.nlu.corpus import training_corpus
 
 
 def test_the_blind_sets_load_from_evals_blind_whatever_cases_says(tmp_path: Path) -> None:
-    assert SUITES[-4:] == ("blind-chat", "heldout-chat", "blind-ask", "blind-reader")
+    assert SUITES[-5:] == ("blind-chat", "heldout-chat", "dev-chat", "blind-ask", "blind-reader")
     chat = load_suite("blind-chat", tmp_path)  # --cases points elsewhere: the blind sets stay
     heldout = load_suite("heldout-chat", tmp_path)
     ask = load_suite("blind-ask", tmp_path)

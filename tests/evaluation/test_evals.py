@@ -605,6 +605,7 @@ def test_eval_end_to_end_offline(cli: Callable[..., Run], tmp_path: Path) -> Non
         "adversarial": 3,
         "blind-chat": 3,
         "heldout-chat": 3,
+        "dev-chat": 3,
         "blind-ask": 3,
         "blind-reader": 3,
     }

@@ -25,7 +25,7 @@ from advisor.evaluation.report.metrics import (
     threshold_text,
 )
 
-BLIND_SUITES = ("blind-chat", "heldout-chat", "blind-ask", "blind-reader")
+BLIND_SUITES = ("blind-chat", "heldout-chat", "dev-chat", "blind-ask", "blind-reader")
 
 
 def write_report(run: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
@@ -320,7 +320,7 @@ def _case_detail(data: Mapping[str, Any], suite: str) -> str:
             (t["message"], t["reply"], t["question"], t["lang"], None)
             for t in data.get("transcript", [])
         ) + _kv(shown)
-    if suite in ("blind-chat", "heldout-chat"):
+    if suite in ("blind-chat", "heldout-chat", "dev-chat"):
         return _transcript_html(
             (t["message"], t["reply"], t["question"], t["lang"], t["latency_ms"])
             for t in data.get("transcript", [])

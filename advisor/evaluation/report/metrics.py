@@ -130,6 +130,7 @@ SUMMARY = (
 # The blind sets' metrics, shown apart from the rest and never gated. Each is measured per
 # scope: "en", "ja", and "all" (no suffix) where the suite gives an overall figure.
 # base name -> (how it is shown, what it means, unit, the count a rate is a share of, scopes)
+LANG_SCOPES = ("en", "ja", "all")
 BLIND_METRICS: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
     "blind_chat_motion": (
         "blind chat: expected motion",
@@ -199,6 +200,32 @@ BLIND_METRICS: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
                     "x",
                     ("en", "ja", "all"),
                 ),
+            ),
+        )
+    },
+    **{
+        f"dev_chat_{key}": (
+            f"development chat: {label}",
+            description,
+            "rate",
+            "dev_chat_cases",
+            LANG_SCOPES,
+        )
+        for key, label, description in (
+            (
+                "motion",
+                "expected motion",
+                "Blind-written development conversations (read case by case while building) whose final turn recommends the expected motion.",
+            ),
+            (
+                "profile",
+                "whole expected profile",
+                "Development conversations whose stored profile holds every expected slot.",
+            ),
+            (
+                "no_repeat",
+                "no verbatim repeat",
+                "Development conversations in which no reply repeats the one before it.",
             ),
         )
     },
