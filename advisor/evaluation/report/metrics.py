@@ -215,7 +215,8 @@ BLIND_METRICS: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
             (
                 "motion",
                 "expected motion",
-                "Blind-written development conversations (read case by case while building) whose final turn recommends the expected motion.",
+                "Blind-written development conversations (read case by case while building) "
+                "whose final turn recommends the expected motion.",
             ),
             (
                 "profile",
