@@ -74,7 +74,7 @@ def next_move(
     tried = clarifications_in_a_row(turns, pending)
     if pending is Slot.AZURE_ANNUAL_USD and reading.currency_unsupported:
         return Move("rate", pending, attempt=tried)  # the reply asks for USD or a rate
-    if pending is Slot.AZURE_ANNUAL_USD and foreign and act != "refuse":
+    if pending is Slot.AZURE_ANNUAL_USD and foreign and act != "refuse" and tried < 2:
         # an amount in another currency waits for a rate: ask for one, never guess it
         return Move("rate", pending, attempt=tried)
     if pending is Slot.SPECIAL_TERMS:

@@ -129,13 +129,12 @@ def _preamble(turn: TurnFacts) -> list[str]:
         parts.append(phrase("noted", lang, facts=joiner.join(describe_facts(turn.recorded, lang))))
         if understood is not None and understood.seats_inferred and "seats" in turn.recorded:
             parts.append(inferred_seats_note(int(turn.recorded["seats"]), lang))
-        rate = understood.exchange_rate if understood is not None else None
-        if understood is not None and understood.converted_from and rate:
-            parts.append(
-                phrase("converted", lang, amount=understood.converted_from, rate=f"{rate:g}")
-            )
-        elif turn.converted and rate:
-            parts.append(phrase("converted", lang, amount=_foreign_words(lang), rate=f"{rate:g}"))
+        rate = understood.rate_words if understood is not None else None
+        amount = understood.converted_from if understood is not None else None
+        if turn.converted and amount is None:
+            amount = _foreign_words(lang)
+        if rate and amount:
+            parts.append(phrase("converted", lang, amount=amount, rate=rate))
     for name in turn.rejected:
         parts.append(phrase(f"invalid.{name}", lang))
     if understood is not None and understood.currency_unsupported:

@@ -123,6 +123,8 @@ def _convert_pending(state: AdvisorState, reading: Understanding, profile: Profi
         return None
     if reading.rate_currency not in (None, foreign["currency"]):
         return None
+    if reading.usd_per_unit is not None:
+        return round(float(foreign["amount"]) * reading.usd_per_unit, 2)
     return round(float(foreign["amount"]) / rate, 2)
 
 

@@ -29,6 +29,9 @@ _EN_NEGATED_AFTER = rx(
 )
 _JA_CLAUSE = rx(
     r"[。！？!?\n]",
+    # a run-on joins its clauses with "思ってて", "ですね": a denial after one is not this one's
+    r"と思っ(?:てて|ていて|ています|てます|ており)",
+    r"てですね",
     r"(?<=[ぁ-ゖ])[、,]",
     r"ですが",
     r"ますが",

@@ -126,7 +126,21 @@ _PREFERENCES: tuple[tuple[Motion, re.Pattern[str]], ...] = (
             _BUY_VIA + _GAP_NEAR + _VIA_PARTNER_EN,
             _CSP_EN + _IS_BEST_EN,
             r"(?:csp|クラウドソリューションプロバイダー?|パートナー経由|販売パートナー|リセラー"
-            r"|パートナー(?:から|を通じて|を通して))" + _WANT_JA,
+            r"|パートナー(?:さん)?(?:から|を通じて|を通して)|販売店(?:さん)?(?:から|経由))"
+            + _WANT_JA,
+            # rather than an EA: "we'd rather not sign an EA", 「EAは結びたくない」
+            W0 + r"(?:rather not|don't want to|do not want to|won't|will not|never want to|not"
+            r" looking to|avoid(?:ing)?|no intention (?:of|to))\s+(?:sign(?:ing)?\s+)?(?:an?\s+)?"
+            r"(?:ea|enterprise agreement)" + W1,
+            W0 + r"(?:instead of|rather than|not)\s+(?:signing\s+)?(?:an?\s+)?"
+            r"(?:ea|enterprise agreement)" + W1,
+            r"(?:"
+            + W0
+            + r"ea"
+            + W1
+            + r"|エンタープライズ(?:・|\s)?アグリーメント|エンタープライズ契約)"
+            r"(?:は|を|には)?(?:結びたくない|結ばない|結ぶつもりはない|避けたい|興味(?:は)?(?:ない|ありません)"
+            r"|必要ない|不要)",
         ),
     ),
     (

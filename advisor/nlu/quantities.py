@@ -31,7 +31,7 @@ _EXPLICIT_EN = (
 _INFERRED_EN = (
     r"employees?|people|ppl|persons?|(?:support |office |admin |field |sales )?staff(?:ers)?"
     r"|workers?|head ?count|heads|ftes?|personnel"
-    r"|colleagues|team members|members of staff|strong|lawyers|attorneys|doctors|nurses"
+    r"|colleagues|team members|members of staff|strong|fee earners|lawyers|attorneys|doctors|nurses"
     r"|teachers|engineers|developers|agents|drivers|consultants|accountants|designers"
     r"|technicians|volunteers|students|contractors"
 )
@@ -112,6 +112,7 @@ _AZURE_LABEL = rx(
 )
 _BARE_AFTER = rx(
     r"\s*$",
+    r"\s*[^\w\s\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]{1,6}\s*$",  # "38 🙂", not 「十分です」
     r"\s*[.,!?;:)\]」』、。]",
     r"\s*(?:or so|ish|-ish|give or take|in total|total|altogether|overall|roughly|approx\w*"
     r"|tops|max(?:imum)?|at most|at least|or more|or less|plus|now|today|currently|right now"

@@ -10,6 +10,8 @@ _UNITS: dict[str, str] = {
     "円": "JPY", "yen": "JPY", "jpy": "JPY", "¥": "JPY",
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "ユーロ": "EUR",
     "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "ポンド": "GBP",
+    "cad": "CAD", "aud": "AUD", "chf": "CHF", "sgd": "SGD", "nzd": "NZD", "hkd": "HKD",
+    "inr": "INR", "krw": "KRW", "cny": "CNY", "rmb": "CNY", "₹": "INR", "₩": "KRW",
 }  # fmt: skip
 _UNIT = r"(?P<unit>円|yen|jpy|¥|€|eur|euros?|ユーロ|£|gbp|pounds?|ポンド)"
 _UNIT_BEFORE = r"(?P<pre>¥|€|£|jpy|eur|gbp)?"
@@ -61,7 +63,10 @@ _RATES = tuple(
 
 
 # the other way round: how many US dollars one unit of the currency buys
-_FOREIGN = r"(?P<unit>pounds?|gbp|£|euros?|eur|€|yen|jpy|¥|ポンド|ユーロ|円)"
+_FOREIGN = (
+    r"(?P<unit>pounds?|gbp|£|euros?|eur|€|yen|jpy|¥|ポンド|ユーロ|円|cad|aud|chf|sgd|nzd|hkd|inr"
+    r"|krw|cny|rmb|₹|₩)"
+)
 _INVERSE = tuple(
     rx(pattern)
     for pattern in (
@@ -88,6 +93,20 @@ class Rate:
     per_usd: float
     currency: str | None  # None when the customer named no currency
     span: Span
+    usd_per_unit: float | None = None  # given the other way round: "1 EUR = 1.10 USD"
+
+    def to_usd(self, amount: float) -> float:
+        """Convert an amount in the rate's currency to US dollars, to the cent."""
+        if self.usd_per_unit is not None:
+            return round(amount * self.usd_per_unit, 2)
+        return round(amount / self.per_usd, 2)
+
+    def words(self) -> str:
+        """Write the rate as the customer gave it, e.g. "1 USD = 150 JPY"."""
+        code = self.currency or "?"
+        if self.usd_per_unit is not None:
+            return f"1 {code} = {self.usd_per_unit:g} USD"
+        return f"1 USD = {self.per_usd:g} {code}"
 
 
 def find_rate(text: str) -> Rate | None:
@@ -109,7 +128,7 @@ def find_rate(text: str) -> Rate | None:
             if value <= 0 or (found is not None and found.span[0] > m.start()):
                 continue
             unit = m.groupdict().get("unit") or m.group().strip()[:1]
-            found = Rate(round(1 / value, 6), _UNITS.get(unit), m.span())
+            found = Rate(1 / value, _UNITS.get(unit), m.span(), usd_per_unit=value)
     return found
 
 
@@ -117,9 +136,11 @@ def find_rate(text: str) -> Rate | None:
 # question is pending; the weak ones ("actually", "sorry") only when none is.
 STRONG_CORRECTION = rx(
     W0 + r"(?:i meant|we meant|i mean|correction|my bad|typo|make that|should (?:have been|be)"
+    r"|should have said|meant to say"
     r"|not \d[\d,.]*\s*(?:k|m)?\s*(?:but|,|;))" + W1,
     r"間違い|まちがい|訂正|ではなく|じゃなくて|でなく|誤り|言い間違|打ち間違|のつもり",
 )
 CORRECTION = rx(
-    W0 + r"(?:actually|sorry|oops|wait|no,|rather)" + W1, r"すみません|失礼|実は|でした"
+    W0 + r"(?:actually|sorry|oops|wait|no,|rather)" + W1,
+    r"すみません|失礼|実は|でした|さっきの|先ほどの|さきほどの",
 )

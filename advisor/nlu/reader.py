@@ -41,8 +41,10 @@ class Understanding(BaseModel):
     azure_annual_usd: float | None = None
     currency_unsupported: str | None = None
     foreign_amount: float | None = None  # the yearly amount in that currency
-    exchange_rate: float | None = None  # units of `rate_currency` per US dollar, as given
+    exchange_rate: float | None = None  # units of `rate_currency` per US dollar
     rate_currency: str | None = None
+    usd_per_unit: float | None = None  # the rate as given the other way round, if it was
+    rate_words: str | None = None  # the rate as the reply repeats it, "1 USD = 150 JPY"
     converted_from: str | None = None  # e.g. "JPY 30,000,000", when converted at a given rate
     taken_back: tuple[SpecialTerm, ...] = ()  # terms the message says are not needed after all
     special_terms: tuple[SpecialTerm, ...] | None = None
@@ -151,7 +153,7 @@ def understand(
         if amounts:
             azure = float(amounts[-1][1])
         elif rate is not None and rate.currency in (None, latest_foreign[1]):
-            azure = round(float(latest_foreign[2]) / rate.per_usd, 2)
+            azure = rate.to_usd(float(latest_foreign[2]))
             converted_from = f"{latest_foreign[1]} {float(latest_foreign[2]):,.0f}"
         else:
             currency = latest_foreign[1]
@@ -178,6 +180,8 @@ def understand(
         foreign_amount=foreign_amount,
         exchange_rate=rate.per_usd if rate else None,
         rate_currency=rate.currency if rate else None,
+        usd_per_unit=rate.usd_per_unit if rate else None,
+        rate_words=rate.words() if rate else None,
         converted_from=converted_from,
         special_terms=find_special_terms(said, expecting),
         taken_back=taken_back(said),
@@ -221,6 +225,8 @@ def combine(
     stated = rules.facts()
     if act == "smalltalk" and stated:
         act = "answer"  # "ok thanks. 1,800 seats": pleasantries around an answer
+    if act == "instruction" and stated and rules.converted_from and not rules.injection:
+        act = "answer"  # "EUR 700,000 a year; use 1 EUR = 1.10 USD": an amount, converted
     if act == "instruction" and rules.injection and stated:
         # what the customer states beside an instruction still counts; the rules have blanked
         # the instruction itself, and the agent records only facts they confirm
@@ -234,10 +240,14 @@ def combine(
             # a rate to convert at is no fact, but it converts an amount given earlier
             exchange_rate=rules.exchange_rate,
             rate_currency=rules.rate_currency,
+            usd_per_unit=rules.usd_per_unit,
+            rate_words=rules.rate_words,
         )
     update: dict[str, object] = {"act": act, "confidence": confidence}
     if act == "unsure":
         update |= {"special_terms": None, "self_service": None, "preferred_motion": None}
+    elif act == "question":
+        pass  # the rules read only what the message states outside its questions
     else:
         # Terms and self-service: the rules' reading where they find one (they know which of
         # two statements came last), else the model's; a preference: the model's, else the
@@ -255,7 +265,7 @@ def combine(
         service = meaning.self_service if meaning.self_service_confidence >= sure else None
         prefers = meaning.preferred_motion if meaning.preference_confidence >= SURE else None
         # the model overrides the rules only when it is very sure of another reading
-        if terms is not None and meaning.terms_confidence >= OVERRIDE:
+        if terms == () and meaning.terms_confidence >= OVERRIDE and not rules.special_terms:
             rules_terms: tuple[SpecialTerm, ...] | None = None
         else:
             rules_terms = rules.special_terms

@@ -127,21 +127,35 @@ _PRICE_ONLY = rx(
 )
 
 
+# "no special terms, but we do need X", "other than X, none": the denial leaves X standing
+_ALSO = rx(
+    W0 + r"(?:but|except|apart from|other than|besides|beyond|no other|nothing else|no more"
+    r"|no further)" + W1,
+    r"以外|ただし|けど|が必要|他に|ほかに|その他",
+)
+
+
 def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, ...] | None:
     """Return the terms the customer needs, () when they need none, or None when unsaid."""
     found: set[SpecialTerm] = set()
     denied_all = bool(_NO_TERMS.search(text))
     latest: dict[SpecialTerm, tuple[int, bool]] = {}  # term -> (position, denied) last said
+    denials = [m.start() for m in _NO_TERMS.finditer(text)]  # "no special terms" and the like
     for term, pattern in _TERM_PATTERNS:
         for m in pattern.finditer(text):
             denied = negated(text, m.start(), m.end())
             if denied and term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
                 denied_all = True
+                denials.append(m.start())
             if term is not None and m.start() >= latest.get(term, (-1, False))[0]:
                 latest[term] = (m.start(), denied)
     # the latest mention of a term decides ("only the parent signs, so we don't need the
     # affiliate thing"); see `taken_back` for the terms so denied
     found = {term for term, (_, denied) in latest.items() if not denied}
+    last_denial = max(denials, default=-1)
+    if found and last_denial > max(latest[t][0] for t in found) and not _ALSO.search(text):
+        # "the Ohio subsidiary of a group, ..., no special terms": the latest statement wins
+        found = set()
     if found:
         return tuple(t for t in SpecialTerm if t in found)
     price = any(not negated(text, m.start(), m.end()) for m in _PRICE_ONLY.finditer(text))
