@@ -264,6 +264,8 @@ def combine(
         sure = SURE_ASKED if asked_about is Slot.SELF_SERVICE else SURE
         service = meaning.self_service if meaning.self_service_confidence >= sure else None
         prefers = meaning.preferred_motion if meaning.preference_confidence >= SURE else None
+        if prefers in (Motion.BREADTH, Motion.ENTERPRISE) and asked_about is not Slot.SELF_SERVICE:
+            service = None  # a way of buying named is not a wish for help: that is asked apart
         # the model overrides the rules only when it is very sure of another reading
         if terms == () and meaning.terms_confidence >= OVERRIDE and not rules.special_terms:
             rules_terms: tuple[SpecialTerm, ...] | None = None
