@@ -64,19 +64,22 @@ def next_move(
     """Decide what to do about the pending question, given what this turn read and recorded."""
     if pending is None or pending.value in recorded:
         return Move("ask")
-    if answered_question or reading.act == "question":
+    act = reading.act
+    tried = clarifications_in_a_row(turns, pending)
+    if pending is Slot.AZURE_ANNUAL_USD and reading.currency_unsupported and not recorded:
+        return Move("rate", pending, attempt=tried)  # the reply asks for USD or a rate
+    if pending is Slot.AZURE_ANNUAL_USD and foreign and not recorded:
+        # an amount in another currency waits for a rate: ask for one, never guess it; a
+        # customer who has none ("can't you convert it?", "no idea") goes on without it
+        if act in ("refuse", "unsure") or tried >= 2:
+            return Move("decline", pending)
+        return Move("rate", pending, attempt=tried)
+    if answered_question or act == "question":
         return Move("ask", pending)  # a guidance answer, then the question again
     if recorded:
         return Move("ask")  # other facts landed: the next question follows from them
-    if reading.currency_unsupported and pending is not Slot.AZURE_ANNUAL_USD:
+    if reading.currency_unsupported:
         return Move("ask", pending)
-    act = reading.act
-    tried = clarifications_in_a_row(turns, pending)
-    if pending is Slot.AZURE_ANNUAL_USD and reading.currency_unsupported:
-        return Move("rate", pending, attempt=tried)  # the reply asks for USD or a rate
-    if pending is Slot.AZURE_ANNUAL_USD and foreign and act != "refuse" and tried < 2:
-        # an amount in another currency waits for a rate: ask for one, never guess it
-        return Move("rate", pending, attempt=tried)
     if pending is Slot.SPECIAL_TERMS:
         if act == "refuse" or tried >= 1:
             return Move("assume", pending, {"special_terms": []})

@@ -87,7 +87,10 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             return {**update, "profile": merge.profile.model_dump(mode="json")}
         text = latest_customer_text(state)
         context.reading = understand(
-            text, expecting=asked_slot(state), correcting=correction_slot(state, text)
+            text,
+            expecting=asked_slot(state),
+            correcting=correction_slot(state, text),
+            bare_no=not state.get("foreign"),
         )
         return update
 

@@ -145,7 +145,7 @@ def _preamble(turn: TurnFacts) -> list[str]:
         for answer in turn.guidance:
             if answer.answered:
                 parts.append(answer.answer)
-            elif not (turn.recorded or turn.first_turn):
+            elif not (turn.recorded or turn.first_turn or turn.move.kind == "rate"):
                 # a search that found nothing beside an answer, or in an opener, is not shown:
                 # the customer answered, or is greeted
                 parts.append(phrase("no_guidance", lang))

@@ -84,11 +84,15 @@ def correction_slot(state: Any, text: str) -> Slot | None:
     profile = state.get("profile") or {}
     found = _DIGITS.search(unicodedata.normalize("NFKC", text))
     if found:
-        digits = re.sub(r"\D", "", found.group()).rstrip("0")
-        for slot in (Slot.SEATS, Slot.AZURE_ANNUAL_USD):
-            old = profile.get(slot.value)
-            if old and digits and str(int(old)).rstrip("0") == digits:
-                return slot
+        given = re.sub(r"\D", "", found.group())
+        slots = (Slot.SEATS, Slot.AZURE_ANNUAL_USD)
+        olds = {slot: str(int(profile[slot.value])) for slot in slots if profile.get(slot.value)}
+        same = [slot for slot, old in olds.items() if old == given]  # "that $90,000 is per month"
+        if len(same) == 1:
+            return same[0]
+        alike = [s for s, old in olds.items() if given and old.rstrip("0") == given.rstrip("0")]
+        if len(alike) == 1:
+            return alike[0]
     return last_figure_slot(state)
 
 

@@ -57,11 +57,11 @@ NUMBER = re.compile(
     r"(?<![a-z0-9_$€£¥₹₩.,])"
     rf"(?:(?P<pre>{_PREFIX_ALTERNATIVES})\s?)?"
     rf"(?P<num>(?:{_ARABIC}|[{_KANJI_DIGITS}十百千])(?:{_ARABIC}|[{_KANJI_DIGITS}十百千万億兆])*)"
-    r"(?:\s?(?P<mult>thousand|million|billion|hundred|mil|mn|mm|bn|k|m|b)(?![a-z0-9]))?",
+    r"(?:\s?(?P<mult>thousand|grand|million|billion|hundred|mil|mn|mm|bn|k|m|b)(?![a-z0-9]))?",
     re.ASCII,
 )
 _MULTIPLIERS = {
-    "thousand": 10**3, "k": 10**3, "hundred": 100, "million": 10**6, "mil": 10**6,
+    "thousand": 10**3, "grand": 10**3, "k": 10**3, "hundred": 100, "million": 10**6, "mil": 10**6,
     "mn": 10**6, "mm": 10**6, "m": 10**6, "billion": 10**9, "bn": 10**9, "b": 10**9,
 }  # fmt: skip
 _JA_NUMBER_TOKEN = re.compile(

@@ -236,6 +236,9 @@ def _load_or_train() -> LearnedReader:
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         joblib.dump(reader, partial)
         partial.replace(path)
+        for old in path.parent.glob("reader-*.joblib"):
+            if old != path:
+                old.unlink(missing_ok=True)  # a model of a corpus that has since changed
     except OSError as exc:
         log.info("the trained reader could not be cached (%s); it is kept in memory", exc)
     return reader

@@ -30,7 +30,7 @@ _EXPLICIT_EN = (
 )
 _INFERRED_EN = (
     r"employees?|people|ppl|persons?|(?:support |office |admin |field |sales )?staff(?:ers)?"
-    r"|workers?|head ?count|heads|ftes?|personnel"
+    r"|workers?|head ?count|heads|ftes?|personnel|of us"
     r"|colleagues|team members|members of staff|strong|fee earners|lawyers|attorneys|doctors|nurses"
     r"|teachers|engineers|developers|agents|drivers|consultants|accountants|designers"
     r"|technicians|volunteers|students|contractors"
@@ -117,7 +117,8 @@ _BARE_AFTER = rx(
     r"\s*(?:or so|ish|-ish|give or take|in total|total|altogether|overall|roughly|approx\w*"
     r"|tops|max(?:imum)?|at most|at least|or more|or less|plus|now|today|currently|right now"
     r"|at the moment|for now|i think|i guess|i believe|maybe|probably|perhaps|hopefully|and"
-    r"|but|so|then|please|thanks|thank you|next|this|in all|is|was|would be|will be)" + W1,
+    r"|but|so|then|please|thanks|thank you|next|this|in all|is|was|would be|will be"
+    r"|exactly|precisely|on the nose|on the dot|lol|haha|not|rather than|instead of)" + W1,
     r"\s*(?:\+|です|でした|ほど|くらい|ぐらい|位|程度|前後|以上|以下|未満|弱|強|超|ある|あり|いる"
     r"|います|が|は|を|で|と|も|か|よ|ね|に|予定|見込み|必要|かな|の(?:間違い|まちがい|誤り|つもり)"
     r"|が正しい|が正解)",
@@ -173,7 +174,19 @@ _LICENCE_WORD = rx(
     r"|subscriptions?)" + W1,
     r"ライセンス|シート|ユーザー|ユーザ|席|人あたり|名あたり",
 )
-_BIG_MULTIPLIERS = {"k", "thousand", "m", "mm", "mn", "mil", "million", "b", "bn", "billion"}
+_BIG_MULTIPLIERS = {
+    "k",
+    "thousand",
+    "grand",
+    "m",
+    "mm",
+    "mn",
+    "mil",
+    "million",
+    "b",
+    "bn",
+    "billion",
+}
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ def understand(
     expecting: Slot | None = None,
     correcting: Slot | None = None,
     reader: Reader = "combined",
+    bare_no: bool = True,
 ) -> Understanding:
     """Turn one customer message into facts for the profile slots.
 
@@ -101,11 +102,15 @@ def understand(
             "いいえ") fills it.
         correcting: the figure the customer stated last, which a bare figure with a correction
             ("I meant 2,500", 「2,500の間違いでした」) replaces.
+        bare_no: whether a bare "no" answers a figure as none; not while an amount in another
+            currency waits for its rate ("no, I don't have a rate").
         reader: "combined" (figures by rules, meaning by the learned model) or "rules" alone,
             to compare the two.
     """
     if not isinstance(text, str) or not text.strip():
         return Understanding()
+    expecting = Slot(expecting) if expecting else None
+    correcting = Slot(correcting) if correcting else None
     s = normalise(text)
     injected = injection_spans(s)
     rate = find_rate(s)
@@ -115,13 +120,14 @@ def understand(
     asked = question_spans(safe)
     said = blank(safe, asked)  # only what the customer states, not asks or instructs
     azure_anywhere = bool(AZURE_WORD.search(said))
+    asked_for = expecting  # a bare "no" answers only the question asked
     if correcting is not None and (
         STRONG_CORRECTION.search(said) or (expecting is None and CORRECTION.search(said))
     ):
         expecting = correcting  # "sorry, 2,500 was what I meant": the figure just given
     numbers = find_numbers(s, asked, expecting, azure_anywhere)
     core = FILLER.sub("", said)  # the reply without "ok then", 「じゃあ」 before it
-    bare_no = expecting is not None and not UNSURE.search(said) and NO.match(core) is not None
+    said_no = asked_for is not None and not UNSURE.search(said) and NO.match(core) is not None
 
     explicit = [(p, v) for p, v, inferred in numbers.seats if not inferred]
     explicit += [(m.start(), 0) for m in NO_SEATS.finditer(said)]
@@ -137,7 +143,7 @@ def understand(
             for i in range(len(numbers.seats) - 1)
         ):
             seats = sum(value for _, value, _ in numbers.seats)  # "65 lawyers plus 20 staff"
-    elif expecting == Slot.SEATS and bare_no:
+    elif asked_for == Slot.SEATS and said_no:
         seats = 0
 
     usd: list[tuple[int, Decimal, bool]] = [(p, v, True) for p, v in numbers.usd]
@@ -160,12 +166,12 @@ def understand(
             foreign_amount = float(latest_foreign[2])
     elif usd:
         azure = float(usd[-1][1])
-    elif expecting == Slot.AZURE_ANNUAL_USD and bare_no:
+    elif asked_for == Slot.AZURE_ANNUAL_USD and said_no and bare_no:
         azure = 0.0
 
     service = find_self_service(said)
     self_service = service[1] if service else None
-    if self_service is None and expecting == Slot.SELF_SERVICE and not UNSURE.search(said):
+    if self_service is None and asked_for == Slot.SELF_SERVICE and not UNSURE.search(said):
         if YES.match(core):
             self_service = True
         elif NO.match(core):
@@ -223,8 +229,17 @@ def combine(
         # too unsure to record anything: the advisor asks again, differently
         act = "unsure" if rules.act == "unsure" else meaning.other_act
     stated = rules.facts()
-    if act == "smalltalk" and stated:
-        act = "answer"  # "ok thanks. 1,800 seats": pleasantries around an answer
+    figures = rules.seats is not None or rules.azure_annual_usd is not None
+    if act in ("smalltalk", "refuse") and stated and (act == "smalltalk" or figures):
+        act = "answer"  # "ok thanks. 1,800 seats", "oops i meant 60 not 600": an answer
+    if act == "answer" and rules.act == "question" and not stated and confidence < 0.85:
+        act = (
+            "question"  # 「デュアルユース権とはどのようなものでしょうか」 asks; it does not answer
+        )
+    if act == "unsure" and figures:
+        act = "answer"  # "hmm, I'd guess 700": an estimate is an answer
+    if act == "instruction" and figures and not rules.injection and confidence < 0.7:
+        act = "answer"  # "900,000 USD per annum" read as an order by a model in two minds
     if act == "instruction" and stated and rules.converted_from and not rules.injection:
         act = "answer"  # "EUR 700,000 a year; use 1 EUR = 1.10 USD": an amount, converted
     if act == "instruction" and rules.injection and stated:

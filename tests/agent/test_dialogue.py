@@ -169,3 +169,48 @@ def test_thanks_after_the_result_is_answered_and_records_nothing(
     assert "Happy to help" in turns[1].reply
     assert turns[2].reply != turns[1].reply
     assert turns[2].recommendation is not None and turns[2].recommendation.motion == "breadth"
+
+
+def test_no_rate_is_not_no_azure_and_the_advisor_stops_asking_for_one(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        [
+            "500 seats, no special terms, a partner will manage it",
+            "Roughly 50 million yen a year.",
+            "can't you just convert it?",
+            "No, I really don't have a rate to give you.",
+            "no rate, sorry",
+        ],
+    )
+    assert profile(offline_service, turns)["azure_annual_usd"] is None  # never "no Azure"
+    assert turns[2].question is not None and "rate" in turns[2].reply
+    # "I really don't have a rate": the advisor goes on without the figure, conditionally
+    assert turns[3].question is None and turns[3].recommendation is None
+    assert "comes down to your Azure spend" in turns[3].reply
+    assert turns[4].reply != turns[3].reply
+
+
+def test_a_period_correction_goes_to_the_figure_it_names(offline_service: ChatService) -> None:
+    turns = talk(
+        offline_service,
+        [
+            "900 users, no special terms, and we'd like a partner to run it.",
+            "About $90,000.",
+            "Sorry, I should have said: that $90,000 is per month.",
+        ],
+    )
+    assert profile(offline_service, turns)["seats"] == 900
+    assert profile(offline_service, turns)["azure_annual_usd"] == 1_080_000
+    assert turns[-1].recommendation is not None
+    assert turns[-1].recommendation.motion == "enterprise"
+
+
+def test_asking_what_a_term_means_does_not_record_it(offline_service: ChatService) -> None:
+    turns = talk(
+        offline_service,
+        ["こんにちは", "恐れ入りますが、デュアルユース権とはどのようなものでしょうか。"],
+    )
+    assert profile(offline_service, turns).get("special_terms") is None
+    assert turns[-1].question is not None and turns[-1].question.slot == "special_terms"
