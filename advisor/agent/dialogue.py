@@ -71,7 +71,7 @@ def next_move(
     if pending is Slot.AZURE_ANNUAL_USD and foreign and not recorded:
         # an amount in another currency waits for a rate: ask for one, never guess it; a
         # customer who has none ("can't you convert it?", "no idea") goes on without it
-        if act in ("refuse", "unsure") or tried >= 2:
+        if act == "refuse" or tried >= 2:
             return Move("decline", pending)
         return Move("rate", pending, attempt=tried)
     if answered_question or act == "question":

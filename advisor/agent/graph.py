@@ -46,7 +46,7 @@ from advisor.agent.state import (
 from advisor.agent.tools import advisor_tools
 from advisor.agent.turn import build_turn
 from advisor.domain.questions import question
-from advisor.domain.schemas import ChatTurn, Lang, Question
+from advisor.domain.schemas import ChatTurn, Lang, Question, Slot
 from advisor.nlu import Understanding, understand
 from advisor.prompts import render
 
@@ -86,9 +86,12 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             context.record(merge.recorded, [])
             return {**update, "profile": merge.profile.model_dump(mode="json")}
         text = latest_customer_text(state)
+        declined = state.get("declined") or []
+        # with no question pending, a bare figure answers the one the customer held back
+        expecting = asked_slot(state) or (Slot(declined[-1]) if declined else None)
         context.reading = understand(
             text,
-            expecting=asked_slot(state),
+            expecting=expecting,
             correcting=correction_slot(state, text),
             bare_no=not state.get("foreign"),
         )
