@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from advisor.errors import ConfigError
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         default=8000, validation_alias=AliasChoices("CHROMA_PORT", "ADVISOR_CHROMA_PORT")
     )
     database_url: str | None = None
+    # keys the session ids channels name themselves (Teams), so a conversation id alone cannot
+    # be turned into a session id; made and kept in the data folder when not set
+    session_secret: SecretStr | None = None
     # Postgres connections per process for the store, and again for the per-turn session locks
     # (so also the most turns one process runs at once).
     database_pool_size: int = Field(default=10, ge=1)

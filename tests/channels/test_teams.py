@@ -6,6 +6,7 @@ bot's replies in the response body; one test also lets the bot post to a fake lo
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from advisor.domain.questions import question
 from advisor.domain.schemas import Lang, Profile
 from advisor.guidance.knowledge import load_knowledge
 from advisor.prompts import phrase
+from advisor.store.keys import session_key
 from tests.servers import serve_app
 
 TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/amer/"
@@ -243,10 +245,18 @@ def test_each_teams_conversation_is_its_own_session(
     reply = only(send(http, activity("a:second", "Hello")))
     assert "40" not in reply["text"]
     service = teams[1].state.service
-    first = session_id_for("msteams", "a:first")
+    key = session_key(service.settings)
+    first = session_id_for("msteams", "a:first", key)
     assert re.fullmatch(r"teams-[0-9a-f]{40}", first)
     assert service.session(first)["profile"]["seats"] == 40
-    assert service.session(session_id_for("msteams", "a:second"))["profile"].get("seats") is None
+    second = session_id_for("msteams", "a:second", key)
+    assert service.session(second)["profile"].get("seats") is None
+    # without the server's key, a conversation id does not lead to its session
+    unkeyed = "teams-" + hashlib.sha256(b"msteams\na:first").hexdigest()[:40]
+    assert not service.exists(unkeyed)
+    assert session_id_for("msteams", "a:first", b"another key") != first
+    key_file = service.settings.data_dir / "session.key"
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by the server's user alone
 
 
 @pytest.mark.parametrize(

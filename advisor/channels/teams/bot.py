@@ -7,6 +7,7 @@ ChatService serves Teams, the web chat and the command line.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,16 +22,21 @@ from advisor.domain.schemas import ChatTurn, Classification, Lang
 from advisor.errors import AdvisorError
 from advisor.inputs import has_words
 from advisor.prompts import phrase, text
+from advisor.store.keys import session_key
 
 log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "teams-"
 
 
-def session_id_for(channel_id: str, conversation_id: str) -> str:
-    """Name the advisor session of one channel conversation (a valid, stable session id)."""
-    digest = hashlib.sha256(f"{channel_id}\n{conversation_id}".encode()).hexdigest()
-    return SESSION_PREFIX + digest[:40]
+def session_id_for(channel_id: str, conversation_id: str, key: bytes) -> str:
+    """Name the advisor session of one channel conversation (a valid, stable session id).
+
+    Keyed with the server's secret: conversation ids are no secret, so without the key nobody
+    can work out a conversation's session id and read or change it through the web API.
+    """
+    message = f"{channel_id}\n{conversation_id}".encode()
+    return SESSION_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()[:40]
 
 
 def locale_lang(locale: str | None) -> Lang | None:
@@ -117,10 +123,15 @@ def build_agent(
             await context.send_activity(text("teams", "no_text", lang or "en"))
             return
         assert activity.conversation is not None  # checked before the turn
-        session_id = session_id_for(str(activity.channel_id or ""), activity.conversation.id)
+        service = get_service()
+        session_id = session_id_for(
+            str(activity.channel_id or ""),
+            activity.conversation.id,
+            session_key(service.settings),
+        )
         try:
             turn, new = await run_in_threadpool(
-                _converse, get_service(), session_id, said, lang, picked_answer(activity)
+                _converse, service, session_id, said, lang, picked_answer(activity)
             )
         except AdvisorError as exc:
             # What went wrong, in one sentence; the conversation so far is kept.

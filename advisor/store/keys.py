@@ -1,0 +1,42 @@
+"""The server's secret for naming sessions that channels open themselves (Teams)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from pathlib import Path
+
+from advisor.config import Settings
+
+KEY_FILE = "session.key"
+_lock = threading.Lock()
+_keys: dict[Path, bytes] = {}
+
+
+def session_key(settings: Settings) -> bytes:
+    """Return the secret that keys channel session ids.
+
+    `ADVISOR_SESSION_SECRET` when set (every instance of a scaled-out service needs the same
+    one); otherwise a random key made once and kept, readable by this user only, in the data
+    folder.
+    """
+    if settings.session_secret:
+        return settings.session_secret.get_secret_value().encode()
+    path = settings.data_dir / KEY_FILE
+    with _lock:
+        if path not in _keys:
+            _keys[path] = _read_or_make(path)
+        return _keys[path]
+
+
+def _read_or_make(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip().encode()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    return key.encode()
