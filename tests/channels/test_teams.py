@@ -379,6 +379,11 @@ ANONYMOUS_ONLY_LOCAL = (
             "conversation.id: is required and must be a string",
         ),
         (
+            {**VALID, "conversation": {"id": "../../admin/delete?x="}},
+            422,
+            "conversation.id: may not contain /, \\, ?, #, % or ..",
+        ),
+        (
             {k: v for k, v in VALID.items() if k != "serviceUrl"},
             422,
             "serviceUrl: is required and must be an http(s) URL",
@@ -448,3 +453,18 @@ def test_replies_are_posted_to_the_channel_service(http: httpx.Client) -> None:
     conversation, reply = messages[0]
     assert conversation == "a:posted"
     assert reply["text"].endswith(question("special_terms", "en").text)
+
+
+def test_anonymous_mode_takes_activities_from_this_machine_only(
+    teams: tuple[str, FastAPI],
+) -> None:
+    from starlette.testclient import TestClient
+
+    app = teams[1]
+    elsewhere = TestClient(app, client=("203.0.113.7", 50000))
+    response = elsewhere.post("/api/messages", json=activity("a:remote", "We need 40 seats"))
+    assert response.status_code == 403
+    assert "accepts local requests only" in response.json()["error"]
+    here = TestClient(app, client=("127.0.0.1", 50000))
+    response = here.post("/api/messages", json=activity("a:local", "We need 40 seats"))
+    assert response.status_code == 200

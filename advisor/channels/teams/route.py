@@ -10,6 +10,7 @@ import ipaddress
 import json
 import logging
 import os
+import re
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -32,8 +33,14 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+_UNSAFE_ID = re.compile(r"[/\\?#%]|\.\.")
+
+
 def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
+    return _is_loopback_host(urlsplit(url).hostname or "")
+
+
+def _is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -60,6 +67,12 @@ def parse_activity(raw: bytes) -> Activity:
     ):
         raise UserError(
             "conversation.id: is required and must be a string", field="conversation.id"
+        )
+    if _UNSAFE_ID.search(conversation["id"]):
+        # the id goes into the reply's URL path: "../../admin" must not climb out of it
+        raise UserError(
+            "conversation.id: may not contain /, \\, ?, #, % or ..",
+            field="conversation.id",
         )
     service_url = body.get("serviceUrl")
     if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
@@ -110,6 +123,13 @@ def mount_teams(app: FastAPI, settings: Settings) -> None:
 
     async def messages(request: Request) -> Response:
         """Take one Bot Framework activity from Teams or another Microsoft 365 channel."""
+        if auth.anonymous and not _is_loopback_host(request.client.host if request.client else ""):
+            # anonymous mode is for local development: nobody else may post activities to it
+            return _error(
+                403,
+                "without a client id the Teams endpoint accepts local requests only; configure "
+                "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID",
+            )
         if not auth.anonymous:
             identity = await auth.identify(request.headers.get("authorization"))
             if isinstance(identity, JSONResponse):
