@@ -29,6 +29,15 @@ _INJECTION = rx(
     W0 + r"(?:forget|ignore|disregard) (?:everything|all)(?: of)? (?:above|before|previous"
     r"|you were told|you know|your (?:instructions|rules))" + W1,
     r"^\s*(?:system|assistant|developer)\s*:",
+    # slot assignments written to the assistant: "seats=99999", 「席数=…」
+    W0 + r"(?:seats|azure_annual_usd|special_terms|self_service|preferred_motion|profile"
+    r"|motion)\s*[=:]\s*\S",
+    r"^\s*(?:システム|アシスタント|開発者)\s*[:：]",
+    r"(?:席数|シート数|特別条件|契約条件|推奨|モーション)\s*[=＝]",
+    # pretending facts: "pretend I need dual-use rights", "let's say we have 1 seat"
+    W0 + r"(?:pretend|imagine|let's say|lets say|let us say|act as if|assume|suppose)\s+"
+    r"(?:that\s+)?(?:i|we|our|my|it's|it is)" + W1,
+    r"(?:ということにして|と仮定して|ふりをして|という設定で)",
     W0 + r"no matter what\b[^.!?\n]{0,40}?\b(?:recommend|say|answer|choose|pick)" + W1,
     r"システム\s*プロンプト",
     r"(?:ルール|指示|命令|制約|設定|プロンプト|ポリシー|規則|ガイドライン|制限)"

@@ -28,7 +28,7 @@ from advisor.nlu.quantities import AZURE_WORD, find_numbers
 from advisor.nlu.questions import question_spans
 from advisor.nlu.rates import CORRECTION, STRONG_CORRECTION, find_rate
 from advisor.nlu.terms import find_special_terms, taken_back
-from advisor.nlu.text import blank, normalise
+from advisor.nlu.text import blank, merge, normalise
 
 
 class Understanding(BaseModel):
@@ -125,7 +125,8 @@ def understand(
         STRONG_CORRECTION.search(said) or (expecting is None and CORRECTION.search(said))
     ):
         expecting = correcting  # "sorry, 2,500 was what I meant": the figure just given
-    numbers = find_numbers(s, asked, expecting, azure_anywhere)
+    # figures inside an instruction ("system: seats=99999") are not the customer's
+    numbers = find_numbers(s, merge([*injected, *asked]), expecting, azure_anywhere)
     core = FILLER.sub("", said)  # the reply without "ok then", 「じゃあ」 before it
     said_no = asked_for is not None and not UNSURE.search(said) and NO.match(core) is not None
 

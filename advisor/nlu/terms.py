@@ -135,6 +135,13 @@ _ALSO = rx(
 )
 
 
+_RETRACT = rx(
+    W0 + r"(?:but|though|however)\s+(?:actually|really|in fact|honestly)\s+(?:we|i)\s+"
+    r"(?:don't|do not|won't|will not)" + W1,
+    r"(?:でも|けど|が)、?(?:実際(?:に)?は|本当は)[^。！？!?\n]{0,10}?(?:不要|いらない|要らない|必要(?:ない|ありません))",
+)
+
+
 def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, ...] | None:
     """Return the terms the customer needs, () when they need none, or None when unsaid."""
     found: set[SpecialTerm] = set()
@@ -153,6 +160,9 @@ def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, 
     # affiliate thing"); see `taken_back` for the terms so denied
     found = {term for term, (_, denied) in latest.items() if not denied}
     last_denial = max(denials, default=-1)
+    retracted = [m.start() for m in _RETRACT.finditer(text)]
+    if found and retracted and max(retracted) > max(latest[t][0] for t in found):
+        return None  # "my boss said we need dual-use, but actually we don't": nothing to record
     if found and last_denial > max(latest[t][0] for t in found) and not _ALSO.search(text):
         # "the Ohio subsidiary of a group, ..., no special terms": the latest statement wins
         found = set()

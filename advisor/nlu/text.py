@@ -85,6 +85,12 @@ _PUNCT = str.maketrans(
 )
 
 
+# Cyrillic and Greek letters that look Latin ("Ignоre" with a Cyrillic о) read as Latin, so
+# an instruction cannot hide behind them; neither language is one the advisor speaks
+_LOOKALIKE = str.maketrans(
+    "аеорсухіјѕԁӏАЕОРСУХІЈЅКМНТВοαρνκτιΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdlAEOPCYXIJSKMHTBoapvktiABEZHIKMNOPTYX",
+)
 _JA_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005"
 _JA_SPACING = re.compile(
     rf"(?<=[{_JA_CHAR}])[ \t]+(?=[{_JA_CHAR}a-z0-9$¥])|(?<=[a-z0-9.,$%])[ \t]+(?=[{_JA_CHAR}])"
@@ -96,7 +102,7 @@ def normalise(text: str) -> str:
     text = text[:MAX_CHARS]
     # Lone surrogates cannot be encoded; "replace" turns them into "?" instead of raising.
     text = text.encode("utf-8", "replace").decode("utf-8")
-    text = unicodedata.normalize("NFKC", text)[:MAX_CHARS].translate(_PUNCT)
+    text = unicodedata.normalize("NFKC", text)[:MAX_CHARS].translate(_PUNCT).translate(_LOOKALIKE)
     text = "".join(
         ch if ch == "\n" or unicodedata.category(ch)[0] != "C" else " " for ch in text
     ).lower()
