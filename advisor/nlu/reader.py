@@ -74,8 +74,11 @@ class Understanding(BaseModel):
 Reader = Literal["combined", "rules"]
 # between two head counts that add up: "65 lawyers plus 20 support staff", 「正社員50人と派遣10人」
 _PLUS = re.compile(
-    r"\d[\d,.]*\s*[^\d]{0,30}?\s(?:plus|\+|and also|as well as)\s[^\d]{0,20}|"
-    r"\d[\d,.]*[^\d]{0,12}?(?:と|に加えて|プラス|\+)[^\d]{0,12}"
+    r"\d[\d,.]*\s*[^\d]{0,30}?\s(?:plus|\+|and also|as well as)\s[^\d]{0,20}"
+    r"|\d[\d,.]*[^\d]{0,12}?(?:と|に加えて|プラス|\+)[^\d]{0,12}"
+    # a second group of people listed after the first: 「社員300名、アルバイト50名」
+    r"|\d[\d,.]*[^\d]{0,12}?[、,]\s*(?:アルバイト|パート|派遣|契約社員|業務委託|非常勤|嘱託)"
+    r"[^\d]{0,8}"
 )
 SURE = 0.6  # the least confidence at which the model's reading of a slot is recorded
 SURE_OF_TERM = 0.7

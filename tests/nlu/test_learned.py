@@ -69,6 +69,7 @@ def test_the_cache_key_follows_the_corpus() -> None:
         ("about $80k/month", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 960_000}),
         ("じゃあ使ってないです", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
         ("65 lawyers plus 20 support staff", Slot.SEATS, "answer", {"seats": 85}),
+        ("社員は３００名、アルバイト５０名です", Slot.SEATS, "answer", {"seats": 350}),
         (
             "yes, the same licences on our own servers and in the cloud at once",
             Slot.SPECIAL_TERMS,
