@@ -20,6 +20,7 @@ from advisor.domain.policy import classify as run_classifier
 from advisor.domain.policy import motion_label
 from advisor.domain.schemas import Answer, Classification, Lang, parse_json, parse_profile
 from advisor.errors import AdvisorError, NotFoundError, UserError
+from advisor.evaluation import SUITES
 
 LANG_CHOICE = click.Choice(["en", "ja"])
 
@@ -297,20 +298,7 @@ def render_answer(answer: Answer) -> str:
 @cli.command("eval")
 @click.option(
     "--suite",
-    type=click.Choice(
-        [
-            "classify",
-            "chat",
-            "ask",
-            "adversarial",
-            "blind-chat",
-            "heldout-chat",
-            "dev-chat",
-            "blind-ask",
-            "blind-reader",
-            "all",
-        ]
-    ),
+    type=click.Choice([*SUITES, "all"]),
     default="all",
     show_default=True,
     help="Which suite to run.",
@@ -345,7 +333,6 @@ def eval_command(
 
     from rich.console import Console
 
-    from advisor.evaluation.cases import SUITES
     from advisor.evaluation.report import progress_bar, summary_table, write_report
     from advisor.evaluation.runner import JUDGE_ENV, EvalPlan, check_model_spec, run_evals
 

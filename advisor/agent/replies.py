@@ -129,7 +129,7 @@ def _preamble(turn: TurnFacts) -> list[str]:
         parts.append(phrase("noted", lang, facts=joiner.join(describe_facts(turn.recorded, lang))))
         if understood is not None and understood.seats_inferred and "seats" in turn.recorded:
             parts.append(inferred_seats_note(int(turn.recorded["seats"]), lang))
-        rate = understood.rate_words if understood is not None else None
+        rate = understood.rate.words() if understood is not None and understood.rate else None
         amount = understood.converted_from if understood is not None else None
         if turn.converted and amount is None:
             amount = _foreign_words(lang)

@@ -118,14 +118,12 @@ def build_turn(state: AdvisorState, context: TurnContext) -> Composed:
 def _convert_pending(state: AdvisorState, reading: Understanding, profile: Profile) -> float | None:
     """Convert an Azure amount given earlier in another currency, now that a rate is given."""
     foreign = state.get("foreign")
-    rate = reading.exchange_rate
+    rate = reading.rate
     if not foreign or rate is None or reading.azure_annual_usd is not None:
         return None
-    if reading.rate_currency not in (None, foreign["currency"]):
+    if rate.currency not in (None, foreign["currency"]):
         return None
-    if reading.usd_per_unit is not None:
-        return round(float(foreign["amount"]) * reading.usd_per_unit, 2)
-    return round(float(foreign["amount"]) / rate, 2)
+    return rate.to_usd(float(foreign["amount"]))
 
 
 def _foreign(

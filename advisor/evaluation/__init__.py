@@ -1,1 +1,14 @@
 """The evals: cases, suites, the runner, the simulated customer and the reports."""
+
+# Every suite `advisor eval --suite` takes, in the order a run reports them.
+SUITES: tuple[str, ...] = (
+    "classify",
+    "chat",
+    "ask",
+    "adversarial",
+    "blind-chat",
+    "heldout-chat",
+    "dev-chat",
+    "blind-ask",
+    "blind-reader",
+)

@@ -19,21 +19,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from advisor.errors import ConfigError, UserError
+from advisor.evaluation import SUITES
 from advisor.evaluation.suites.chat import policy_path
 from advisor.nlu.corpus import in_test_split, load_utterances
 from advisor.resources import data_path
 
-SUITES: tuple[str, ...] = (
-    "classify",
-    "chat",
-    "ask",
-    "adversarial",
-    "blind-chat",
-    "heldout-chat",
-    "dev-chat",
-    "blind-ask",
-    "blind-reader",
-)
 # suite -> its file(s) in evals/blind, and the top-level key that holds its cases
 BLIND_FILES: dict[str, tuple[str, str]] = {
     "blind-chat": ("conversations.yaml", "cases"),

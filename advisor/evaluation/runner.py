@@ -16,7 +16,8 @@ from advisor.chat import ChatService
 from advisor.config import Settings
 from advisor.domain.schemas import LANGS
 from advisor.errors import UserError
-from advisor.evaluation.cases import SUITES, is_blind, load_suite
+from advisor.evaluation import SUITES
+from advisor.evaluation.cases import is_blind, load_suite
 from advisor.evaluation.gates import GateResult, apply_gates, load_thresholds
 from advisor.evaluation.language import text_lang
 from advisor.evaluation.progress import Progress, SilentProgress

@@ -130,8 +130,9 @@ class LearnedReader:
         if not texts:
             return []
         x = self.vectorise(texts, asked)
-        acts = _predict(self.act, x)
-        others = _best_other(self.act, x, "answer")
+        classes, act_proba = _probabilities(self.act, x)
+        acts = _best(classes, act_proba)
+        others = [label for label, _ in _best(classes, act_proba, skip="answer")]
         service = _predict(self.self_service, x)
         kinds = _predict(self.terms, x)
         each = {term: _proba(model, x, "True") for term, model in self.term.items()}
@@ -152,7 +153,7 @@ class LearnedReader:
                 Meaning(
                     act=acts[i][0],  # type: ignore[arg-type]
                     act_confidence=acts[i][1],
-                    other_act=others[i],  # type: ignore[arg-type]
+                    other_act=others[i] if others[i] != "answer" else "smalltalk",  # type: ignore[arg-type]
                     self_service=None if ss == ABSENT else ss == "True",
                     self_service_confidence=ss_p,
                     special_terms=terms,
@@ -168,22 +169,24 @@ class LearnedReader:
         return self.read_many([text], [asked])[0]
 
 
+def _probabilities(model: Classifier | str, x: Any) -> tuple[list[str], Any]:
+    """Return a model's labels and, per row, the probability of each."""
+    if isinstance(model, str):
+        return [model], np.ones((x.shape[0], 1))
+    return [str(c) for c in model.classes_], model.predict_proba(x)
+
+
+def _best(classes: list[str], proba: Any, skip: str | None = None) -> list[tuple[str, float]]:
+    """Return, per row, the likeliest label other than `skip` (if any other) and its chance."""
+    rows = []
+    for i, order in enumerate(proba.argsort(axis=1)[:, ::-1]):
+        j = next((j for j in order if classes[j] != skip), order[0])
+        rows.append((classes[j], float(proba[i, j])))
+    return rows
+
+
 def _predict(model: Classifier | str, x: Any) -> list[tuple[str, float]]:
-    if isinstance(model, str):
-        return [(model, 1.0)] * x.shape[0]
-    proba = model.predict_proba(x)
-    best = proba.argmax(axis=1)
-    return [(str(model.classes_[b]), float(proba[i, b])) for i, b in enumerate(best)]
-
-
-def _best_other(model: Classifier | str, x: Any, skip: str) -> list[str]:
-    """Return, per row, the likeliest label other than `skip`."""
-    if isinstance(model, str):
-        return ["smalltalk" if model == skip else model] * x.shape[0]
-    proba = model.predict_proba(x)
-    classes = [str(c) for c in model.classes_]
-    order = proba.argsort(axis=1)[:, ::-1]
-    return [next(classes[j] for j in row if classes[j] != skip) for row in order]
+    return _best(*_probabilities(model, x))
 
 
 def _proba(model: Classifier | str, x: Any, label: str) -> Any:

@@ -112,23 +112,23 @@ class Rate:
 def find_rate(text: str) -> Rate | None:
     """Return the last exchange rate stated in a normalised message, if any."""
     found: Rate | None = None
-    for pattern in _RATES:
-        for m in pattern.finditer(text):
-            value = float(m.group("rate"))
-            if value <= 0 or (found is not None and found.span[0] > m.start()):
-                continue
-            groups = m.groupdict()
-            unit = groups.get("unit") or groups.get("pre") or groups.get("pair")
-            if unit is None and "ドル円" in m.group():
-                unit = "円"
-            found = Rate(value, _UNITS.get(unit) if unit else None, m.span())
-    for pattern in _INVERSE:
-        for m in pattern.finditer(text):
-            value = float(m.group("rate"))
-            if value <= 0 or (found is not None and found.span[0] > m.start()):
-                continue
-            unit = m.groupdict().get("unit") or m.group().strip()[:1]
-            found = Rate(1 / value, _UNITS.get(unit), m.span(), usd_per_unit=value)
+    for inverse, patterns in ((False, _RATES), (True, _INVERSE)):
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                value = float(m.group("rate"))
+                if value <= 0 or (found is not None and found.span[0] > m.start()):
+                    continue
+                groups = m.groupdict()
+                unit = groups.get("unit") or groups.get("pre") or groups.get("pair")
+                if unit is None and inverse:
+                    unit = m.group().strip()[:1]  # "£1 = $1.25": the symbol it opens with
+                elif unit is None and "ドル円" in m.group():
+                    unit = "円"
+                code = _UNITS.get(unit) if unit else None
+                if inverse:
+                    found = Rate(1 / value, code, m.span(), usd_per_unit=value)
+                else:
+                    found = Rate(value, code, m.span())
     return found
 
 

@@ -26,25 +26,22 @@ from advisor.nlu.learned import Meaning, learned_reader
 from advisor.nlu.preferences import find_preference, find_self_service
 from advisor.nlu.quantities import AZURE_WORD, find_numbers
 from advisor.nlu.questions import question_spans
-from advisor.nlu.rates import CORRECTION, STRONG_CORRECTION, find_rate
-from advisor.nlu.terms import find_special_terms, taken_back
+from advisor.nlu.rates import CORRECTION, STRONG_CORRECTION, Rate, find_rate
+from advisor.nlu.terms import read_special_terms
 from advisor.nlu.text import blank, merge, normalise
 
 
 class Understanding(BaseModel):
     """Facts and signals understood from one customer message."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     seats: int | None = None
     seats_inferred: bool = False
     azure_annual_usd: float | None = None
     currency_unsupported: str | None = None
     foreign_amount: float | None = None  # the yearly amount in that currency
-    exchange_rate: float | None = None  # units of `rate_currency` per US dollar
-    rate_currency: str | None = None
-    usd_per_unit: float | None = None  # the rate as given the other way round, if it was
-    rate_words: str | None = None  # the rate as the reply repeats it, "1 USD = 150 JPY"
+    rate: Rate | None = None  # an exchange rate the customer gave
     converted_from: str | None = None  # e.g. "JPY 30,000,000", when converted at a given rate
     taken_back: tuple[SpecialTerm, ...] = ()  # terms the message says are not needed after all
     special_terms: tuple[SpecialTerm, ...] | None = None
@@ -54,6 +51,11 @@ class Understanding(BaseModel):
     injection: bool = False
     act: Act = "smalltalk"
     confidence: float = 1.0  # how sure the reader is of the act, 0 to 1
+
+    @property
+    def exchange_rate(self) -> float | None:
+        """Units of the rate's currency per US dollar, if the customer gave a rate."""
+        return self.rate.per_usd if self.rate else None
 
     def facts(self) -> dict[str, object]:
         """Return only the profile slots this message set, ready for the profile."""
@@ -182,19 +184,17 @@ def understand(
             self_service = False
     preferred = None if injected else find_preference(said)
 
+    terms, taken = read_special_terms(said, expecting)
     rules = Understanding(
         seats=seats,
         seats_inferred=seats_inferred,
         azure_annual_usd=azure,
         currency_unsupported=currency,
         foreign_amount=foreign_amount,
-        exchange_rate=rate.per_usd if rate else None,
-        rate_currency=rate.currency if rate else None,
-        usd_per_unit=rate.usd_per_unit if rate else None,
-        rate_words=rate.words() if rate else None,
+        rate=rate,
         converted_from=converted_from,
-        special_terms=find_special_terms(said, expecting),
-        taken_back=taken_back(said),
+        special_terms=terms,
+        taken_back=taken,
         self_service=self_service,
         preferred_motion=preferred,
         asks_question=bool(asked),
@@ -257,10 +257,7 @@ def combine(
             act=act,
             confidence=confidence,
             # a rate to convert at is no fact, but it converts an amount given earlier
-            exchange_rate=rules.exchange_rate,
-            rate_currency=rules.rate_currency,
-            usd_per_unit=rules.usd_per_unit,
-            rate_words=rules.rate_words,
+            rate=rules.rate,
         )
     update: dict[str, object] = {"act": act, "confidence": confidence}
     if act == "unsure":

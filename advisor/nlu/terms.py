@@ -142,34 +142,51 @@ _RETRACT = rx(
 )
 
 
-def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, ...] | None:
-    """Return the terms the customer needs, () when they need none, or None when unsaid."""
-    found: set[SpecialTerm] = set()
-    denied_all = bool(_NO_TERMS.search(text))
-    latest: dict[SpecialTerm, tuple[int, bool]] = {}  # term -> (position, denied) last said
+Mention = tuple[int, bool]  # where a term was last named, and whether that denied it
+
+
+def _mentions(text: str) -> tuple[dict[SpecialTerm, Mention], list[int]]:
+    """Return each term's latest mention, and where a message denies needing any term."""
+    latest: dict[SpecialTerm, Mention] = {}
     denials = [m.start() for m in _NO_TERMS.finditer(text)]  # "no special terms" and the like
     for term, pattern in _TERM_PATTERNS:
         for m in pattern.finditer(text):
             denied = negated(text, m.start(), m.end())
             if denied and term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
-                denied_all = True
                 denials.append(m.start())
             if term is not None and m.start() >= latest.get(term, (-1, False))[0]:
                 latest[term] = (m.start(), denied)
-    # the latest mention of a term decides ("only the parent signs, so we don't need the
-    # affiliate thing"); see `taken_back` for the terms so denied
+    return latest, denials
+
+
+def read_special_terms(
+    text: str, expecting: Slot | None
+) -> tuple[tuple[SpecialTerm, ...] | None, tuple[SpecialTerm, ...]]:
+    """Return the terms the customer needs (() none, None unsaid) and those they take back.
+
+    The latest mention of a term decides: "only the parent signs, so we don't need the
+    affiliate thing" takes multi-affiliate back.
+    """
+    latest, denials = _mentions(text)
+    taken = tuple(t for t in SpecialTerm if latest.get(t, (0, False))[1])
+    return _needed(text, expecting, latest, denials), taken
+
+
+def _needed(
+    text: str, expecting: Slot | None, latest: dict[SpecialTerm, Mention], denials: list[int]
+) -> tuple[SpecialTerm, ...] | None:
     found = {term for term, (_, denied) in latest.items() if not denied}
-    last_denial = max(denials, default=-1)
-    retracted = [m.start() for m in _RETRACT.finditer(text)]
-    if found and retracted and max(retracted) > max(latest[t][0] for t in found):
-        return None  # "my boss said we need dual-use, but actually we don't": nothing to record
-    if found and last_denial > max(latest[t][0] for t in found) and not _ALSO.search(text):
-        # "the Ohio subsidiary of a group, ..., no special terms": the latest statement wins
-        found = set()
+    if found:
+        last_found = max(latest[t][0] for t in found)
+        if any(m.start() > last_found for m in _RETRACT.finditer(text)):
+            return None  # "my boss said we need dual-use, but actually we don't": nothing to record
+        if max(denials, default=-1) > last_found and not _ALSO.search(text):
+            # "the Ohio subsidiary of a group, ..., no special terms": the latest statement wins
+            found = set()
     if found:
         return tuple(t for t in SpecialTerm if t in found)
     price = any(not negated(text, m.start(), m.end()) for m in _PRICE_ONLY.finditer(text))
-    if denied_all or price:
+    if denials or price:
         return ()
     # "no" to the terms question, unless the no is about Azure or seats ("we don't use Azure")
     about_other = NO_AZURE.search(text) or NO_SEATS.search(text)
@@ -180,15 +197,3 @@ def find_special_terms(text: str, expecting: Slot | None) -> tuple[SpecialTerm, 
         if YES.match(core):
             return (SpecialTerm.CUSTOM_CONCESSIONS,)
     return None
-
-
-def taken_back(text: str) -> tuple[SpecialTerm, ...]:
-    """Return the terms whose latest mention in the message denies them ("no X after all")."""
-    latest: dict[SpecialTerm, tuple[int, bool]] = {}
-    for term, pattern in _TERM_PATTERNS:
-        if term is None:
-            continue
-        for m in pattern.finditer(text):
-            if m.start() >= latest.get(term, (-1, False))[0]:
-                latest[term] = (m.start(), negated(text, m.start(), m.end()))
-    return tuple(t for t in SpecialTerm if latest.get(t, (0, False))[1])

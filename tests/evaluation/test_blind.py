@@ -14,8 +14,9 @@ from advisor.chat import ChatService
 from advisor.config import Settings
 from advisor.domain.schemas import Answer, Citation
 from advisor.errors import UserError
+from advisor.evaluation import SUITES
 from advisor.evaluation import cases as case_files
-from advisor.evaluation.cases import SUITES, evals_dir, load_suite
+from advisor.evaluation.cases import evals_dir, load_suite
 from advisor.evaluation.gates import load_thresholds
 from advisor.evaluation.progress import SilentProgress
 from advisor.evaluation.report import render_html, summary_table

@@ -17,7 +17,8 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from advisor.domain.policy import classify
 from advisor.domain.schemas import Answer, Citation, Profile
 from advisor.errors import UserError
-from advisor.evaluation.cases import SUITES, evals_dir, load_suite
+from advisor.evaluation import SUITES
+from advisor.evaluation.cases import evals_dir, load_suite
 from advisor.evaluation.gates import Gate, apply_gates, load_thresholds
 from advisor.evaluation.judge import answer_sentences, evaluate_verdict, parse_verdict
 from advisor.evaluation.language import text_lang

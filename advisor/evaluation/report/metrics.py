@@ -131,7 +131,38 @@ SUMMARY = (
 # scope: "en", "ja", and "all" (no suffix) where the suite gives an overall figure.
 # base name -> (how it is shown, what it means, unit, the count a rate is a share of, scopes)
 LANG_SCOPES = ("en", "ja", "all")
-BLIND_METRICS: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
+Described = tuple[str, str, str, str | None, tuple[str, ...]]
+
+
+def _conversation_set(prefix: str, name: str, lead: str, kind: str) -> dict[str, Described]:
+    """Describe a set of blind persona conversations' motion, profile and repeat shares."""
+    cases = f"{prefix}_cases"
+    return {
+        f"{prefix}_motion": (
+            f"{name}: expected motion",
+            f"{lead} whose final turn recommends the expected motion.",
+            "rate",
+            cases,
+            LANG_SCOPES,
+        ),
+        f"{prefix}_profile": (
+            f"{name}: whole expected profile",
+            f"{kind} conversations whose stored profile holds every expected slot.",
+            "rate",
+            cases,
+            LANG_SCOPES,
+        ),
+        f"{prefix}_no_repeat": (
+            f"{name}: no verbatim repeat",
+            f"{kind} conversations in which no reply repeats the one before it.",
+            "rate",
+            cases,
+            LANG_SCOPES,
+        ),
+    }
+
+
+BLIND_METRICS: dict[str, Described] = {
     "blind_chat_motion": (
         "blind chat: expected motion",
         "Persona conversations whose final turn recommends the expected motion (none when the "
@@ -161,75 +192,18 @@ BLIND_METRICS: dict[str, tuple[str, str, str, str | None, tuple[str, ...]]] = {
         None,
         ("en", "ja", "all"),
     ),
-    **{
-        f"heldout_chat_{key}": (
-            label.replace("blind chat", "held-out chat"),
-            description,
-            unit,
-            None if total is None else "heldout_chat_cases",
-            scopes,
-        )
-        for key, (label, description, unit, total, scopes) in (
-            (
-                "motion",
-                (
-                    "blind chat: expected motion",
-                    "Held-out persona conversations (written blind, never looked at while "
-                    "building) whose final turn recommends the expected motion.",
-                    "rate",
-                    "x",
-                    ("en", "ja", "all"),
-                ),
-            ),
-            (
-                "profile",
-                (
-                    "blind chat: whole expected profile",
-                    "Held-out conversations whose stored profile holds every expected slot.",
-                    "rate",
-                    "x",
-                    ("en", "ja", "all"),
-                ),
-            ),
-            (
-                "no_repeat",
-                (
-                    "blind chat: no verbatim repeat",
-                    "Held-out conversations in which no reply repeats the one before it.",
-                    "rate",
-                    "x",
-                    ("en", "ja", "all"),
-                ),
-            ),
-        )
-    },
-    **{
-        f"dev_chat_{key}": (
-            f"development chat: {label}",
-            description,
-            "rate",
-            "dev_chat_cases",
-            LANG_SCOPES,
-        )
-        for key, label, description in (
-            (
-                "motion",
-                "expected motion",
-                "Blind-written development conversations (read case by case while building) "
-                "whose final turn recommends the expected motion.",
-            ),
-            (
-                "profile",
-                "whole expected profile",
-                "Development conversations whose stored profile holds every expected slot.",
-            ),
-            (
-                "no_repeat",
-                "no verbatim repeat",
-                "Development conversations in which no reply repeats the one before it.",
-            ),
-        )
-    },
+    **_conversation_set(
+        "heldout_chat",
+        "held-out chat",
+        "Held-out persona conversations (written blind, never looked at while building)",
+        "Held-out",
+    ),
+    **_conversation_set(
+        "dev_chat",
+        "development chat",
+        "Blind-written development conversations (read case by case while building)",
+        "Development",
+    ),
     "blind_reader_intent": (
         "blind reader: intent",
         "Blind-written utterances (the reader's test split, never trained on) whose act, and for "
