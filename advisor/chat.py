@@ -20,9 +20,10 @@ from langgraph.errors import GraphRecursionError
 from advisor.agent.context import TurnContext
 from advisor.agent.graph import build_agent
 from advisor.agent.guards import StreamGate
+from advisor.agent.state import turn_count
 from advisor.config import Settings
 from advisor.domain.schemas import ChatTurn, Lang
-from advisor.errors import AdvisorError, NotFoundError, ServiceError
+from advisor.errors import AdvisorError, ConversationFullError, NotFoundError, ServiceError
 from advisor.guidance.index import GuidanceIndex
 from advisor.inputs import check_answer, check_lang, clean_text, has_words
 from advisor.models.factory import make_chat_model
@@ -221,6 +222,8 @@ class ChatService:
                 turn_lang = self._lang_after(before, text, requested)
             # another turn may have created or erased the session while this one waited
             is_new = not before
+            if turn_count(before) >= self.settings.session_max_turns:
+                raise _full(self.settings.session_max_turns, turn_lang)
             inputs = {"messages": [HumanMessage(text)]}
             context = self._context(session_id, turn_lang, answer)
             streamed = False
@@ -276,6 +279,7 @@ class ChatService:
                     "the language model did not answer; please try again in a moment "
                     "(your conversation so far is kept)"
                 ) from exc
+            self._prune(session_id)
         turn = context.turn
         if turn is None:
             turn = ChatTurn.model_validate(self.graph.get_state(config).values["turns"][-1]["turn"])
@@ -300,18 +304,34 @@ class ChatService:
                 "messages": [RemoveMessage(id=m.id) for m in added if m.id],
                 "profile": before.get("profile", {}),
                 "turns": before.get("turns", []),
+                "turn_count": turn_count(before),
             },
         )
 
-    def session(self, session_id: str) -> dict[str, Any]:
-        """Return a session's transcript and the profile gathered so far."""
+    def _prune(self, session_id: str) -> None:
+        """Drop the session's older checkpoints: the latest one holds the whole conversation."""
+        try:
+            self.checkpointer.prune([session_id])
+        except NotImplementedError:
+            pass  # a store that cannot prune keeps its history
+        except Exception as exc:
+            # the turn is stored; its older copies go with the next turn's pruning
+            log.warning("session %s: older checkpoints not pruned (%s)", session_id, exc)
+
+    def session(self, session_id: str, *, limit: int | None = None) -> dict[str, Any]:
+        """Return a session's transcript and the profile gathered so far.
+
+        The transcript holds the latest `limit` turns the store keeps (all of them by default);
+        `turn_count` counts every turn and `earlier_turns` those not in the transcript.
+        """
         check_session_id(session_id)
         values = self.graph.get_state(self._config(session_id)).values
         if not values:
             raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
         turns = values.get("turns") or []
+        shown = turns if limit is None else turns[len(turns) - min(limit, len(turns)) :]
         transcript: list[dict[str, Any]] = []
-        for record in turns:
+        for record in shown:
             transcript.append({"role": "customer", "text": record["customer"], "at": record["at"]})
             transcript.append(
                 {
@@ -330,12 +350,27 @@ class ChatService:
             "recommendation": last["recommendation"] if last else None,
             "question": last["question"] if last else None,
             "transcript": transcript,
+            "turn_count": turn_count(values),
+            "earlier_turns": turn_count(values) - len(shown),
         }
 
     def delete(self, session_id: str) -> None:
         """Erase a conversation."""
         check_session_id(session_id)
         self.checkpointer.delete_thread(session_id)
+
+
+def _full(limit: int, lang: Lang) -> ConversationFullError:
+    if lang == "ja":
+        message = (
+            f"この会話はメッセージの上限（{limit:,}件）に達しました。新しい会話を始めてください。"
+        )
+    else:
+        message = (
+            f"this conversation has reached its limit of {limit:,} messages; "
+            "please start a new conversation"
+        )
+    return ConversationFullError(message, field="session_id")
 
 
 _DONE = object()

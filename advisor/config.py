@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     session_purge_interval_s: float = Field(default=3600, gt=0)
     # Past customer turns sent to the model on each call; the profile is in the system prompt.
     agent_history_turns: int = Field(default=10, ge=2)
+    # A conversation takes at most this many customer messages; then the customer is asked to
+    # start a new one. The store keeps the latest session_kept_turns of them for the transcript,
+    # so a long conversation takes no more room, and no more time a turn, than a short one.
+    session_max_turns: int = Field(default=500, ge=1)
+    session_kept_turns: int = Field(default=50, ge=1)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -34,6 +34,10 @@ class TooLargeError(UserError):
     """A request or message is over the configured size limit."""
 
 
+class ConversationFullError(UserError):
+    """A conversation has had as many turns as one conversation may have."""
+
+
 class ConfigError(AdvisorError):
     """A setting that cannot work; raised at start-up."""
 

@@ -40,8 +40,10 @@ from advisor.agent.state import (
     correction_slot,
     final_ai_message,
     latest_customer_text,
+    older_messages,
     recent_turns,
     state_profile,
+    turn_count,
 )
 from advisor.agent.tools import advisor_tools
 from advisor.agent.turn import build_turn
@@ -189,12 +191,22 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             "turn": turn.model_dump(mode="json"),
             **composed.record,
         }
-        update: dict[str, Any] = {**composed.update, "turns": [*state.get("turns", []), record]}
+        settings = context.settings
+        # the store keeps the latest turns, and only the messages the model is shown again
+        turns = [*state.get("turns", []), record][-settings.session_kept_turns :]
+        update: dict[str, Any] = {
+            **composed.update,
+            "turns": turns,
+            "turn_count": turn_count(state) + 1,
+        }
+        messages: list[Any] = older_messages(state["messages"], settings.agent_history_turns)
         final = final_ai_message(state)
         if final is not None and final.text != turn.reply:
-            update["messages"] = [AIMessage(content=turn.reply, id=final.id)]
+            messages.append(AIMessage(content=turn.reply, id=final.id))
         elif final is None:
-            update["messages"] = [AIMessage(content=turn.reply)]
+            messages.append(AIMessage(content=turn.reply))
+        if messages:
+            update["messages"] = messages
         return update
 
 

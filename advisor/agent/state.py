@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, NotRequired, TypeVar
 
 from langchain.agents import AgentState
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage
 
 from advisor.domain.schemas import Profile, Slot
 
@@ -19,6 +19,8 @@ class AdvisorState(AgentState[Any]):
     profile: NotRequired[dict[str, Any]]
     # one record per turn: {"at", "customer", "turn", "facts" recorded, "move" taken}
     turns: NotRequired[list[dict[str, Any]]]
+    # how many turns the conversation has had, the dropped ones included
+    turn_count: NotRequired[int]
     created_at: NotRequired[str]
     declined: NotRequired[list[str]]  # figures the customer would not give
     # an Azure amount in another currency, kept until the customer gives a rate or USD
@@ -28,6 +30,20 @@ class AdvisorState(AgentState[Any]):
 def state_profile(state: Any) -> Profile:
     """Return the profile stored in the conversation state."""
     return Profile.model_validate(state.get("profile") or {})
+
+
+def older_messages(messages: Sequence[BaseMessage], turns: int) -> list[RemoveMessage]:
+    """Return removals for the messages before the last `turns` customer turns."""
+    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    if len(starts) <= turns:
+        return []
+    return [RemoveMessage(id=m.id) for m in messages[: starts[-turns]] if m.id]
+
+
+def turn_count(state: Any) -> int:
+    """Return how many turns a conversation has had, counting those no longer kept."""
+    count = state.get("turn_count")
+    return int(count) if isinstance(count, int) else len(state.get("turns") or [])
 
 
 def last_customer_index(messages: Sequence[BaseMessage]) -> int | None:

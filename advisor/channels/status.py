@@ -5,6 +5,7 @@ from __future__ import annotations
 from advisor.errors import (
     AdvisorError,
     ConfigError,
+    ConversationFullError,
     NotFoundError,
     ServiceError,
     TooLargeError,
@@ -15,6 +16,7 @@ from advisor.errors import (
 _STATUSES: tuple[tuple[type[AdvisorError], int], ...] = (
     (NotFoundError, 404),
     (TooLargeError, 413),
+    (ConversationFullError, 409),
     (UserError, 422),
     (ServiceError, 503),
     (ConfigError, 500),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -15,6 +16,30 @@ class ErasingSqliteSaver(SqliteSaver):
     The connection runs with `PRAGMA secure_delete=ON`, so deleted rows are overwritten with
     zeros; checkpointing the log afterwards drops the older page images it still holds.
     """
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """Keep only each thread's latest checkpoint and its writes (or, with "delete", none).
+
+        A conversation needs only its latest checkpoint; without pruning, every turn would
+        leave another full copy of the conversation behind.
+        """
+        if isinstance(thread_ids, str):
+            raise TypeError("thread_ids must be a sequence of thread ids, not a str")
+        if strategy == "delete":
+            for thread_id in thread_ids:
+                self.delete_thread(thread_id)
+            return
+        if strategy != "keep_latest":
+            raise ValueError(f"unknown prune strategy: {strategy!r}")
+        with self.cursor() as cur:
+            for thread_id in thread_ids:
+                for table in ("writes", "checkpoints"):
+                    cur.execute(
+                        f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_id < ("
+                        "SELECT MAX(c.checkpoint_id) FROM checkpoints c WHERE c.thread_id = ?"
+                        f" AND c.checkpoint_ns = {table}.checkpoint_ns)",
+                        (thread_id, thread_id),
+                    )
 
     def delete_thread(self, thread_id: str) -> None:
         """Delete a thread, then fold the log into the database and empty it."""

@@ -364,3 +364,29 @@ def test_retention_purges_old_sessions_in_postgres(pg_settings: Settings) -> Non
     finally:
         service.session_lock.close()
         service.checkpointer.conn.close()  # type: ignore[attr-defined]
+
+
+def test_postgres_keeps_one_checkpoint_and_its_blobs_per_conversation(
+    pg_settings: Settings, postgres_url: str
+) -> None:
+    service = ChatService(pg_settings)
+    try:
+        session = service.chat("hi").session_id
+        for text in ["about 300 people", "no azure yet", "nothing special", "a partner please"]:
+            service.chat(text, session)
+        with psycopg.connect(postgres_url) as conn:
+            counts = [
+                conn.execute(
+                    f"SELECT COUNT(*) FROM {table} WHERE thread_id = %s", (session,)
+                ).fetchone()[0]  # type: ignore[index]
+                for table in ("checkpoints", "checkpoint_blobs")
+            ]
+        assert counts[0] == 1
+        # one blob per channel the latest checkpoint refers to, not one per turn
+        assert counts[1] <= 12
+        shown = service.session(session)
+        assert shown["recommendation"]["motion"] == "breadth"
+        assert len(shown["transcript"]) == 10
+    finally:
+        service.session_lock.close()
+        service.checkpointer.conn.close()  # type: ignore[attr-defined]

@@ -173,6 +173,7 @@
     if (err.status === 0) return MA.t("error.network");
     if (err.status === 429) return MA.t("error.rate");
     if (err.status === 413) return MA.t("error.tooLarge");
+    if (err.status === 409) return MA.t("error.full");
     if (err.status >= 500 || !err.message) return MA.t("error.server");
     return MA.t("error.check", { message: err.message });
   };
