@@ -23,12 +23,24 @@ from advisor.agent.guards import StreamGate
 from advisor.agent.state import turn_count
 from advisor.config import Settings
 from advisor.domain.schemas import ChatTurn, Lang
-from advisor.errors import AdvisorError, ConversationFullError, NotFoundError, ServiceError
+from advisor.errors import (
+    AdvisorError,
+    ConversationFullError,
+    NotFoundError,
+    ServiceError,
+    UserError,
+)
 from advisor.guidance.index import GuidanceIndex
 from advisor.inputs import check_answer, check_lang, clean_text, has_words
 from advisor.models.factory import make_chat_model
 from advisor.nlu import detect_lang
-from advisor.store.sessions import check_session_id, make_checkpointer, make_session_lock
+from advisor.store.keys import keyed_session_id
+from advisor.store.sessions import (
+    check_idempotency_key,
+    check_session_id,
+    make_checkpointer,
+    make_session_lock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +89,24 @@ class ChatService:
         return bool(self.graph.get_state(self._config(session_id)).values)
 
     def _prepare(
-        self, message: object, session_id: str | None, lang: object, create: bool = False
+        self,
+        message: object,
+        session_id: str | None,
+        lang: object,
+        create: bool = False,
+        key: str | None = None,
     ) -> tuple[str, str, Lang | None, bool, bool]:
         """Check a turn's input, reading nothing from the store.
 
         Returns the text, the session id (a new one if none was given), the language asked
         for, whether the session must already be stored, and whether the id was made here
-        (so no stored session can have it yet).
+        (so no stored session can have it yet). A new conversation opened with an idempotency
+        key gets the session id the key names, so a retry finds it.
         """
         text = clean_text(message, field="message", limit=self.settings.max_message_chars)
         requested = check_lang(lang)
+        if session_id is None and key is not None:
+            return text, keyed_session_id(self.settings, key), requested, False, False
         if session_id is None:
             return text, uuid.uuid4().hex, requested, False, True
         check_session_id(session_id)
@@ -112,13 +132,16 @@ class ChatService:
             return detect_lang(text, default=previous or "en")
         return previous or ("ja" if self.settings.lang == "ja" else "en")
 
-    def _context(self, session_id: str, lang: Lang, answer: dict[str, Any] | None) -> TurnContext:
+    def _context(
+        self, session_id: str, lang: Lang, answer: dict[str, Any] | None, key: str | None
+    ) -> TurnContext:
         return TurnContext(
             settings=self.settings,
             session_id=session_id,
             lang=lang,
             index=self._get_index(),
             answer=answer,
+            idempotency_key=key,
         )
 
     def _get_index(self) -> Any:
@@ -134,17 +157,20 @@ class ChatService:
         *,
         answer: object = None,
         create: bool = False,
+        idempotency_key: object = None,
     ) -> ChatTurn:
         """Take one customer message and return the advisor's turn.
 
         `answer` is a quick reply the customer picked, `{"slot": ..., "value": ...}`, with
         `message` its label: it is recorded as given, with no model call. With `create`, an
         unknown `session_id` starts a new session under that id (channels such as Teams name the
-        conversation themselves) instead of raising NotFoundError.
+        conversation themselves) instead of raising NotFoundError. A message sent again with
+        the same `idempotency_key` gets the turn it got the first time, and no new turn.
         """
         picked = check_answer(answer)
+        key = check_idempotency_key(idempotency_key, opens_session=session_id is None)
         text, session_id, requested, must_exist, fresh = self._prepare(
-            message, session_id, lang, create
+            message, session_id, lang, create, key
         )
         # The session is read once, under its lock, where the turn needs it anyway: nothing
         # is streamed, so an unknown session may raise there.
@@ -158,6 +184,7 @@ class ChatService:
             fresh=fresh,
             requested=requested,
             must_exist=must_exist,
+            key=key,
         )
         for kind, value in events:
             if kind == "turn":
@@ -174,6 +201,7 @@ class ChatService:
         answer: object = None,
         deltas: bool = True,
         create: bool = False,
+        idempotency_key: object = None,
     ) -> Iterator[tuple[str, Any]]:
         """Run one turn, yielding ("delta", text) as the reply is written, then ("turn", ChatTurn).
 
@@ -182,8 +210,9 @@ class ChatService:
         this returns, so bad input raises here, not mid-stream.
         """
         picked = check_answer(answer)
+        key = check_idempotency_key(idempotency_key, opens_session=session_id is None)
         text, session_id, requested, must_exist, fresh = self._prepare(
-            message, session_id, lang, create
+            message, session_id, lang, create, key
         )
         turn_lang = None
         if not fresh:  # an unknown session must raise now, before anything streams
@@ -191,7 +220,14 @@ class ChatService:
                 self._read_session(session_id, must_exist), text, requested
             )
         events = self._run(
-            text, session_id, turn_lang, picked, deltas=deltas, fresh=fresh, requested=requested
+            text,
+            session_id,
+            turn_lang,
+            picked,
+            deltas=deltas,
+            fresh=fresh,
+            requested=requested,
+            key=key,
         )
         return _detached(events) if deltas else events
 
@@ -206,6 +242,7 @@ class ChatService:
         fresh: bool,
         requested: Lang | None,
         must_exist: bool = False,
+        key: str | None = None,
     ) -> Iterator[tuple[str, Any]]:
         """Run a turn under the session's lock.
 
@@ -222,10 +259,16 @@ class ChatService:
                 turn_lang = self._lang_after(before, text, requested)
             # another turn may have created or erased the session while this one waited
             is_new = not before
+            done = _answered(before, key, text)
+            if done is not None:  # a retry: the turn it repeats is the answer, run again
+                if deltas:
+                    yield "delta", done.reply
+                yield "turn", done
+                return
             if turn_count(before) >= self.settings.session_max_turns:
                 raise _full(self.settings.session_max_turns, turn_lang)
             inputs = {"messages": [HumanMessage(text)]}
-            context = self._context(session_id, turn_lang, answer)
+            context = self._context(session_id, turn_lang, answer, key)
             streamed = False
             try:
                 if deltas:
@@ -358,6 +401,22 @@ class ChatService:
         """Erase a conversation."""
         check_session_id(session_id)
         self.checkpointer.delete_thread(session_id)
+
+
+def _answered(state: dict[str, Any], key: str | None, text: str) -> ChatTurn | None:
+    """Return the turn a message with this idempotency key already got, if it got one."""
+    if key is None:
+        return None
+    for record in reversed(state.get("turns") or []):
+        if record.get("key") == key:
+            if record["customer"] != text:
+                raise UserError(
+                    "Idempotency-Key: was already used for another message in this "
+                    "conversation; send a new key with each new message",
+                    field="idempotency_key",
+                )
+            return ChatTurn.model_validate(record["turn"])
+    return None
 
 
 def _full(limit: int, lang: Lang) -> ConversationFullError:

@@ -26,6 +26,8 @@ class TurnContext:
     index: Any = None  # a GuidanceIndex; typed loosely so tool schemas need not import Chroma
     # a quick reply the customer picked: {"slot": ..., "value": ...}, taken as given
     answer: dict[str, Any] | None = None
+    # the client's Idempotency-Key for this turn, kept with the turn to answer a retry
+    idempotency_key: str | None = None
     reading: Understanding = field(default_factory=Understanding)
     recorded: dict[str, Any] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)

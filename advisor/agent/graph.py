@@ -191,6 +191,8 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             "turn": turn.model_dump(mode="json"),
             **composed.record,
         }
+        if context.idempotency_key is not None:
+            record["key"] = context.idempotency_key
         settings = context.settings
         # the store keeps the latest turns, and only the messages the model is shown again
         turns = [*state.get("turns", []), record][-settings.session_kept_turns :]

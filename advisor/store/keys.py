@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -40,3 +42,15 @@ def _read_or_make(path: Path) -> bytes:
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(key)
     return key.encode()
+
+
+def keyed_session_id(settings: Settings, idempotency_key: str) -> str:
+    """Return the session a new conversation opened with this idempotency key lives in.
+
+    A client that sends its first message again with the same key reaches the same
+    conversation, and only a client that knows the key can name it.
+    """
+    digest = hmac.new(
+        session_key(settings), f"idempotency:{idempotency_key}".encode(), hashlib.sha256
+    )
+    return f"k-{digest.hexdigest()[:40]}"

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+# a key that opens a conversation names it, so it must be too long to guess
+NEW_SESSION_KEY_CHARS = 16
 _PASSWORD = re.compile(r"(://[^:/@\s]*):[^@\s]*@")
 
 # How long a turn waits for an earlier turn of the same session before giving up.
@@ -53,6 +56,24 @@ def check_session_id(session_id: str) -> str:
             field="session_id",
         )
     return session_id
+
+
+def check_idempotency_key(key: object, *, opens_session: bool) -> str | None:
+    """Return a well-formed idempotency key (or None), or raise a UserError saying why not."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise UserError(
+            "Idempotency-Key: must be 1 to 128 letters, digits, '_', '-', '.' or ':'",
+            field="idempotency_key",
+        )
+    if opens_session and len(key) < NEW_SESSION_KEY_CHARS:
+        raise UserError(
+            f"Idempotency-Key: must be at least {NEW_SESSION_KEY_CHARS} characters when it "
+            "opens a conversation (a random UUID is best)",
+            field="idempotency_key",
+        )
+    return key
 
 
 def prepare_data_dir(path: Path) -> Path:

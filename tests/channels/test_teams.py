@@ -259,6 +259,21 @@ def test_each_teams_conversation_is_its_own_session(
     assert key_file.stat().st_mode & 0o077 == 0  # readable by the server's user alone
 
 
+def test_a_redelivered_activity_is_answered_once(
+    http: httpx.Client, teams: tuple[str, FastAPI]
+) -> None:
+    said = activity("a:redelivered", "We need about 40 seats", id="1700000000001")
+    first = only(send(http, said))
+    again = only(send(http, said))  # the channel saw no answer in time and sent it again
+    assert again["text"] == first["text"]
+    service = teams[1].state.service
+    session = session_id_for("msteams", "a:redelivered", session_key(service.settings))
+    assert service.session(session)["turn_count"] == 1
+    # another message that happens to carry the same id is still a message of its own
+    send(http, activity("a:redelivered", "no special terms", id="1700000000001"))
+    assert service.session(session)["turn_count"] == 2
+
+
 @pytest.mark.parametrize(
     ("locale", "text", "lang"),
     [

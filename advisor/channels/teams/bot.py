@@ -68,6 +68,18 @@ def picked_answer(activity: Activity) -> dict[str, Any] | None:
     return None
 
 
+def activity_key(activity: Activity, said: str) -> str | None:
+    """Return an idempotency key for a message activity, so a redelivery is answered once.
+
+    The channel sends an activity again, with the same id and text, when it saw no answer in
+    time; a different message is never taken for a redelivery, whatever its id.
+    """
+    if not activity.id:
+        return None
+    digest = hashlib.sha256(f"{activity.id}\n{said}".encode()).hexdigest()
+    return f"activity-{digest[:32]}"
+
+
 def _is_group(activity: Activity) -> bool:
     conversation = activity.conversation
     kind = (conversation.conversation_type or "") if conversation else ""
@@ -80,6 +92,7 @@ def _converse(
     message: str,
     lang: Lang | None,
     answer: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> tuple[ChatTurn, bool]:
     """Run one turn in a Teams session; say whether its recommendation is new."""
     previous: Any = None
@@ -87,7 +100,9 @@ def _converse(
     if exists:
         previous = service.session(session_id).get("recommendation")
     turn_lang = None if exists or has_words(message) else lang
-    turn: ChatTurn = service.chat(message, session_id, turn_lang, answer=answer, create=True)
+    turn: ChatTurn = service.chat(
+        message, session_id, turn_lang, answer=answer, create=True, idempotency_key=key
+    )
     new = turn.recommendation is not None and (
         previous is None or turn.recommendation != Classification.model_validate(previous)
     )
@@ -131,7 +146,13 @@ def build_agent(
         )
         try:
             turn, new = await run_in_threadpool(
-                _converse, service, session_id, said, lang, picked_answer(activity)
+                _converse,
+                service,
+                session_id,
+                said,
+                lang,
+                picked_answer(activity),
+                activity_key(activity, said),
             )
         except AdvisorError as exc:
             # What went wrong, in one sentence; the conversation so far is kept.
