@@ -54,6 +54,7 @@ class Provider:
     url: str
     key: rsa.RSAPrivateKey
     keys_requested: list[str] = field(default_factory=list)
+    key_set_fetches: int = 0
     tokens_requested: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -80,6 +81,7 @@ def provider() -> Iterator[Provider]:
 
     @app.get("/v1/.well-known/keys")
     async def keys() -> dict[str, Any]:
+        state.key_set_fetches += 1
         return jwks
 
     @app.get("/msi/token")
@@ -258,6 +260,26 @@ def test_requests_without_a_valid_token_are_refused(
         response = post(bot, header(provider.key))
     assert (response.status_code, response.json()) == (401, {"error": error})
     assert why in caplog.text
+
+
+def test_tokens_naming_unknown_keys_do_not_make_the_server_fetch_keys_each_time(
+    bot: str, provider: Provider
+) -> None:
+    forger = _new_key()
+    fetches = provider.key_set_fetches
+    for number in range(20):
+        forged = jwt.encode(
+            {"iss": BOT_FRAMEWORK_ISSUER, "aud": CLIENT_ID, "exp": int(time.time()) + 600},
+            forger,
+            algorithm="RS256",
+            headers={"kid": f"made-up-{number}"},
+        )
+        response = post(bot, f"Bearer {forged}")
+        assert response.status_code == 401
+        assert response.json() == {"error": INVALID}
+    # the key set is fetched once, then refreshed at most once for the unknown ids
+    assert provider.key_set_fetches - fetches <= 2
+    assert post(bot, f"Bearer {token(provider.key)}").status_code == 200
 
 
 def test_a_bad_activity_with_a_valid_token_is_still_a_clear_4xx(
