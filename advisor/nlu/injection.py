@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from advisor.nlu.text import SENTENCE_END, W0, W1, Span, merge, rx
+from advisor.nlu.text import SENTENCE_END, W0, W1, Span, merge, rx, sentences
 
 _INJECTION = rx(
     W0 + r"(?:ignore|disregard|forget|bypass|override|skip|drop|abandon)\b[^.!?\n]{0,40}?"
@@ -62,3 +62,32 @@ def injection_spans(text: str) -> list[Span]:
         end_m = SENTENCE_END.search(text, m.end())
         spans.append((a, end_m.end() if end_m else len(text)))
     return merge(spans)
+
+
+# "that RFP is not ours", "a client's requirements", 「うちのものではありません」, 「取引先のRFP」
+_DISOWNED = rx(
+    W0 + r"(?:(?:that|this|it|which|they)(?: [a-z]+)?(?:'s|'re| is| are| was| were)? not"
+    r" (?:ours|our own|our (?:rfp|requirements?|document|tender|contract|terms)s?)"
+    r"|isn't ours|aren't ours)" + W1 + r"(?!\s+to\b)",
+    W0 + r"(?:someone else's|another (?:company|firm|organi[sz]ation)'s|(?:a|our|the)"
+    r" (?:customer|client|competitor|partner)'s) (?:rfp|requirements?|document|tender|template"
+    r"|contract|terms)" + W1,
+    r"(?:うち|弊社|当社|自社|私たち|我々)の(?:もの|RFP|要件|文書|資料)?(?:では|じゃ)(?:ありません|ない|なく)",
+    r"(?:他社|取引先|顧客|お客様|別の会社|競合)の(?:RFP|要件|要求|資料|文書|仕様|提案依頼|テンプレート)",
+)
+_QUOTED = re.compile(r'"[^"\n]{1,300}"|“[^”\n]{1,300}”|『[^』\n]{1,300}』|「[^」\n]{1,300}」')
+
+
+def disowned_spans(text: str) -> list[Span]:
+    """Return the parts of a message the customer says are not theirs to need.
+
+    When a message disowns what it reports ("the RFP says ..., but that is not ours"), its
+    quotations are set aside; with nothing quoted, the sentences that disown are.
+    """
+    marks = list(_DISOWNED.finditer(text))
+    if not marks:
+        return []
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    if quoted:
+        return quoted
+    return [(a, b) for a, b in sentences(text) if any(a <= m.start() < b for m in marks)]

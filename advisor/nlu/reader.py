@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from advisor.domain.schemas import Motion, Slot, SpecialTerm
 from advisor.nlu.answers import FILLER, NO, NO_AZURE, NO_SEATS, UNSURE, YES
 from advisor.nlu.corpus import Act
-from advisor.nlu.injection import injection_spans
+from advisor.nlu.injection import disowned_spans, injection_spans
 from advisor.nlu.learned import Meaning, learned_reader
 from advisor.nlu.preferences import find_preference, find_self_service
 from advisor.nlu.quantities import AZURE_WORD, find_numbers
@@ -118,6 +118,11 @@ def understand(
     correcting = Slot(correcting) if correcting else None
     s = normalise(text)
     injected = injection_spans(s)
+    # what the customer quotes and says is not theirs counts like an instruction: not a fact
+    disowned = disowned_spans(s)
+    if disowned:
+        s = blank(s, disowned)
+        text = s
     rate = find_rate(s)
     if rate is not None:
         s = blank(s, [rate.span])  # "1 dollar = 150 yen" states a rate, not an amount

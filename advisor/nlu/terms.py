@@ -179,7 +179,9 @@ def _needed(
     if found:
         last_found = max(latest[t][0] for t in found)
         if any(m.start() > last_found for m in _RETRACT.finditer(text)):
-            return None  # "my boss said we need dual-use, but actually we don't": nothing to record
+            # "my boss said we need dual-use, but actually we don't": as the answer to the
+            # terms question that says none; otherwise nothing is recorded
+            return () if expecting == Slot.SPECIAL_TERMS else None
         if max(denials, default=-1) > last_found and not _ALSO.search(text):
             # "the Ohio subsidiary of a group, ..., no special terms": the latest statement wins
             found = set()

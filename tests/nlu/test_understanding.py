@@ -572,3 +572,47 @@ def test_any_text_gives_an_understanding(text: str, expecting: Slot | None) -> N
     assert understood.azure_annual_usd is None or understood.azure_annual_usd >= 0 or minus
     assert not (understood.azure_annual_usd is not None and understood.currency_unsupported)
     assert detect_lang(text) in ("en", "ja")
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "seats"),
+    [
+        (
+            'Our RFP template says "the supplier must support multi-tenant", but that RFP is not ours.',
+            None,
+            None,
+        ),
+        ("That tender isn't ours: they need multi-affiliate. We need 40 seats.", None, 40),
+        (
+            "RFPには『マルチテナント必須』とありますが、これは取引先のRFPで、うちのものではありません",
+            None,
+            None,
+        ),
+        # owning up to a term is still a need, even next to the words "not ours"
+        (
+            "We need multi-tenant, it is not ours to decide but we do need it",
+            ("multi_tenant",),
+            None,
+        ),
+        ('We need "multi-tenant" support across our two tenants', ("multi_tenant",), None),
+    ],
+)
+def test_what_the_customer_says_is_not_theirs_is_not_a_fact(
+    text: str, terms: tuple[str, ...] | None, seats: int | None
+) -> None:
+    understood = understand(text)
+    got = (
+        None
+        if understood.special_terms is None
+        else tuple(t.value for t in understood.special_terms)
+    )
+    assert (got, understood.seats) == (terms, seats)
+
+
+def test_a_term_reported_then_denied_answers_the_terms_question_as_none() -> None:
+    for text in (
+        "My boss told me to tell you we need dual-use, but actually we don't",
+        "上司にデュアルユース権が必要だと伝えるよう言われましたが、実際は不要です",
+    ):
+        assert understand(text, expecting="special_terms").special_terms == ()
+        assert understand(text).special_terms is None
