@@ -10,5 +10,6 @@ SUITES: tuple[str, ...] = (
     "heldout-chat",
     "dev-chat",
     "blind-ask",
+    "dev-ask",
     "blind-reader",
 )

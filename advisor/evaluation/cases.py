@@ -30,10 +30,11 @@ BLIND_FILES: dict[str, tuple[str, str]] = {
     "heldout-chat": ("heldout/conversations.yaml", "cases"),
     "dev-chat": ("dev2/conversations.yaml", "cases"),
     "blind-ask": ("questions.yaml", "questions"),
+    "dev-ask": ("ask-dev.yaml", "questions"),
     "blind-reader": ("utterances.*.yaml", "items"),
 }
 # suites whose files share another suite's schema
-_SCHEMA_OF = {"heldout-chat": "blind-chat", "dev-chat": "blind-chat"}
+_SCHEMA_OF = {"heldout-chat": "blind-chat", "dev-chat": "blind-chat", "dev-ask": "blind-ask"}
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
                 policy_path(case)
             except ValueError as exc:
                 raise UserError(f"{path}: cases[{i}] ({case['id']}): {exc}") from None
-        if suite == "blind-ask":
+        if suite in ("blind-ask", "dev-ask"):
             unknown = [s for s in case.get("expected_sections", []) if s not in extra["sections"]]
             if unknown:
                 raise UserError(

@@ -25,7 +25,11 @@ from advisor.evaluation.results import CaseResult
 from advisor.evaluation.stats import percentile
 from advisor.evaluation.suites.adversarial import adversarial_metrics, run_adversarial
 from advisor.evaluation.suites.ask import ask_metrics, run_ask
-from advisor.evaluation.suites.blind_ask import GLOSSARY, blind_ask_metrics, run_blind_ask
+from advisor.evaluation.suites.blind_ask import (
+    blind_ask_metrics,
+    is_glossary_section,
+    run_blind_ask,
+)
 from advisor.evaluation.suites.blind_chat import blind_chat_metrics, run_blind_chat
 from advisor.evaluation.suites.chat import chat_metrics, run_chat, transcript_turns
 from advisor.evaluation.suites.classify import classify_metrics, run_classify
@@ -36,7 +40,7 @@ from advisor.models.factory import is_offline, make_chat_model
 
 JUDGE_ENV = "ADVISOR_JUDGE_MODEL"
 # blind-written sets whose failures were read while building: reported, but not held out
-DEVELOPMENT_SETS = ("blind-chat", "dev-chat")
+DEVELOPMENT_SETS = ("blind-chat", "dev-chat", "dev-ask")
 
 
 def check_model_spec(spec: str, what: str) -> str:
@@ -132,7 +136,9 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
         if {"chat", "adversarial", "blind-chat", "heldout-chat", "dev-chat"} & chosen
         else None
     )
-    ask_model = make_chat_model(settings) if llm and {"ask", "blind-ask"} & chosen else None
+    ask_model = (
+        make_chat_model(settings) if llm and {"ask", "blind-ask", "dev-ask"} & chosen else None
+    )
     # the bars start once every model is built, so a bad setting is reported on its own
     for suite in plan.suites:
         progress.start(suite, len(cases[suite]))
@@ -170,9 +176,9 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
         else:
             assert index is not None
             results[suite] = run_blind_ask(
-                cases[suite], index, settings, progress, chat_model=ask_model
+                cases[suite], index, settings, progress, chat_model=ask_model, suite=suite
             )
-            metrics.update(blind_ask_metrics(results[suite]))
+            metrics.update(blind_ask_metrics(results[suite], prefix=suite.replace("-", "_")))
     notes += _blind_notes(results, index)
     metrics.update(_turn_metrics(results))
     notes += _xfail_notes(results)
@@ -211,14 +217,15 @@ def _blind_notes(
             f"{', '.join(developed)}: written blind, reported apart and not gated, but read case "
             "by case while the advisor was built: development sets, not held-out figures"
         )
-    glossary = [r for r in results.get("blind-ask", []) if r.data["glossary"]]
-    if glossary and index is not None:
-        missing = not any(GLOSSARY in set(index.kb.ids(lang)) for lang in LANGS)
-        notes.append(
-            f"blind-ask: {len(glossary)} glossary question(s) count as answerable, "
-            f"{sum(r.passed for r in glossary)} passed"
-            + ("; the knowledge base has no glossary section to cite" if missing else "")
-        )
+    for suite in ("blind-ask", "dev-ask"):
+        glossary = [r for r in results.get(suite, []) if r.data["glossary"]]
+        if glossary and index is not None:
+            missing = not any(is_glossary_section(i) for lang in LANGS for i in index.kb.ids(lang))
+            notes.append(
+                f"{suite}: {len(glossary)} glossary question(s) count as answerable, "
+                f"{sum(r.passed for r in glossary)} passed"
+                + ("; the knowledge base has no glossary section to cite" if missing else "")
+            )
     return notes
 
 

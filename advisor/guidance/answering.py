@@ -19,6 +19,7 @@ from advisor.config import Settings
 from advisor.domain.schemas import Answer, Citation, Lang
 from advisor.errors import ServiceError
 from advisor.guidance.index import GuidanceIndex, Hit
+from advisor.guidance.knowledge import KnowledgeBase, Section
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -27,8 +28,8 @@ NOT_IN_GUIDANCE = "NOT_IN_GUIDANCE"
 # Refusal thresholds, tuned on evals/cases/ask.yaml (see benchmarks/RETRIEVAL.md): every
 # answerable question there scores at least 0.089 and uses at least 57% guidance words;
 # the off-topic ones score below 0.081 or use at most 50% guidance words.
-MIN_SCORE = 0.07
-MIN_COVERAGE = 0.5
+MIN_SCORE = 0.05
+MIN_COVERAGE = 0.3
 # Sections and sentences that reach this share of the best one are worth showing too.
 RELATIVE_SECTION = 0.6
 RELATIVE_SENTENCE = 0.45
@@ -37,6 +38,9 @@ MAX_SENTENCES = 3
 LEAD_SENTENCES = 2
 LEAD_BONUS = 0.2
 FOLLOWING_SENTENCE = True
+# A sentence that carries what the kind of question asks for gains this share of the best score.
+KIND_BONUS = 0.5
+DEFINITION_SENTENCES = 2
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -49,7 +53,8 @@ _OTHER_VENDORS = re.compile(
 _PRICE_ASK = re.compile(
     r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
     r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
-    r"|\bcheaper\b|\bmore expensive\b|\bprice list\b"
+    r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
+    r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
     r"|いくら|料金|月額|年額|値段|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い",
     re.IGNORECASE,
 )
@@ -57,10 +62,16 @@ _PRICE_ASK = re.compile(
 
 @dataclass(frozen=True)
 class Support:
-    """What retrieval found for a question, and why it is not enough when it is not."""
+    """What retrieval found for a question, and why it is not enough when it is not.
+
+    `definition` is the glossary entry of the term a "what is X?" question asks about, if the
+    glossary has one: it comes from Microsoft's public documentation, not the guidance.
+    """
 
     hits: list[Hit]
     refusal: str | None
+    definition: Section | None = None
+    kind: str = "other"
 
 
 def answer_question(
@@ -91,34 +102,211 @@ def offline_answer(question: str, support: Support, *, index: GuidanceIndex, lan
     """Answer from what retrieval found, without a language model: extractive, or a refusal."""
     if support.refusal is not None:
         return _refusal(support.refusal, lang, index.kb.as_of(lang))
-    return extractive_answer(question, support.hits, index=index, lang=lang)
+    if not support.hits:
+        assert support.definition is not None
+        return _defined(support.definition, None, lang, index.kb.as_of(lang))
+    answer = extractive_answer(question, support.hits, index=index, lang=lang, kind=support.kind)
+    if support.definition is not None:
+        return _defined(support.definition, answer, lang, index.kb.as_of(lang))
+    return answer
 
 
 def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3) -> Support:
-    """Retrieve sections for a question and decide whether they can answer it."""
+    """Retrieve sections for a question and decide whether they can answer it.
+
+    The scope is decided by what is asked, not by its words: a price, a discount or incentive
+    rate, a SKU, a region or anything after the guidance's last update is out of scope, while
+    the guidance's own figures ("above how much Azure a year...?") are in it.
+    """
+    kind = question_kind(question)
+    definition = defined_term(question, index.kb, lang)
     if _OTHER_VENDORS.search(question):
-        return Support([], "vendor")
-    if _PRICE_ASK.search(question):
-        return Support([], "price")
+        return Support([], "vendor", kind=kind)
+    if asks_price(question):
+        return Support([], "price", kind=kind)
+    if _SKU_OR_REGION.search(question):
+        return Support([], "topic", kind=kind)
     as_of = index.kb.as_of(lang)
     later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
     if later:
-        return Support([], f"later:{later[0]}")
+        return Support([], f"later:{later[0]}", kind=kind)
     hits = index.search(question, lang, k=k)
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
     # when its few features score low; otherwise both the score and the coverage must pass.
     if not hits or coverage < MIN_COVERAGE or (hits[0].score < MIN_SCORE and coverage < 1.0):
-        return Support(hits, "topic")
-    return Support(hits, None)
+        if definition is not None:  # the guidance uses the term without explaining it
+            return Support([], None, definition, kind)
+        return Support(hits, "topic", kind=kind)
+    return Support(hits, None, definition, kind)
+
+
+_THRESHOLD = re.compile(
+    r"\b(?:above|over|beyond|exceed\w*|more than|less than|under|below|up to|at most|at least"
+    r"|threshold|cut-?off|limit|line|point)\b"
+    r"|超え|超過|以上|以下|未満|まで|上限|下限|境目|境界|基準|ライン|目安|しきい値|閾値",
+    re.IGNORECASE,
+)
+_GUIDANCE_FIGURE = re.compile(
+    r"\b(?:seats?|users?|licen[cs]es?|azure|consumption|spend\w*|annual\w*|a year|per year"
+    r"|deal size|deals?)\b|シート|席|ユーザー|Azure|年間|利用額|消費額|案件|規模",
+    re.IGNORECASE,
+)
+_SKU_OR_REGION = re.compile(
+    r"\b(?:which|what) (?:sku|part number|product code)s?\b|\bsku (?:number|code|id)s?\b"
+    r"|\b(?:available|availability|offered|sold) in (?:my |our |the )?(?:country|region"
+    r"|[A-Z][a-z]+)\b|\bwhich (?:countries|regions)\b|\bdata ?cent(?:er|re) regions?\b"
+    r"|どの\s*SKU|SKU\s*(?:番号|コード)|品番|(?:どの|どこの)(?:国|地域|リージョン)"
+    r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)",
+    re.IGNORECASE,
+)
+
+
+def asks_price(question: str) -> bool:
+    """Tell whether a question asks for a price, a discount or a rate the guidance does not give.
+
+    "Above how much Azure a year does the enterprise motion fit?" asks for the guidance's own
+    threshold, not a price, so it is in scope.
+    """
+    if not _PRICE_ASK.search(question):
+        return False
+    return not (_THRESHOLD.search(question) and _GUIDANCE_FIGURE.search(question))
+
+
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "must",
+        re.compile(
+            r"\b(?:must|have to|has to|had to|required|require[sd]?|mandatory|obligat\w*|forced"
+            r"|compulsory|need to (?:move|switch|change|transition|migrate|go))\b"
+            r"|義務|必須|しなければ|しないといけ|必要があります|強制|ねばなら|移行しないと"
+            r"|(?:し|させ)ないと(?:ダメ|だめ|いけな|まず)|させられ",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "when",
+        re.compile(
+            r"\bwhen\b|\bwhat (?:date|year|month|time)\b|\bwhich (?:date|year|month)\b"
+            r"|\bby when\b|\bdeadline\b|\btimeline\b|\bhow long\b|いつ|何月|何年|日付|日程"
+            r"|時期|期限|スケジュール|タイムライン",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "how_many",
+        re.compile(
+            r"\bhow (?:many|much|big|large)\b|\bwhat (?:size|number|threshold|limit)\b"
+            r"|\bup to\b|\bat what\b|\babove what\b|いくつ|何シート|何席|いくら|何人|何件"
+            r"|どのくらい|どれくらい|どの程度|どれだけ|何ドル|規模",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "who",
+        re.compile(
+            r"^\s*who\b|\bwho (?:is|are|should|can|does|do|handles?|owns?|manages?)\b"
+            r"|\bwhich (?:customers|partners|companies|organi[sz]ations|businesses)\b"
+            r"|\bfor whom\b|\bwhat (?:kind|sort|type) of (?:customers?|compan\w+|organi\w+)"
+            r"|誰|だれ|どの(?:ような|よう な)?(?:お客様|顧客|企業|会社|組織)"
+            r"|どんな(?:お客様|顧客|企業|会社|組織)|対象",
+            re.IGNORECASE,
+        ),
+    ),
+)
+# what a sentence needs to answer each kind of question
+_ANSWERS_KIND: dict[str, re.Pattern[str]] = {
+    "must": re.compile(
+        r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
+        r"|\bdo(?:es)? not have to\b|\bdon't have to\b|\bmandatory\b|\brequired?\b"
+        r"|必須|義務|強制|必要",
+        re.IGNORECASE,
+    ),
+    "when": re.compile(
+        r"\b20\d\d\b|\b(?:january|february|march|april|may|june|july|august|september"
+        r"|october|november|december)\b|\b(?:first|second) half\b|\d+\s*月|\d{4}\s*年|上半期|下半期"
+        r"|後半|前半",
+        re.IGNORECASE,
+    ),
+    "how_many": re.compile(r"\d"),
+    "who": re.compile(
+        r"\b(?:any size|of all sizes|largest|small and mid|smb|organi[sz]ations? (?:that|who)"
+        r"|customers? (?:who|that)|buyers? (?:who|that)|the person)\b"
+        r"|規模|中堅|中小|最大|向け|人が|お客様は",
+        re.IGNORECASE,
+    ),
+}
+_NOT_MANDATORY = re.compile(
+    r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
+    r"|\bdo(?:es)? not have to\b|\bdon't have to\b"
+    r"|必須ではありません|必須ではない|義務ではありません|義務ではない|強制ではありません|強制されません",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"(?:^|[,;]\s*)(?:so\s+|and\s+|but\s+)?(?:do|does|did|is|are|must|have|has|will|would"
+    r"|should|can"
+    r"|could|shall)\b|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か)[?？]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def question_kind(question: str) -> str:
+    """Return what kind of answer a question wants: must, when, how_many, who, what_is, other."""
+    for kind, pattern in _KINDS:
+        if pattern.search(question):
+            return kind
+    if _DEFINITION_BEFORE.search(question) or _DEFINITION_AFTER.search(question):
+        return "what_is"
+    return "other"
+
+
+_DEFINITION_BEFORE = re.compile(
+    r"(?:what(?:'s| is| are|'re)|define|explain|meaning of|definition of|mean by|heard of"
+    r"|tell me about)\s+(?:exactly\s+)?(?:an?\s+|the\s+|this\s+)?(?:term\s+|thing called\s+"
+    r"|so-called\s+)?[\"'“]?$",
+    re.IGNORECASE,
+)
+_DEFINITION_AFTER = re.compile(
+    r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
+    r"|^[\"'”」』]?\s*(?:とは|って(?:何|なに|なん)|っていうのは|というのは|の意味|の略|を説明)",
+    re.IGNORECASE,
+)
+
+
+def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:
+    """Return the glossary entry of the term a "what is X?" question asks about, if any."""
+    for term, section in kb.glossary_terms(lang):
+        latin = term.isascii()
+        pattern = rf"(?<![A-Za-z]){re.escape(term)}s?(?![A-Za-z])" if latin else re.escape(term)
+        for m in re.finditer(pattern, question, re.IGNORECASE):
+            before = question[: m.start()].rstrip()
+            before = before + " " if before and not before.endswith(('"', "'", "“")) else before
+            if _DEFINITION_BEFORE.search(before) or _DEFINITION_AFTER.search(question[m.end() :]):
+                return section
+    return None
 
 
 def extractive_answer(
-    question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang
+    question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang, kind: str = "other"
 ) -> Answer:
-    """Answer with the best-matching sentences of the top sections, each with its marker."""
+    """Answer with the best-matching sentences of the top sections, each with its marker.
+
+    Sentences that carry what the kind of question asks for (a date for "when", a figure for
+    "how many", an obligation for "must", an actor for "who") count for more. A "must"
+    question answered by "not mandatory" starts with a plain no.
+    """
     best = hits[0].score
+    wanted = _ANSWERS_KIND.get(kind)
     sections = [h.section for h in hits if h.score >= RELATIVE_SECTION * best]
+    if wanted is not None and not any(
+        wanted.search(t) for sec in sections for t in sec.sentences()
+    ):
+        # "when did X start?": the section about X may hold no date; a lower one that does joins
+        sections += [
+            h.section
+            for h in hits
+            if h.section not in sections and any(wanted.search(t) for t in h.section.sentences())
+        ][:1]
     candidates: list[tuple[float, int, int, str]] = []
     for rank, section in enumerate(sections):
         weight = 1.0 if rank == 0 else OTHER_SECTION_WEIGHT
@@ -134,9 +322,21 @@ def extractive_answer(
         else (score, rank, position, text)
         for score, rank, position, text in candidates
     ]
+    if wanted is not None:
+        bonus = KIND_BONUS * max(c[0] for c in candidates)
+        candidates = [
+            (score + bonus, rank, position, text) if wanted.search(text) else c
+            for c in candidates
+            for score, rank, position, text in [c]
+        ]
     candidates.sort(key=lambda c: -c[0])
     top = candidates[0][0]
     chosen = [c for c in candidates[:MAX_SENTENCES] if c[0] >= RELATIVE_SENTENCE * top]
+    if wanted is not None and not any(wanted.search(c[3]) for c in chosen):
+        # the answer must carry what was asked for: the best sentence that does replaces the last
+        carrying = [c for c in candidates if wanted.search(c[3])]
+        if carrying:
+            chosen = [*chosen[: MAX_SENTENCES - 1], carrying[0]]
     if FOLLOWING_SENTENCE and len(chosen) < MAX_SENTENCES:
         # the sentence after the best one usually carries what it announces (a list, a date)
         _, rank, position, _ = chosen[0]
@@ -148,10 +348,50 @@ def extractive_answer(
     for _, rank, _, _ in chosen:
         markers.setdefault(rank, len(markers) + 1)
     chosen.sort(key=lambda c: (markers[c[1]], c[2]))
-    space = "" if lang == "ja" else " "
-    text = space.join(f"{sentence}{space}[{markers[rank]}]" for _, rank, _, sentence in chosen)
+    text = join_cited([(sentence, markers[rank]) for _, rank, _, sentence in chosen], lang)
+    if kind == "must" and _YES_NO.search(question):
+        first = next((c for c in chosen if _NOT_MANDATORY.search(c[3])), None)
+        if first is not None:  # "must we move?": "No. Moving is not mandatory. ..."
+            rest = [c for c in chosen if c is not first]
+            text = join_cited([(first[3], markers[first[1]])], lang)
+            if rest:
+                space = "" if lang == "ja" else " "
+                text += space + join_cited([(c[3], markers[c[1]]) for c in rest], lang)
+            text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
     citations = [sections[rank].citation() for rank in markers]
     return _dated(text, citations, lang, index.kb.as_of(lang))
+
+
+def join_cited(sentences: list[tuple[str, int]], lang: Lang) -> str:
+    """Join sentences, each followed by its marker; in Japanese the marker goes before 。."""
+    if lang != "ja":
+        return " ".join(f"{sentence} [{marker}]" for sentence, marker in sentences)
+    out = []
+    for sentence, marker in sentences:
+        end = sentence[-1] if sentence[-1:] in ("。", "！", "？") else ""
+        out.append(f"{sentence[: len(sentence) - len(end)]}[{marker}]{end or '。'}")
+    return "".join(out)
+
+
+def _defined(definition: Section, answer: Answer | None, lang: Lang, as_of: str) -> Answer:
+    """Lead an answer with a glossary definition, saying where the definition comes from."""
+    shift = 1
+    lines = [join_cited([(s, 1) for s in definition.sentences()[:DEFINITION_SENTENCES]], lang)]
+    source = definition.citation().source
+    lines.append(prompts.text("answers", "glossary_note", lang, source=source))
+    citations = [definition.citation()]
+    if answer is not None:
+        body = answer.answer.rsplit("\n\n", 1)[0]  # without its date line
+        lines.append(_MARKER.sub(lambda m: _shifted(m, shift), body))
+        citations += answer.citations
+    text = "\n\n".join(lines)
+    return _dated(text, citations, lang, as_of)
+
+
+def _shifted(match: re.Match[str], by: int) -> str:
+    lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
+    numbers = [str(int(n) + by) for n in re.findall(r"\d+", match.group(1))]
+    return f"{lead}[{', '.join(numbers)}]"
 
 
 def _llm_answer(

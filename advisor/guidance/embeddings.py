@@ -84,7 +84,10 @@ _SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
-_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+|[^\W_]+")
+# a Latin word stops where Japanese starts: "Azureの年間" is "azure" and a CJK run, not one word
+_TOKEN = re.compile(
+    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+|[^\W_\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+"
+)
 
 
 def normalize(text: str) -> str:

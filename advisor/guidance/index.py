@@ -38,7 +38,7 @@ from advisor.guidance.embeddings import (
 from advisor.guidance.knowledge import KnowledgeBase, Section, load_knowledge
 
 # Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SECTION_WEIGHT = 0.46
 # Of the lexical part, how much the section's heading weighs against its best sentence: a short
 # "what is X?" names the section's subject, which its heading states.
@@ -155,8 +155,11 @@ class GuidanceIndex:
         )
         return self.stats
 
-    def search(self, query: str, lang: Lang, k: int = 3) -> list[Hit]:
-        """Return the `k` sections in `lang` that best match the query, best first."""
+    def search(self, query: str, lang: Lang, k: int = 3, *, glossary: bool = False) -> list[Hit]:
+        """Return the `k` sections in `lang` that best match the query, best first.
+
+        The guidance's sections by default; with `glossary`, the glossary's.
+        """
         vector = self.embedder.embed([query])[0]
         if not any(vector):
             return []
@@ -177,6 +180,8 @@ class GuidanceIndex:
         hits: list[Hit] = []
         for meta, distance in zip(metadatas, distances, strict=True):
             section = self.kb.section(str(meta["section"]), lang)
+            if section.document.is_glossary != glossary:
+                continue
             sentence = best.get(section.id, 0.0)
             heading = _dot(query_sparse, self._sentences[(lang, section.id)][0][1])
             lexical = (1 - HEADING_SHARE) * sentence + HEADING_SHARE * heading

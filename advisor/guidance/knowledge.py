@@ -30,6 +30,17 @@ class Document:
     updated: tuple[str, ...]
     lang: Lang
     section_ids: tuple[str, ...]
+    # "guidance" (the purchasing guidance) or "glossary" (terms it uses, from other sources)
+    kind: str = "guidance"
+    # a section's own source, where it differs from the document's
+    sources: tuple[tuple[str, str], ...] = ()
+    # a glossary section's term, as customers may write it
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def is_glossary(self) -> bool:
+        """Tell whether this document explains terms rather than giving the guidance."""
+        return self.kind == "glossary"
 
     @property
     def as_of(self) -> str:
@@ -53,7 +64,7 @@ class Section:
             id=self.id,
             title=self.document.title,
             section=self.heading,
-            source=self.document.source,
+            source=dict(self.document.sources).get(self.id, self.document.source),
             published=self.document.as_of,
             lang=self.lang,
         )
@@ -86,9 +97,20 @@ class KnowledgeBase:
         """Return the sections of one language, in document order."""
         return [s for s in self.sections if s.lang == lang]
 
+    def glossary_terms(self, lang: Lang) -> list[tuple[str, Section]]:
+        """Return every glossary term in `lang` with its section, longest terms first."""
+        found = [
+            (term, self.section(section_id, lang))
+            for document in self.documents
+            if document.lang == lang and document.is_glossary
+            for section_id, names in document.terms
+            for term in names
+        ]
+        return sorted(found, key=lambda pair: -len(pair[0]))
+
     def as_of(self, lang: Lang) -> str:
-        """Return the guidance date that answers in `lang` carry."""
-        return max(d.as_of for d in self.documents if d.lang == lang)
+        """Return the date of the guidance that answers in `lang` carry (not the glossary's)."""
+        return max(d.as_of for d in self.documents if d.lang == lang and not d.is_glossary)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
@@ -122,6 +144,15 @@ def parse_document(path: Path) -> tuple[Document, list[Section]]:
     updated = meta["updated"]
     if not isinstance(updated, list):
         raise KnowledgeError(f"{path}: updated must be a list of dates")
+    kind = str(meta.get("kind", "guidance"))
+    if kind not in ("guidance", "glossary"):
+        raise KnowledgeError(f"{path}: kind must be guidance or glossary, not {kind!r}")
+    sources = meta.get("sources") or {}
+    if not isinstance(sources, dict) or not set(sources) <= set(ids):
+        raise KnowledgeError(f"{path}: sources must map section ids of this file to sources")
+    terms = meta.get("terms") or {}
+    if not isinstance(terms, dict) or not set(terms) <= set(ids):
+        raise KnowledgeError(f"{path}: terms must map section ids of this file to term lists")
     document = Document(
         path=path,
         title=str(meta["title"]),
@@ -130,6 +161,9 @@ def parse_document(path: Path) -> tuple[Document, list[Section]]:
         updated=tuple(_date(path, "updated", d) for d in updated),
         lang=lang,
         section_ids=tuple(ids),
+        kind=kind,
+        sources=tuple((str(k), str(v)) for k, v in sources.items()),
+        terms=tuple((str(k), tuple(str(t) for t in v)) for k, v in terms.items()),
     )
     sections = _parse_sections(path, body, body_line, document)
     found = [s.id for s in sections]

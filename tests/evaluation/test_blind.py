@@ -46,7 +46,14 @@ from advisor.nlu.corpus import training_corpus
 
 
 def test_the_blind_sets_load_from_evals_blind_whatever_cases_says(tmp_path: Path) -> None:
-    assert SUITES[-5:] == ("blind-chat", "heldout-chat", "dev-chat", "blind-ask", "blind-reader")
+    assert SUITES[-6:] == (
+        "blind-chat",
+        "heldout-chat",
+        "dev-chat",
+        "blind-ask",
+        "dev-ask",
+        "blind-reader",
+    )
     chat = load_suite("blind-chat", tmp_path)  # --cases points elsewhere: the blind sets stay
     heldout = load_suite("heldout-chat", tmp_path)
     ask = load_suite("blind-ask", tmp_path)
@@ -292,8 +299,10 @@ def test_blind_answer_checks_and_the_kind_of_refusal() -> None:
         "cited": "cited ['x'], expected partner-economics-thresholds",
     }
     price = Answer(
-        answer="The guidance gives no prices, discounts or incentive rates, so I can't tell you "
-        "that. For a price or a rate, ask a CSP partner or a Microsoft seller.",
+        answer="The guidance gives no prices, discounts, incentive rates or SKUs, so I can't tell "
+        "you that. It covers which purchasing motion fits which customer, and its own thresholds "
+        "(2,400 seats, USD 1 million of Azure a year). For a price or a rate, ask a CSP partner "
+        "or a Microsoft seller.",
         citations=[],
         lang="en",
         answered=False,

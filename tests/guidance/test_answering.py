@@ -105,8 +105,10 @@ def test_a_price_question_says_who_to_ask(index: GuidanceIndex, offline: Setting
         "How much does Microsoft 365 E5 cost per user per month?", index=index, settings=offline
     )
     assert answer.answer == (
-        "The guidance gives no prices, discounts or incentive rates, so I can't tell you that. "
-        "For a price or a rate, ask a CSP partner or a Microsoft seller."
+        "The guidance gives no prices, discounts, incentive rates or SKUs, so I can't tell you "
+        "that. It covers which purchasing motion fits which customer, and its own thresholds "
+        "(2,400 seats, USD 1 million of Azure a year). For a price or a rate, ask a CSP "
+        "partner or a Microsoft seller."
     )
 
 
@@ -258,6 +260,72 @@ def test_the_questions_support_agents_ask(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered
-    assert answer.citations[0].id == section
+    # a definition leads with the glossary's entry, then what the guidance says
+    guidance = [c.id for c in answer.citations if not c.id.startswith("glossary-")]
+    assert guidance[0] == section
     for fact in facts:
         assert fact in answer.answer
+
+
+def test_a_term_the_guidance_uses_is_defined_from_the_glossary_which_says_so(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question("What is an MCA?", index=index, settings=offline)
+    assert answer.answer.startswith("MCA stands for Microsoft Customer Agreement. [1]")
+    assert "This definition comes from the glossary (Microsoft Learn" in answer.answer
+    glossary, guidance = answer.citations[0], answer.citations[1]
+    assert (glossary.id, glossary.published) == ("glossary-mca", "2026-12-02")
+    assert guidance.id == "mca-for-all" and "[2]" in answer.answer
+    # the answer's date is the guidance's, not the glossary's
+    assert answer.as_of == "2022-05-23" and answer.answer.endswith("update of the guidance.")
+    ja = answer_question("デュアルユース権とは？", index=index, settings=offline)
+    assert ja.citations[0].id == "glossary-dual-use-rights"
+    assert "用語集 (Microsoft Learn: Azure ハイブリッド特典) によるもの" in ja.answer
+
+
+def test_a_term_the_guidance_leaves_undefined_is_not_guessed(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question("What does lead-status SKU mean?", index=index, settings=offline)
+    assert "does not define them" in answer.answer
+    assert "does not guess one" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("If a CSP customer grows past 2,400 seats, must they move?", "No. "),
+        ("3000シートのお客様はEAに移行させないとダメですか？", "いいえ。"),
+    ],
+)
+def test_a_must_question_answered_by_not_mandatory_starts_with_no(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answer.startswith(says)
+    assert "not mandatory" in answer.answer or "必須ではありません" in answer.answer
+
+
+def test_a_when_question_gets_the_dates(index: GuidanceIndex, offline: Settings) -> None:
+    answer = answer_question("When did the new incentives start?", index=index, settings=offline)
+    assert "2022" in answer.answer
+    assert "timeline" in [c.id for c in answer.citations]
+
+
+def test_the_guidance_own_figures_are_in_scope_prices_are_not(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    threshold = answer_question(
+        "Azureの年間利用がいくらを超えるとエンタープライズ寄りになりますか？",
+        index=index,
+        settings=offline,
+    )
+    assert threshold.answered and "100 万米ドル" in threshold.answer
+    price = answer_question("What is the price of Microsoft 365 E3?", index=index, settings=offline)
+    assert not price.answered and price.answer.startswith("The guidance gives no prices")
+
+
+def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline: Settings) -> None:
+    answer = answer_question("ブレドゥス モーションとは？", index=index, settings=offline)
+    assert "[1]。" in answer.answer
+    assert "。[" not in answer.answer

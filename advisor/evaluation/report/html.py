@@ -25,7 +25,7 @@ from advisor.evaluation.report.metrics import (
     threshold_text,
 )
 
-BLIND_SUITES = ("blind-chat", "heldout-chat", "dev-chat", "blind-ask", "blind-reader")
+BLIND_SUITES = ("blind-chat", "heldout-chat", "dev-chat", "blind-ask", "dev-ask", "blind-reader")
 
 
 def write_report(run: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
@@ -325,7 +325,7 @@ def _case_detail(data: Mapping[str, Any], suite: str) -> str:
             (t["message"], t["reply"], t["question"], t["lang"], t["latency_ms"])
             for t in data.get("transcript", [])
         ) + _kv({k: data.get(k) for k in ("expected_profile", "profile", "budget", "unscripted")})
-    if suite == "blind-ask":
+    if suite in ("blind-ask", "dev-ask"):
         return _transcript_html(
             [
                 (

@@ -162,6 +162,42 @@ def _conversation_set(prefix: str, name: str, lead: str, kind: str) -> dict[str,
     }
 
 
+def _ask_set(prefix: str, name: str, lead: str) -> dict[str, Described]:
+    """Describe a set of guidance questions' right answers, refusals and in-scope refusals."""
+    return {
+        f"{prefix}_correct": (
+            f"{name}: key facts and citation",
+            f"{lead}, answerable (glossary ones included), whose answer states every key fact "
+            "and cites the first expected section.",
+            "rate",
+            f"{prefix}_answerable",
+            ("en", "ja"),
+        ),
+        f"{prefix}_refused": (
+            f"{name}: refused when it should",
+            f"{lead} that the guidance cannot answer (prices, SKUs, regions, later dates, "
+            "unrelated) and the advisor declined.",
+            "rate",
+            f"{prefix}_to_refuse",
+            ("en", "ja"),
+        ),
+        f"{prefix}_in_scope_refused": (
+            f"{name}: in-scope refused",
+            "Answerable questions the advisor declined, for any reason.",
+            "count",
+            None,
+            ("en", "ja"),
+        ),
+        f"{prefix}_in_scope_refused_as_price": (
+            f"{name}: in-scope refused as price",
+            "Answerable questions the advisor declined as asking for a price.",
+            "count",
+            None,
+            ("en", "ja"),
+        ),
+    }
+
+
 BLIND_METRICS: dict[str, Described] = {
     "blind_chat_motion": (
         "blind chat: expected motion",
@@ -233,35 +269,15 @@ BLIND_METRICS: dict[str, Described] = {
         "blind_reader_cases",
         ("en", "ja", "all"),
     ),
-    "blind_ask_correct": (
-        "blind ask: key facts and citation",
-        "Answerable questions (glossary ones included) whose answer states every key fact and "
-        "cites the first expected section.",
-        "rate",
-        "blind_ask_answerable",
-        ("en", "ja"),
+    **_ask_set(
+        "blind_ask",
+        "blind ask",
+        "Blind-written questions (never looked at while building)",
     ),
-    "blind_ask_refused": (
-        "blind ask: refused when it should",
-        "Questions the guidance cannot answer (prices, SKUs, regions, later dates, unrelated) "
-        "that the advisor declined.",
-        "rate",
-        "blind_ask_to_refuse",
-        ("en", "ja"),
-    ),
-    "blind_ask_in_scope_refused": (
-        "blind ask: in-scope refused",
-        "Answerable questions the advisor declined, for any reason.",
-        "count",
-        None,
-        ("en", "ja"),
-    ),
-    "blind_ask_in_scope_refused_as_price": (
-        "blind ask: in-scope refused as price",
-        "Answerable questions the advisor declined as asking for a price.",
-        "count",
-        None,
-        ("en", "ja"),
+    **_ask_set(
+        "dev_ask",
+        "development ask",
+        "Blind-written development questions (the answering is tuned on them)",
     ),
 }
 

@@ -20,11 +20,16 @@ from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 
 
+GLOSSARY_PREFIX = "glossary-"
+
+
 def evaluate_answer(case: Mapping[str, Any], top: Sequence[str], answer: Answer) -> list[Check]:
     """Check retrieval and an answer to a guidance question against its case."""
     lang_ok = answer.lang == case["lang"] and text_lang(answer.answer) == case["lang"]
     language = check("reply_language", lang_ok, f"answered in {answer.lang}")
     cited = [c.id for c in answer.citations]
+    # the cases name guidance sections; a glossary definition beside them is not a wrong one
+    guidance = [c for c in cited if not c.startswith(GLOSSARY_PREFIX)]
     if not case.get("answerable", True):
         return [
             check("refused", not answer.answered, "answered a question the guidance cannot"),
@@ -47,7 +52,7 @@ def evaluate_answer(case: Mapping[str, Any], top: Sequence[str], answer: Answer)
         check("answered", answer.answered, "refused an answerable question"),
         check(
             "citations_expected",
-            bool(cited) and set(cited) <= set(expected),
+            bool(guidance) and set(guidance) <= set(expected),
             f"cited {cited}, expected {expected}",
         ),
         check("key_facts", not facts, f"missing {facts}"),
@@ -136,8 +141,9 @@ def ask_metrics(results: Sequence[CaseResult], *, judged: bool) -> dict[str, Any
             "false_refusals": rate(len(answerable) - len(answered), len(answerable)),
             "citation_correctness": rate(
                 sum(
-                    bool(d["cited"]) and set(d["cited"]) <= set(d["expected_sections"])
+                    bool(kept) and set(kept) <= set(d["expected_sections"])
                     for d in answered
+                    for kept in [[c for c in d["cited"] if not c.startswith(GLOSSARY_PREFIX)]]
                 ),
                 len(answered),
             ),

@@ -54,6 +54,11 @@ def refusal_kind(answer: Answer) -> str | None:
     return "other"
 
 
+def is_glossary_section(section_id: str) -> bool:
+    """Tell whether a cited section is a glossary entry (the glossary's ids start "glossary")."""
+    return section_id == GLOSSARY or section_id.startswith(f"{GLOSSARY}-")
+
+
 def is_glossary(case: Mapping[str, Any]) -> bool:
     """Tell whether a question is a glossary one (its first expected section is the glossary)."""
     sections = case.get("expected_sections") or []
@@ -64,7 +69,7 @@ def evaluate_blind_answer(case: Mapping[str, Any], answer: Answer) -> list[Check
     """Check an answer to a blind question: key facts, citation and answered, or refused."""
     if not case["answerable"]:
         return [check("refused", not answer.answered, "answered a question to refuse")]
-    cited = [c.id for c in answer.citations]
+    cited = [GLOSSARY if is_glossary_section(c.id) else c.id for c in answer.citations]
     first = case["expected_sections"][0]
     missing = missing_facts(answer.answer, case["key_facts"])
     return [
@@ -81,11 +86,12 @@ def run_blind_ask(
     progress: Progress,
     *,
     chat_model: BaseChatModel | None = None,
+    suite: str = SUITE,
 ) -> list[CaseResult]:
     """Answer every blind question as the ask suite does, and check the answer."""
     results = []
     for case in cases:
-        outcome = CaseResult(SUITE, case["id"])
+        outcome = CaseResult(suite, case["id"])
         outcome.data = {
             "lang": case["lang"],
             "question": case["question"],
@@ -117,7 +123,7 @@ def run_blind_ask(
                 }
             )
         results.append(outcome)
-        progress.advance(SUITE)
+        progress.advance(suite)
     return results
 
 
@@ -125,7 +131,9 @@ def _passed(result: CaseResult, name: str) -> bool:
     return result.error is None and any(c.name == name and c.passed for c in result.checks)
 
 
-def blind_ask_metrics(results: Sequence[CaseResult]) -> dict[str, Any]:
+def blind_ask_metrics(
+    results: Sequence[CaseResult], *, prefix: str = "blind_ask"
+) -> dict[str, Any]:
     """Return per language: answered right and cited, refusals, and in-scope refusals."""
     metrics: dict[str, Any] = {}
     for lang in LANGS:
@@ -136,12 +144,12 @@ def blind_ask_metrics(results: Sequence[CaseResult]) -> dict[str, Any]:
         right = [r for r in answerable if _passed(r, "key_facts") and _passed(r, "cited")]
         metrics.update(
             {
-                f"blind_ask_answerable_{lang}": len(answerable),
-                f"blind_ask_to_refuse_{lang}": len(to_refuse),
-                f"blind_ask_correct_{lang}": rate(len(right), len(answerable)),
-                f"blind_ask_refused_{lang}": rate(sum(r.passed for r in to_refuse), len(to_refuse)),
-                f"blind_ask_in_scope_refused_{lang}": len(refused),
-                f"blind_ask_in_scope_refused_as_price_{lang}": sum(
+                f"{prefix}_answerable_{lang}": len(answerable),
+                f"{prefix}_to_refuse_{lang}": len(to_refuse),
+                f"{prefix}_correct_{lang}": rate(len(right), len(answerable)),
+                f"{prefix}_refused_{lang}": rate(sum(r.passed for r in to_refuse), len(to_refuse)),
+                f"{prefix}_in_scope_refused_{lang}": len(refused),
+                f"{prefix}_in_scope_refused_as_price_{lang}": sum(
                     r.data["refusal"] == "price" for r in refused
                 ),
             }
