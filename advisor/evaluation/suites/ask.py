@@ -19,7 +19,6 @@ from advisor.evaluation.stats import mean, percentile, rate
 from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 
-
 GLOSSARY_PREFIX = "glossary-"
 
 
