@@ -41,6 +41,7 @@ FOLLOWING_SENTENCE = True
 # A sentence that carries what the kind of question asks for gains this share of the best score.
 KIND_BONUS = 0.5
 DEFINITION_SENTENCES = 2
+MAX_LIST_ITEMS = 5
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -153,9 +154,12 @@ _GUIDANCE_FIGURE = re.compile(
     re.IGNORECASE,
 )
 _SKU_OR_REGION = re.compile(
-    r"\b(?:which|what) (?:sku|part number|product code)s?\b|\bsku (?:number|code|id)s?\b"
-    r"|\b(?:available|availability|offered|sold) in (?:my |our |the )?(?:country|region"
-    r"|[A-Z][a-z]+)\b|\bwhich (?:countries|regions)\b|\bdata ?cent(?:er|re) regions?\b"
+    r"\b(?:which|what)\b[^?.]{0,20}\b(?:skus?|part numbers?|product codes?)\b"
+    r"|\bsku (?:number|code|id)s?\b"
+    r"|\b(?:available|availability|offered|sold|supported)\b[^?.]{0,40}\bin (?:my |our |the )?"
+    r"(?:country|countries|region|regions|brazil|india|china|japan|germany|france|europe|the us"
+    r"|the uk|canada|mexico|australia|korea|africa|asia)\b"
+    r"|\bwhich (?:countries|regions)\b|\bdata ?cent(?:er|re) regions?\b"
     r"|どの\s*SKU|SKU\s*(?:番号|コード)|品番|(?:どの|どこの)(?:国|地域|リージョン)"
     r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)",
     re.IGNORECASE,
@@ -261,14 +265,17 @@ def question_kind(question: str) -> str:
 
 
 _DEFINITION_BEFORE = re.compile(
-    r"(?:what(?:'s| is| are|'re)|define|explain|meaning of|definition of|mean by|heard of"
+    r"(?:what(?:'s| is| are|'re)|what exactly (?:is|are)|define|explain|meaning of|definition of"
+    r"|mean by|heard of"
     r"|tell me about)\s+(?:exactly\s+)?(?:an?\s+|the\s+|this\s+)?(?:term\s+|thing called\s+"
     r"|so-called\s+)?[\"'“]?$",
     re.IGNORECASE,
 )
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
-    r"|^[\"'”」』]?\s*(?:とは|って(?:何|なに|なん)|っていうのは|というのは|の意味|の略|を説明)",
+    r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
+    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん|どういう|どんな)|っていうのは"
+    r"|というのは|の意味|の略|を説明|とはどういう)",
     re.IGNORECASE,
 )
 
@@ -337,7 +344,12 @@ def extractive_answer(
         carrying = [c for c in candidates if wanted.search(c[3])]
         if carrying:
             chosen = [*chosen[: MAX_SENTENCES - 1], carrying[0]]
-    if FOLLOWING_SENTENCE and len(chosen) < MAX_SENTENCES:
+    items = _list_after(sections[chosen[0][1]], chosen[0][2])
+    if items:
+        # "three focus areas": the sentence that announces a list comes with the list
+        rank, position = chosen[0][1], chosen[0][2]
+        chosen = [chosen[0]] + [(0.0, rank, position + 1 + i, t) for i, t in enumerate(items)]
+    elif FOLLOWING_SENTENCE and len(chosen) < MAX_SENTENCES:
         # the sentence after the best one usually carries what it announces (a list, a date)
         _, rank, position, _ = chosen[0]
         following = sections[rank].sentences()[position + 1 : position + 2]
@@ -360,6 +372,21 @@ def extractive_answer(
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
     citations = [sections[rank].citation() for rank in markers]
     return _dated(text, citations, lang, index.kb.as_of(lang))
+
+
+def _list_after(section: Section, position: int) -> list[str]:
+    """Return the bullet items right after a section's sentence, if a list follows it."""
+    bullets = {
+        line.strip()[2:].strip()
+        for line in section.text.splitlines()
+        if line.strip().startswith(("- ", "* "))
+    }
+    items: list[str] = []
+    for sentence in section.sentences()[position + 1 : position + 1 + MAX_LIST_ITEMS]:
+        if sentence not in bullets:
+            break
+        items.append(sentence)
+    return items
 
 
 def join_cited(sentences: list[tuple[str, int]], lang: Lang) -> str:
