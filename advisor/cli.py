@@ -195,6 +195,13 @@ def _chat_lines(service: Any, session_id: str | None, lang: Lang | None) -> None
         emit_json(turn.model_dump(mode="json"))
 
 
+# `advisor serve`: the largest request line and headers taken, how long an idle connection is
+# kept between requests, and how long open requests may finish after SIGTERM.
+MAX_REQUEST_HEAD_BYTES = 16 * 1024
+KEEP_ALIVE_S = 5
+GRACEFUL_SHUTDOWN_S = 10
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -217,7 +224,20 @@ def serve(host: str, port: int) -> None:
     service = ChatService(settings, index=index)
     app = create_app(settings, service=service, index=index)
     # X-Forwarded-For is read by the rate limits, and only from ADVISOR_TRUSTED_PROXIES.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    # h11 refuses request heads over the size below (httptools has no limit); idle connections
+    # close after the keep-alive timeout; on SIGTERM, requests still open after the graceful
+    # timeout (a stream waiting on a model) are cancelled so the process ends.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        http="h11",
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
 
 
 def _check_listen(host: str, port: int) -> None:

@@ -9,14 +9,27 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor import __version__
+from advisor.channels.openapi import (
+    SSE_RESPONSES,
+    AskRequest,
+    ChatRequest,
+    IdempotencyKey,
+    SessionId,
+    SessionView,
+    TranscriptTurns,
+    errors,
+    finish_openapi,
+    json_body,
+)
 from advisor.channels.ratelimit import RateLimit, TokenBucket, parse_networks
 from advisor.channels.status import http_status
 from advisor.channels.teams import mount_teams
@@ -25,6 +38,7 @@ from advisor.chat import ChatService
 from advisor.config import Settings, get_settings
 from advisor.domain.policy import classify
 from advisor.domain.schemas import (
+    LANGS,
     Answer,
     ChatTurn,
     Classification,
@@ -93,17 +107,29 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class MediaTypeError(UserError):
+    """A request body not declared as JSON by its Content-Type."""
+
+
 def error_response(exc: AdvisorError) -> JSONResponse:
     """Render an advisor error as a JSON answer with its status."""
     content: dict[str, Any] = {"error": exc.message}
     field = getattr(exc, "field", None)
     if field:
         content["field"] = field
-    return JSONResponse(content, status_code=http_status(exc))
+    status = 415 if isinstance(exc, MediaTypeError) else http_status(exc)
+    return JSONResponse(content, status_code=status)
 
 
 async def read_body(request: Request) -> object:
-    """Parse a JSON request body, or raise a UserError saying why it is not JSON."""
+    """Parse a JSON request body, or raise a UserError saying why it is not JSON.
+
+    A body not declared as `application/json` is refused before it is read: browsers send
+    cross-site `text/plain` and form posts without a CORS preflight, and those do no work here.
+    """
+    media_type = request.headers.get("content-type", "").partition(";")[0]
+    if media_type.strip().lower() != "application/json":
+        raise MediaTypeError("request body: must be JSON sent as Content-Type: application/json")
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
@@ -125,15 +151,7 @@ def _object(body: object, allowed: set[str], required: set[str]) -> dict[str, An
     return body
 
 
-def _schema_body(model: type[Any], example: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": model.model_json_schema(), "example": example}
-            },
-        }
-    }
+# --- what the OpenAPI document says about bodies and errors --------------------------------
 
 
 def create_app(
@@ -171,6 +189,13 @@ def create_app(
     app.state.service = service
     app.state.answer_model = answer_model(settings)
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = finish_openapi(FastAPI.openapi(app), settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(AdvisorError)
     async def advisor_error(request: Request, exc: AdvisorError) -> JSONResponse:
         return error_response(exc)
@@ -186,6 +211,12 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # Nobody is left to read an answer: note it, without a traceback.
+        log.info("client left %s before sending the whole request body", request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -203,12 +234,12 @@ def create_app(
         "/v1/classify",
         response_model=Classification,
         tags=["advisor"],
-        openapi_extra=_schema_body(
-            Profile,
-            {"seats": 300, "azure_annual_usd": 50000, "special_terms": [], "self_service": False},
-        ),
+        responses=errors(413, 415, 422, 429),
+        openapi_extra=json_body(Profile, profile={"seats": 300, "special_terms": []}),
     )
-    async def classify_route(request: Request, lang: str = "en") -> Response:
+    async def classify_route(
+        request: Request, lang: str = Query("en", json_schema_extra={"enum": list(LANGS)})
+    ) -> Response:
         """Classify a customer profile with the motion policy."""
         profile = parse_profile(await read_body(request))
         result = classify(profile, check_lang(lang) or "en")
@@ -218,16 +249,10 @@ def create_app(
         "/v1/ask",
         response_model=Answer,
         tags=["advisor"],
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "example": {"question": "Up to how many seats is CSP optimised for?"}
-                    }
-                },
-            }
-        },
+        responses=errors(413, 415, 422, 429, 503),
+        openapi_extra=json_body(
+            AskRequest, question={"question": "Up to how many seats is CSP optimised for?"}
+        ),
     )
     async def ask_route(request: Request) -> Response:
         """Answer a question about the purchasing guidance, with its sources."""
@@ -245,31 +270,18 @@ def create_app(
         )
         return Response(answer.model_dump_json(), media_type="application/json")
 
-    chat_example = {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "examples": {
-                        "typed": {
-                            "value": {
-                                "message": "We're 300 people and want a partner's help with Azure"
-                            }
-                        },
-                        "quick reply": {
-                            "value": {
-                                "message": "No, none of these",
-                                "session_id": "3f2a9c0d5e7b4a1f8c6d2e9b0a4f7c3d",
-                                "answer": {"slot": "special_terms", "value": []},
-                            }
-                        },
-                    }
-                }
-            },
-        }
-    }
+    chat_body = json_body(
+        ChatRequest,
+        typed={"message": "We're 300 people and want a partner's help with Azure"},
+        quick_reply={
+            "message": "No, none of these",
+            "session_id": "3f2a9c0d5e7b4a1f8c6d2e9b0a4f7c3d",
+            "answer": {"slot": "special_terms", "value": []},
+        },
+    )
+    chat_errors = errors(404, 409, 413, 415, 422, 429, 503)
 
-    async def _chat_args(request: Request) -> dict[str, Any]:
+    async def _chat_args(request: Request, key: str | None) -> dict[str, Any]:
         fields = {"message", "session_id", "lang", "answer"}
         body = _object(await read_body(request), fields, {"message"})
         session_id = body.get("session_id")
@@ -280,32 +292,61 @@ def create_app(
             "session_id": session_id,
             "lang": body.get("lang"),
             "answer": body.get("answer"),
+            "idempotency_key": key,
         }
 
-    @app.post("/v1/chat", response_model=ChatTurn, tags=["advisor"], openapi_extra=chat_example)
-    async def chat_route(request: Request) -> Response:
+    @app.post(
+        "/v1/chat",
+        response_model=ChatTurn,
+        tags=["advisor"],
+        responses=chat_errors,
+        openapi_extra=chat_body,
+    )
+    async def chat_route(request: Request, idempotency_key: IdempotencyKey = None) -> Response:
         """Send one customer message; a missing session_id starts a new conversation."""
-        args = await _chat_args(request)
+        args = await _chat_args(request, idempotency_key)
         turn = await run_in_threadpool(lambda: app.state.service.chat(**args))
         return Response(turn.model_dump_json(), media_type="application/json")
 
-    @app.post("/v1/chat/stream", tags=["advisor"], openapi_extra=chat_example)
-    async def chat_stream_route(request: Request) -> StreamingResponse:
-        """Send one message; the reply streams as server-sent events, ending with the ChatTurn."""
-        args = await _chat_args(request)
+    @app.post(
+        "/v1/chat/stream",
+        response_class=StreamingResponse,
+        tags=["advisor"],
+        responses=SSE_RESPONSES | chat_errors,
+        openapi_extra=chat_body,
+    )
+    async def chat_stream_route(
+        request: Request, idempotency_key: IdempotencyKey = None
+    ) -> StreamingResponse:
+        """Send one message; the reply streams as server-sent events, ending with the ChatTurn.
+
+        The request is checked before the stream starts, so its errors are JSON answers.
+        """
+        args = await _chat_args(request, idempotency_key)
         events = await run_in_threadpool(lambda: app.state.service.stream(**args))
         return StreamingResponse(
             _sse(events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
 
-    @app.get("/v1/sessions/{session_id}", tags=["advisor"])
-    async def session_route(session_id: str) -> dict[str, Any]:
-        """Return a conversation's transcript and the profile gathered so far."""
-        result: dict[str, Any] = await run_in_threadpool(app.state.service.session, session_id)
-        return result
+    session_errors = errors(404, 413, 422, 429, 503)
 
-    @app.delete("/v1/sessions/{session_id}", status_code=204, tags=["advisor"])
-    async def delete_session_route(session_id: str) -> Response:
+    @app.get(
+        "/v1/sessions/{session_id}",
+        tags=["advisor"],
+        responses={**session_errors, 200: {"model": SessionView}},
+    )
+    async def session_route(session_id: SessionId, limit: TranscriptTurns = 50) -> Response:
+        """Return a conversation's transcript (its latest `limit` turns) and its profile."""
+        result = await run_in_threadpool(lambda: app.state.service.session(session_id, limit=limit))
+        return JSONResponse(result)
+
+    @app.delete(
+        "/v1/sessions/{session_id}",
+        status_code=204,
+        tags=["advisor"],
+        responses=session_errors,
+    )
+    async def delete_session_route(session_id: SessionId) -> Response:
         """Erase a conversation."""
         await run_in_threadpool(app.state.service.session, session_id)
         await run_in_threadpool(app.state.service.delete, session_id)

@@ -76,3 +76,33 @@ def test_a_malformed_key_is_refused_before_anything_runs(
         service.chat("hello", session, idempotency_key=key, create=True)
     assert raised.value.field == "idempotency_key"
     assert not service.exists("s1")
+
+
+def test_the_chat_routes_take_an_idempotency_key_header(
+    tmp_path: Path, guidance_index: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from advisor.channels.http import create_app
+
+    settings = Settings(data_dir=tmp_path)
+    with TestClient(create_app(settings, index=guidance_index)) as client:
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        first = client.post("/v1/chat", json={"message": "we have 300 seats"}, headers=key)
+        again = client.post("/v1/chat", json={"message": "we have 300 seats"}, headers=key)
+        assert first.status_code == again.status_code == 200
+        assert again.json() == first.json()
+        session = first.json()["session_id"]
+        assert client.get(f"/v1/sessions/{session}").json()["turn_count"] == 1
+        streamed = client.post(
+            "/v1/chat/stream",
+            json={"message": "we have 300 seats", "session_id": session},
+            headers=key,
+        )
+        assert '"turn_count"' not in streamed.text and "event: turn" in streamed.text
+        bad = client.post("/v1/chat", json={"message": "hi"}, headers={"Idempotency-Key": "x y"})
+        assert bad.status_code == 422
+        assert bad.json()["field"] == "idempotency_key"
+        schema = client.get("/openapi.json").json()
+        parameters = schema["paths"]["/v1/chat"]["post"]["parameters"]
+        assert [p["name"] for p in parameters] == ["Idempotency-Key"]

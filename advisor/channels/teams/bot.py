@@ -76,7 +76,8 @@ def activity_key(activity: Activity, said: str) -> str | None:
     """
     if not activity.id:
         return None
-    digest = hashlib.sha256(f"{activity.id}\n{said}".encode()).hexdigest()
+    # surrogatepass: a message with a lone surrogate is refused later, as any channel's is
+    digest = hashlib.sha256(f"{activity.id}\n{said}".encode(errors="surrogatepass")).hexdigest()
     return f"activity-{digest[:32]}"
 
 
