@@ -26,7 +26,12 @@ from advisor.agent.facts import merge_facts, pending_profile
 from advisor.agent.state import state_profile
 from advisor.domain.questions import question
 from advisor.domain.schemas import Motion, Profile, SpecialTerm
-from advisor.guidance.answering import find_support, offline_answer
+from advisor.guidance.answering import (
+    find_support,
+    offline_answer,
+    section_label,
+    support_sections,
+)
 from advisor.inputs import clean_text
 
 
@@ -163,7 +168,8 @@ def search_guidance(
         return json.dumps({"error": "The guidance index is not available."})
     asked = clean_text(query, field="question", limit=context.settings.max_message_chars)
     support = find_support(asked, index=context.index, lang=context.lang)
-    hits = support.hits
+    # numbered as the answer's markers are: a glossary definition first, if the question has one
+    sections = support_sections(support)
     # The extractive answer, whatever the chat model: an LLM writes its own reply from the
     # sections, and a nested LLM call here would only add latency.
     answer = offline_answer(asked, support, index=context.index, lang=context.lang)
@@ -176,11 +182,11 @@ def search_guidance(
             "sections": [
                 {
                     "n": n,
-                    "id": hit.section.id,
-                    "heading": hit.section.heading,
-                    "text": hit.section.text,
+                    "id": section.id,
+                    "heading": section_label(section, context.lang),
+                    "text": section.text,
                 }
-                for n, hit in enumerate(hits, start=1)
+                for n, section in enumerate(sections, start=1)
             ],
         },
         ensure_ascii=False,

@@ -96,7 +96,7 @@ def answer_question(
         return _refusal(support.refusal, lang, as_of)
     if chat_model is None:
         return offline_answer(question, support, index=index, lang=lang)
-    return _llm_answer(question, support.hits, chat_model=chat_model, index=index, lang=lang)
+    return _llm_answer(question, support, chat_model=chat_model, index=index, lang=lang)
 
 
 def offline_answer(question: str, support: Support, *, index: GuidanceIndex, lang: Lang) -> Answer:
@@ -125,7 +125,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         return Support([], "vendor", kind=kind)
     if asks_price(question):
         return Support([], "price", kind=kind)
-    if _SKU_OR_REGION.search(question):
+    if definition is None and _SKU_OR_REGION.search(question):
         return Support([], "topic", kind=kind)
     as_of = index.kb.as_of(lang)
     later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
@@ -421,17 +421,33 @@ def _shifted(match: re.Match[str], by: int) -> str:
     return f"{lead}[{', '.join(numbers)}]"
 
 
+def support_sections(support: Support) -> list[Section]:
+    """Return the sections an answer may cite, numbered from 1: a definition first, if any."""
+    found = [hit.section for hit in support.hits]
+    return found if support.definition is None else [support.definition, *found]
+
+
+def section_label(section: Section, lang: Lang) -> str:
+    """Return a section's heading as the model sees it, saying when it is from the glossary."""
+    if not section.document.is_glossary:
+        return section.heading
+    note = prompts.text("answers", "glossary_label", lang, source=section.citation().source)
+    return f"{section.heading} ({note})"
+
+
 def _llm_answer(
     question: str,
-    hits: list[Hit],
+    support: Support,
     *,
     chat_model: BaseChatModel,
     index: GuidanceIndex,
     lang: Lang,
 ) -> Answer:
     as_of = index.kb.as_of(lang)
+    cited_sections = support_sections(support)
     sections = "\n\n".join(
-        f"[{n}] {hit.section.heading}\n{hit.section.text}" for n, hit in enumerate(hits, start=1)
+        f"[{n}] {section_label(section, lang)}\n{section.text}"
+        for n, section in enumerate(cited_sections, start=1)
     )
     system = prompts.render(
         "ask", lang, sections=sections, as_of=as_of, not_in_guidance=NOT_IN_GUIDANCE
@@ -445,11 +461,15 @@ def _llm_answer(
     text = reply.text.strip()
     if NOT_IN_GUIDANCE in text or not text:
         return _refusal("topic", lang, as_of)
-    text, cited = renumber_citations(text, len(hits))
+    text, cited = renumber_citations(text, len(cited_sections))
     if not cited:
         # an answer that cites nothing cannot be checked, so the grounded one is given instead
-        return extractive_answer(question, hits, index=index, lang=lang)
-    citations: list[Citation] = [hits[n - 1].section.citation() for n in cited]
+        return offline_answer(question, support, index=index, lang=lang)
+    citations: list[Citation] = [cited_sections[n - 1].citation() for n in cited]
+    glossary = [c for n, c in zip(cited, citations, strict=True) if n == 1 and support.definition]
+    if glossary:  # say where a definition comes from, as the offline answer does
+        note = prompts.text("answers", "glossary_note", lang, source=glossary[0].source)
+        text = f"{text}\n\n{note}"
     return _dated(text, citations, lang, as_of)
 
 

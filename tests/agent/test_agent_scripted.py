@@ -105,11 +105,15 @@ def test_a_guidance_question_takes_two_calls_and_keeps_the_written_answer(
     model.enqueue(lambda messages: "CSP partners own the whole customer relationship [1].")
     turn = service.chat("What is CSP?")
     searched = tool_result(model.calls[1], "search_guidance")
-    assert searched["answered"] is True and searched["citations"][0] == "breadth-motion"
+    # a definition comes first, from the glossary, numbered as the model sees the sections
+    assert searched["answered"] is True
+    assert searched["citations"][:2] == ["glossary-csp", "breadth-motion"]
+    assert [n["id"] for n in searched["sections"]][:2] == ["glossary-csp", "breadth-motion"]
+    assert "not the purchasing guidance" in searched["sections"][0]["heading"]
     assert len(model.calls) == 2
     assert turn.reply.startswith("CSP partners own the whole customer relationship [1].")
     assert turn.question is not None and turn.reply.endswith(turn.question.text)
-    assert [c.id for c in turn.citations][:1] == ["breadth-motion"]
+    assert [c.id for c in turn.citations][:1] == ["glossary-csp"]
 
 
 def test_a_sentence_naming_another_motion_is_held_back_not_the_whole_answer(

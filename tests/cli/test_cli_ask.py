@@ -34,15 +34,15 @@ def test_index_builds_then_reports_up_to_date(cli) -> None:  # type: ignore[no-u
     first = cli(["index"])
     assert (first.code, first.err) == (0, "")
     assert re.fullmatch(
-        r"Indexed 28 sections \(14 en, 14 ja\) with lexical embeddings in \d+\.\d\d s\n", first.out
+        r"Indexed 46 sections \(23 en, 23 ja\) with lexical embeddings in \d+\.\d\d s\n", first.out
     )
     second = cli(["index"])
     assert re.fullmatch(
-        r"Index is up to date: 28 sections \(14 en, 14 ja\) with lexical embeddings "
+        r"Index is up to date: 46 sections \(23 en, 23 ja\) with lexical embeddings "
         r"\(checked in \d+\.\d\d s\)\n",
         second.out,
     )
-    assert cli(["index", "--rebuild"]).out.startswith("Indexed 28 sections")
+    assert cli(["index", "--rebuild"]).out.startswith("Indexed 46 sections")
 
 
 @pytest.mark.usefixtures("shared_index_dir")

@@ -151,6 +151,30 @@ def test_the_llm_sees_only_numbered_sections_and_its_citations_map_to_them(
 
 
 @pytest.mark.slow
+def test_the_llm_gets_the_glossary_entry_labelled_and_the_same_scope(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    server.enqueue_text("An MCA is a Microsoft Customer Agreement [1]. Everyone accepts one [2].")
+    answer = answer_question(
+        "What is an MCA?", index=index, settings=online, chat_model=answer_model(online)
+    )
+    system = server.requests[0]["messages"][0]["content"]
+    assert "[1] Microsoft Customer Agreement (MCA) (glossary, from Microsoft Learn" in system
+    top = index.search("What is an MCA?", "en")[0].section
+    assert f"[2] {top.heading}" in system
+    assert [c.id for c in answer.citations] == ["glossary-mca", top.id]
+    assert "This definition comes from the glossary (Microsoft Learn" in answer.answer
+    # a price question never reaches the model, whichever path answers
+    price = answer_question(
+        "What is the price of Microsoft 365 E3?",
+        index=index,
+        settings=online,
+        chat_model=answer_model(online),
+    )
+    assert not price.answered and len(server.requests) == 1
+
+
+@pytest.mark.slow
 def test_an_out_of_range_citation_is_dropped(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
 ) -> None:
