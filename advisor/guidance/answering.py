@@ -53,6 +53,7 @@ _OTHER_VENDORS = re.compile(
 )
 _PRICE_ASK = re.compile(
     r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
+    r"|\bhow much (?:is|are|for)\b"
     r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
     r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
     r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
@@ -131,7 +132,8 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
     if later:
         return Support([], f"later:{later[0]}", kind=kind)
-    hits = index.search(question, lang, k=k)
+    # "what's an EA exactly?": what the guidance says about the term, not about "exactly"
+    hits = index.search(definition.heading if definition else question, lang, k=k)
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
     # when its few features score low; otherwise both the score and the coverage must pass.

@@ -76,6 +76,7 @@ _SYNONYMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bmake money\b|\bmoney\b|\bearn(?:s|ed|ing)?\b|\brevenue\b|\bincome\b", " revenue "),
         (r"\bjourney\b|\bevery stage\b|\blifecycle\b", " stage "),
         (r"\bbiggest\b|\blargest\b", " largest "),
+        (r"\b(?:users?|licen[cs]es?|seats?)\b", " seats "),
         (r"\bsales ?(?:rep|reps|person|people|team)\b|\bsellers?\b", " seller "),
         (r"大企業|最大規模", "最大規模"),
         (r"営業|販売担当者|セラー", "販売担当者"),

@@ -38,7 +38,7 @@ from advisor.guidance.embeddings import (
 from advisor.guidance.knowledge import KnowledgeBase, Section, load_knowledge
 
 # Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SECTION_WEIGHT = 0.46
 # Of the lexical part, how much the section's heading weighs against its best sentence: a short
 # "what is X?" names the section's subject, which its heading states.
