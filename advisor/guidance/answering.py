@@ -133,7 +133,11 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     if later:
         return Support([], f"later:{later[0]}", kind=kind)
     # "what's an EA exactly?": what the guidance says about the term, not about "exactly"
-    hits = index.search(definition.heading if definition else question, lang, k=k)
+    query = question
+    if definition is not None:
+        names = dict(definition.document.terms).get(definition.id) or (definition.heading,)
+        query = f"{_HEDGES.sub(' ', question)} {names[0]}"
+    hits = index.search(query, lang, k=k)
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
     # when its few features score low; otherwise both the score and the coverage must pass.
@@ -164,6 +168,12 @@ _SKU_OR_REGION = re.compile(
     r"|\bwhich (?:countries|regions)\b|\bdata ?cent(?:er|re) regions?\b"
     r"|どの\s*SKU|SKU\s*(?:番号|コード)|品番|(?:どの|どこの)(?:国|地域|リージョン)"
     r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)",
+    re.IGNORECASE,
+)
+
+
+_HEDGES = re.compile(
+    r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
     re.IGNORECASE,
 )
 
