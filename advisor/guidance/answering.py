@@ -283,6 +283,13 @@ _DEFINITION_BEFORE = re.compile(
     r"|so-called\s+)?[\"'“]?$",
     re.IGNORECASE,
 )
+# after "what is X": the question ends, or only hedges it ("what's an EA exactly?"), so "what's a
+# CSP partner actually do?" is not a definition question
+_DEFINITION_END = re.compile(
+    r"[\"'”]?\s*(?:program(?:me)?|rights?|skus?|agreement)?\s*(?:,?\s*(?:exactly|actually|again"
+    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please))*\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
@@ -300,7 +307,10 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
         for m in re.finditer(pattern, question, re.IGNORECASE):
             before = question[: m.start()].rstrip()
             before = before + " " if before and not before.endswith(('"', "'", "“")) else before
-            if _DEFINITION_BEFORE.search(before) or _DEFINITION_AFTER.search(question[m.end() :]):
+            after = question[m.end() :]
+            if _DEFINITION_AFTER.search(after) or (
+                _DEFINITION_BEFORE.search(before) and _DEFINITION_END.match(after)
+            ):
                 return section
     return None
 

@@ -160,7 +160,8 @@ def test_the_llm_gets_the_glossary_entry_labelled_and_the_same_scope(
     )
     system = server.requests[0]["messages"][0]["content"]
     assert "[1] Microsoft Customer Agreement (MCA) (glossary, from Microsoft Learn" in system
-    top = index.search("What is an MCA?", "en")[0].section
+    # the guidance is searched for the term by its full name
+    top = index.search("What is an MCA? Microsoft Customer Agreement", "en")[0].section
     assert f"[2] {top.heading}" in system
     assert [c.id for c in answer.citations] == ["glossary-mca", top.id]
     assert "This definition comes from the glossary (Microsoft Learn" in answer.answer
@@ -353,3 +354,21 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
     answer = answer_question("ブレドゥス モーションとは？", index=index, settings=offline)
     assert "[1]。" in answer.answer
     assert "。[" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("what's an EA exactly", "glossary-ea"),
+        ("people keep saying 'new commerce' or NCE - what is that?", "glossary-new-commerce"),
+        ("マルチテナントってどういう意味ですか？", "glossary-multi-tenant"),
+        ("what's a CSP partner actually do?", None),
+        ("What is the role of CSP partners?", None),
+    ],
+)
+def test_only_a_question_about_what_a_term_means_gets_its_definition(
+    index: GuidanceIndex, offline: Settings, question: str, entry: str | None
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    glossary = [c.id for c in answer.citations if c.id.startswith("glossary-")]
+    assert glossary == ([entry] if entry else [])
