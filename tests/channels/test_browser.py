@@ -271,6 +271,23 @@ def test_reload_keeps_the_conversation_and_a_lost_session_starts_fresh(
     page.context.close()
 
 
+def test_a_guidance_answer_lists_the_sections_it_cites(
+    sites: tuple[str, str], browser: Any
+) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/")
+    type_message(page, "What is an MCA?")
+    answer = page.locator("#log .msg.advisor").last
+    sources = answer.locator("ol.sources li")
+    assert sources.count() == 2
+    first, second = sources.nth(0).inner_text(), sources.nth(1).inner_text()
+    assert first.startswith("[1] Microsoft Customer Agreement (MCA)") and "2026-12-02" in first
+    assert second.startswith("[2] ") and "2022-05-23" in second
+    assert "[1]" in answer.locator(".bubble").inner_text()
+    shoot(page, "chat-en-definition")
+    page.context.close()
+
+
 def test_api_errors_are_shown_calmly(sites: tuple[str, str], browser: Any) -> None:
     advisor, _ = sites
     page = open_page(browser, advisor + "/")
@@ -307,6 +324,20 @@ def test_api_errors_are_shown_calmly(sites: tuple[str, str], browser: Any) -> No
     )
     assert "Traceback" not in page.content()
     shoot(page, "chat-en-error")
+    page.unroute("**/v1/chat/stream")
+    page.route(
+        "**/v1/chat/stream",
+        lambda route: route.fulfill(
+            status=409,
+            content_type="application/json",
+            body=json.dumps({"error": "this conversation has reached its limit", "field": "x"}),
+        ),
+    )
+    box.press("Enter")
+    page.wait_for_function(
+        "() => document.getElementById('notice-text').textContent.includes('length limit')"
+    )
+    assert "Start a new conversation" in page.locator("#notice-text").inner_text()
     page.context.close()
 
 

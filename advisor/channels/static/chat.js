@@ -76,6 +76,25 @@
     node.classList.remove("pending");
   }
 
+  /* A guidance answer cites sections as [1], [2]: list them under the bubble, numbered alike. */
+  function addSources(node, reply, citations) {
+    var used = {};
+    (String(reply || "").match(/\[\d+(?:,\s*\d+)*\]/g) || []).forEach(function (marker) {
+      marker.replace(/\d+/g, function (n) { used[n] = true; return n; });
+    });
+    var items = (citations || []).map(function (c, i) {
+      if (!used[String(i + 1)]) return null;
+      return el("li", { title: c.title + " — " + c.source, "data-citation": c.id }, [
+        el("span", { className: "source-mark", text: "[" + (i + 1) + "] " }),
+        c.section,
+        el("span", { className: "chip-date", text: " " + MA.t("card.asOf", { date: c.published }) })
+      ]);
+    }).filter(Boolean);
+    if (!items.length) return;
+    var list = el("ol", { className: "sources", "aria-label": MA.t("card.sources") }, items);
+    node.querySelector(".msg-body").appendChild(list);
+  }
+
   function recKey(rec) {
     return JSON.stringify(rec);
   }
@@ -272,6 +291,7 @@
       refreshCards();
     }
     finishAdvisor(node, turn.reply);
+    addSources(node, turn.reply, turn.citations);
     var card = addCard(turn.recommendation, turn.citations);
     if (turn.question) showQuestion(turn.question);
     else clearQuick();
@@ -342,8 +362,9 @@
         if (entry.role === "customer") {
           addCustomer(entry.text);
         } else {
-          addAdvisor(entry.text);
+          var restored = addAdvisor(entry.text);
           if (entry.turn) {
+            addSources(restored, entry.text, entry.turn.citations);
             addCard(entry.turn.recommendation, entry.turn.citations);
             last = entry.turn;
           }
