@@ -608,6 +608,7 @@ def test_eval_end_to_end_offline(cli: Callable[..., Run], tmp_path: Path) -> Non
         "heldout-chat": 3,
         "dev-chat": 3,
         "blind-ask": 3,
+        "dev-ask": 3,
         "blind-reader": 3,
     }
     for name in (
