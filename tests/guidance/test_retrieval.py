@@ -43,7 +43,7 @@ def index(guidance_index: GuidanceIndex) -> GuidanceIndex:
 def test_first_open_builds_one_record_per_section_and_language(settings: Settings) -> None:
     opened = GuidanceIndex.open(settings)
     assert opened.stats is not None
-    assert (opened.stats.sections, opened.stats.by_lang) == (28, {"en": 14, "ja": 14})
+    assert (opened.stats.sections, opened.stats.by_lang) == (46, {"en": 23, "ja": 23})
     assert (opened.stats.built, opened.stats.embedder) == (True, "lexical")
     assert (settings.data_dir / "chroma" / "chroma.sqlite3").is_file()
 
@@ -165,4 +165,4 @@ def test_openai_embeddings_go_through_the_configured_server(settings: Settings) 
     assert opened.collection_name == "guidance-openai"
     assert hits[0].section.id == "timeline"
     assert server.embedding_requests[0]["model"] == "text-embedding-3-small"
-    assert len(server.embedding_requests[0]["input"]) == 28
+    assert len(server.embedding_requests[0]["input"]) == 46
