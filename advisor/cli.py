@@ -209,6 +209,7 @@ def serve(host: str, port: int) -> None:
     """Run the HTTP service (API, web chat, Teams endpoint)."""
     import uvicorn
 
+    from advisor.channels.connections import DeadlineProtocol
     from advisor.channels.http import create_app
     from advisor.store.sessions import prepare_data_dir
 
@@ -233,7 +234,10 @@ def serve(host: str, port: int) -> None:
         port=port,
         log_level="info",
         proxy_headers=False,
-        http="h11",
+        # h11, with deadlines for a request's head and body (a slowloris client is cut off)
+        http=DeadlineProtocol.with_deadlines(
+            settings.http_head_timeout_s, settings.http_body_timeout_s
+        ),
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,

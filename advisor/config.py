@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
 
     max_body_bytes: int = 64 * 1024
+    # `advisor serve`: seconds a client has to send a request's line and headers, and its body
+    http_head_timeout_s: float = Field(default=10, gt=0)
+    http_body_timeout_s: float = Field(default=30, gt=0)
     max_message_chars: int = 4000
     cors_origins: list[str] = Field(default_factory=list)
     log_message_text: bool = False

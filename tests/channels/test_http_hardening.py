@@ -229,6 +229,41 @@ def test_serve_closes_idle_connections_and_refuses_oversized_headers(tmp_path: P
             assert b"Invalid HTTP request" in answer  # and then the connection is closed
 
 
+def closed_within(sock: socket.socket, seconds: float) -> float:
+    """Read until the server closes the connection; return how long that took."""
+    sock.settimeout(seconds + 5)
+    started = time.monotonic()
+    while sock.recv(4096):
+        pass
+    return time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_serve_cuts_off_clients_that_trickle_a_request(tmp_path: Path) -> None:
+    data, port = tmp_path / "data", free_port()
+    env = {"ADVISOR_HTTP_HEAD_TIMEOUT_S": "1.5", "ADVISOR_HTTP_BODY_TIMEOUT_S": "1.5"}
+    with advisor_process(data, env=env, port=port) as (url, _):
+        # a slowloris client: the head never ends, though a byte comes now and then
+        with socket.create_connection(("127.0.0.1", port)) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            for _ in range(3):
+                time.sleep(0.4)
+                slow.sendall(b"X")
+            assert closed_within(slow, 1.5) < 3
+        # a body that stops halfway
+        with socket.create_connection(("127.0.0.1", port)) as stalled:
+            stalled.sendall(head("/v1/chat", 1000) + b'{"message": "we are')
+            assert closed_within(stalled, 1.5) < 4
+        # a client at a working pace is served, twice on one connection
+        with httpx.Client(base_url=url, timeout=120) as client:
+            for _ in range(2):
+                assert client.post("/v1/chat", json={"message": "300 seats"}).status_code == 200
+                time.sleep(1)
+    log = serve_log(data, port)
+    assert "Traceback" not in log, log
+    assert "came too slowly" in log
+
+
 @pytest.mark.slow
 def test_sigterm_ends_serve_within_the_graceful_timeout_while_a_stream_is_open(
     tmp_path: Path,
