@@ -32,7 +32,7 @@ from advisor.channels.openapi import (
 )
 from advisor.channels.ratelimit import RateLimit, TokenBucket, parse_networks
 from advisor.channels.status import http_status
-from advisor.channels.teams import mount_teams
+from advisor.channels.teams import SESSION_PREFIX, mount_teams
 from advisor.channels.web import mount_web
 from advisor.chat import ChatService
 from advisor.config import Settings, get_settings
@@ -46,7 +46,7 @@ from advisor.domain.schemas import (
     parse_json,
     parse_profile,
 )
-from advisor.errors import AdvisorError, TooLargeError, UserError
+from advisor.errors import AdvisorError, NotFoundError, TooLargeError, UserError
 from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 from advisor.inputs import check_lang
@@ -109,6 +109,13 @@ class BodyLimit:
 
 class MediaTypeError(UserError):
     """A request body not declared as JSON by its Content-Type."""
+
+
+def public_session(session_id: str) -> str:
+    """Return a session id the web routes may use; a channel's own sessions (Teams) are not."""
+    if session_id.startswith(SESSION_PREFIX):
+        raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
+    return session_id
 
 
 def error_response(exc: AdvisorError) -> JSONResponse:
@@ -287,6 +294,8 @@ def create_app(
         session_id = body.get("session_id")
         if session_id is not None and not isinstance(session_id, str):
             raise UserError("session_id: must be a string", field="session_id")
+        if session_id is not None:
+            public_session(session_id)
         return {
             "message": body["message"],
             "session_id": session_id,
@@ -337,6 +346,7 @@ def create_app(
     )
     async def session_route(session_id: SessionId, limit: TranscriptTurns = 50) -> Response:
         """Return a conversation's transcript (its latest `limit` turns) and its profile."""
+        public_session(session_id)
         result = await run_in_threadpool(lambda: app.state.service.session(session_id, limit=limit))
         return JSONResponse(result)
 
@@ -348,6 +358,7 @@ def create_app(
     )
     async def delete_session_route(session_id: SessionId) -> Response:
         """Erase a conversation."""
+        public_session(session_id)
         await run_in_threadpool(app.state.service.session, session_id)
         await run_in_threadpool(app.state.service.delete, session_id)
         return Response(status_code=204)

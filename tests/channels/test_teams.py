@@ -257,6 +257,13 @@ def test_each_teams_conversation_is_its_own_session(
     assert session_id_for("msteams", "a:first", b"another key") != first
     key_file = service.settings.data_dir / "session.key"
     assert key_file.stat().st_mode & 0o077 == 0  # readable by the server's user alone
+    # and even with it, the web API does not reach a channel's conversations
+    for route in (f"/v1/sessions/{first}",):
+        assert http.get(route).status_code == 404
+        assert http.delete(route).status_code == 404
+    changed = http.post("/v1/chat", json={"message": "we have 9,000 seats", "session_id": first})
+    assert changed.status_code == 404
+    assert service.session(first)["profile"]["seats"] == 40
 
 
 def test_a_redelivered_activity_is_answered_once(
