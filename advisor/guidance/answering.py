@@ -126,8 +126,10 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         return Support([], "vendor", kind=kind)
     if asks_price(question):
         return Support([], "price", kind=kind)
-    if definition is None and _SKU_OR_REGION.search(question):
+    if definition is None and (_SKU_OR_REGION.search(question) or _NOT_COVERED.search(question)):
         return Support([], "topic", kind=kind)
+    if _AFTERWARDS.search(question):
+        return Support([], "afterwards", kind=kind)
     as_of = index.kb.as_of(lang)
     later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
     if later:
@@ -174,6 +176,25 @@ _SKU_OR_REGION = re.compile(
 
 _HEDGES = re.compile(
     r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
+    re.IGNORECASE,
+)
+
+
+# what the guidance never covers: who wrote it, and how a partner joins or qualifies for a program
+_NOT_COVERED = re.compile(
+    r"\b(?:author|who wrote|written by)\b"
+    r"|\b(?:become|becoming|join|joining|sign up|enrol+)\b[^?.]{0,30}\b(?:partner|csp|program)"
+    r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
+    r"[^?.]{0,20}\b(?:partner|csp)"
+    r"|著者|執筆者|書いた人|(?:パートナー|CSP)に?(?:なる|なれる|登録する)(?:ため|には|条件|要件)",
+    re.IGNORECASE,
+)
+# what happened after the guidance's last update: "did it actually happen?", 「その後どうなった」
+_AFTERWARDS = re.compile(
+    r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
+    r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
+    r"(?:happen|change|go ahead|take effect|start)"
+    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか|のですか|の)?[?？]",
     re.IGNORECASE,
 )
 

@@ -372,3 +372,21 @@ def test_only_a_question_about_what_a_term_means_gets_its_definition(
     answer = answer_question(question, index=index, settings=offline)
     glossary = [c.id for c in answer.citations if c.id.startswith("glossary-")]
     assert glossary == ([entry] if entry else [])
+
+
+@pytest.mark.parametrize(
+    ("question", "starts"),
+    [
+        ("so did the new incentives actually happen in the end?", "The guidance reflects its"),
+        ("結局2022年後半に価格は改定されたんですか？その後どうなった？", "ガイダンスは 2022-05-23"),
+        ("Who wrote the original blog post?", "The guidance does not say"),
+        ("What are the requirements to become a CSP partner?", "The guidance does not say"),
+        ("Is the new commerce available to customers in Brazil?", "The guidance does not say"),
+        ("Which exact SKU should I order for frontline workers?", "The guidance does not say"),
+    ],
+)
+def test_what_the_guidance_does_not_cover_is_refused_by_what_is_asked(
+    index: GuidanceIndex, offline: Settings, question: str, starts: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert not answer.answered and answer.answer.startswith(starts)

@@ -28,7 +28,7 @@ SUITE = "blind-ask"
 GLOSSARY = "glossary"
 _BETWEEN_DIGITS = re.compile(r"(?<=\d)[,\s]+(?=\d)")
 _PLACEHOLDER = re.compile(r"\{\w+\}")
-_REFUSALS = ("price", "vendor", "topic", "later")  # the advisor's refusal texts, by reason
+_REFUSALS = ("price", "vendor", "topic", "later", "afterwards")  # the advisor's refusal texts, by reason
 
 
 def normalise(text: str) -> str:
