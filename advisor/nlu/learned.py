@@ -122,14 +122,18 @@ class LearnedReader:
 
     def vectorise(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> Any:
         """Return the model's features for messages answered to the given questions."""
+        return self.features(texts, asked).expanded()
+
+    def features(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> Features:
+        """Return the messages' features before the per-question copies are laid out."""
         base = self.vectoriser.transform([features_text(t) for t in texts])
-        return self._with_context(base, asked)
+        return Features(base, np.array([_CONTEXTS.index(a) for a in asked]))
 
     def read_many(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> list[Meaning]:
         """Read several messages at once (the evals read thousands)."""
         if not texts:
             return []
-        x = self.vectorise(texts, asked)
+        x = self.features(texts, asked)
         classes, act_proba = _probabilities(self.act, x)
         acts = _best(classes, act_proba)
         others = [label for label, _ in _best(classes, act_proba, skip="answer")]
@@ -169,11 +173,76 @@ class LearnedReader:
         return self.read_many([text], [asked])[0]
 
 
+@dataclass(frozen=True)
+class Features:
+    """Messages' features, and which question each answered (an index into _CONTEXTS).
+
+    The models see each feature twice: once as is, and once in the block of the question just
+    asked (`LearnedReader._with_context`). A score is therefore the plain block's weights plus
+    the asked question's block's weights, worked out here without laying the copies out.
+    """
+
+    base: Any
+    context: Any
+
+    def expanded(self) -> Any:
+        """Return the features laid out as the models were trained on them."""
+        return LearnedReader._with_context(self.base, [_CONTEXTS[i] for i in self.context])
+
+    def scores(self, coef_t: Any, intercept: Any) -> Any:
+        """Return the decision values of stacked linear models (weights as features x models)."""
+        width = self.base.shape[1]
+        out = np.asarray(self.base @ coef_t[:width])
+        for block in np.unique(self.context):
+            rows = np.flatnonzero(self.context == block)
+            start = width * (1 + int(block))
+            out[rows] += np.asarray(self.base[rows] @ coef_t[start : start + width])
+        return out + intercept
+
+
 def _probabilities(model: Classifier | str, x: Any) -> tuple[list[str], Any]:
     """Return a model's labels and, per row, the probability of each."""
     if isinstance(model, str):
-        return [model], np.ones((x.shape[0], 1))
-    return [str(c) for c in model.classes_], model.predict_proba(x)
+        return [model], np.ones((_rows(x), 1))
+    return [str(c) for c in model.classes_], predict_proba(model, x)
+
+
+def predict_proba(model: Classifier, x: Any) -> Any:
+    """Return what `model.predict_proba(x)` returns, from the fitted weights directly.
+
+    scikit-learn checks its input on every call, which costs more than the arithmetic for the
+    one message a turn reads; the weights of each fitted model are stacked once and kept.
+    """
+    weights = _WEIGHTS.get(id(model))
+    if weights is None or weights[0] is not model:
+        estimators = model.estimators_ if isinstance(model, OneVsRestClassifier) else [model]
+        if not all(hasattr(e, "coef_") for e in estimators):
+            # a class seen in every row or none: no weights
+            return model.predict_proba(x.expanded() if isinstance(x, Features) else x)
+        # one contiguous (features x models) block, so the product needs no copy of it
+        coef_t = np.ascontiguousarray(np.vstack([e.coef_ for e in estimators]).T)
+        for row, estimator in enumerate(estimators):
+            estimator.coef_ = coef_t.T[row : row + 1]  # a view: the weights are held once
+        intercept = np.concatenate([np.ravel(e.intercept_) for e in estimators])
+        weights = _WEIGHTS[id(model)] = (model, coef_t, intercept)
+    _, coef_t, intercept = weights
+    decision = x.scores(coef_t, intercept) if isinstance(x, Features) else x @ coef_t + intercept
+    chance = 1.0 / (1.0 + np.exp(-np.asarray(decision)))
+    if not isinstance(model, OneVsRestClassifier):
+        return np.hstack([1.0 - chance, chance])  # a binary model's one column is the second class
+    if chance.shape[1] == 1:
+        return np.hstack([1.0 - chance, chance])
+    total = chance.sum(axis=1, keepdims=True)
+    return np.divide(
+        chance, total, out=np.full_like(chance, 1.0 / chance.shape[1]), where=total > 0
+    )
+
+
+_WEIGHTS: dict[int, tuple[Any, Any, Any]] = {}
+
+
+def _rows(x: Any) -> int:
+    return int((x.base if isinstance(x, Features) else x).shape[0])
 
 
 def _best(classes: list[str], proba: Any, skip: str | None = None) -> list[tuple[str, float]]:
@@ -191,9 +260,9 @@ def _predict(model: Classifier | str, x: Any) -> list[tuple[str, float]]:
 
 def _proba(model: Classifier | str, x: Any, label: str) -> Any:
     if isinstance(model, str):
-        return np.full(x.shape[0], 1.0 if model == label else 0.0)
+        return np.full(_rows(x), 1.0 if model == label else 0.0)
     column = list(model.classes_).index(label)
-    return model.predict_proba(x)[:, column]
+    return predict_proba(model, x)[:, column]
 
 
 _lock = threading.Lock()
