@@ -106,7 +106,7 @@ def expected_card(profile: Profile, lang: Lang) -> list[str]:
     assert result.motion is not None
     en = lang == "en"
     name = phrase(f"motion.{result.motion.value}", lang)
-    lines = [f"Recommendation: the {name} motion" if en else f"推奨: {name} モーション"]
+    lines = [f"Recommendation: the {name} motion" if en else f"おすすめ: {name} モーション"]
     lines += [str(result.vehicle), "Why" if en else "理由"]
     cited: list[str] = []
     for reason in result.reasons:
@@ -124,7 +124,7 @@ def expected_card(profile: Profile, lang: Lang) -> list[str]:
                 for a in result.alternatives
             )
         )
-    lines.append("What would change this" if en else "推奨が変わる条件")
+    lines.append("What would change this" if en else "おすすめが変わる条件")
     lines.append("\n".join(f"- {item}" for item in result.what_would_change))
     lines.append("What partners do here" if en else "パートナーの役割")
     lines.append("\n".join(f"- {item}" for item in result.partner_roles))
