@@ -18,6 +18,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor import __version__
+from advisor.channels.docs import mount_docs
 from advisor.channels.openapi import (
     SSE_RESPONSES,
     AskRequest,
@@ -190,7 +191,11 @@ def create_app(
         description="Which Microsoft purchasing motion fits a customer: breadth (CSP), "
         "enterprise (EA or MCA with a Microsoft seller) or self-service (online).",
         lifespan=lifespan,
+        # /docs is served below from assets in the package, so it works with no internet
+        docs_url=None,
+        redoc_url=None,
     )
+    mount_docs(app)
     app.state.settings = settings
     app.state.index = index
     app.state.service = service

@@ -468,3 +468,26 @@ def test_console_classifies_answers_and_opens_a_transcript(
     )
     shoot(page, "console-ja-desktop", full_page=True)
     page.context.close()
+
+
+def test_the_api_docs_render_with_no_internet(sites: tuple[str, str], browser: Any) -> None:
+    advisor, _ = sites
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(TIMEOUT_MS)
+    outside: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if route.request.url.startswith(advisor):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.goto(advisor + "/docs")
+    page.get_by_text("/v1/chat/stream").first.wait_for()
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("Motion Advisor")
+    assert outside == []
+    shoot(page, "api-docs")
+    context.close()

@@ -28,7 +28,8 @@ SUITE = "blind-ask"
 GLOSSARY = "glossary"
 _BETWEEN_DIGITS = re.compile(r"(?<=\d)[,\s]+(?=\d)")
 _PLACEHOLDER = re.compile(r"\{\w+\}")
-_REFUSALS = ("price", "vendor", "topic", "later", "afterwards")  # the advisor's refusal texts, by reason
+# the advisor's refusal texts, by reason
+_REFUSALS = ("price", "vendor", "topic", "later", "afterwards")
 
 
 def normalise(text: str) -> str:
