@@ -82,8 +82,23 @@ def compose_reply(
     previous: Motion | None,
 ) -> str:
     """Write the advisor's reply for one turn."""
+    return compose_replies(turn, classification, question, previous)[0]
+
+
+def compose_replies(
+    turn: TurnFacts,
+    classification: Classification,
+    question: Question | None,
+    previous: Motion | None,
+) -> tuple[str, str | None]:
+    """Write the advisor's reply for one turn, and its brief form when a new card shows the rest.
+
+    The brief keeps everything but the recommendation's details (why, alternatives, the next
+    step), which the recommendation card beside it shows; None when no new card is shown.
+    """
     lang = turn.lang
     parts = _preamble(turn)
+    brief_parts: list[str] | None = None
     move = turn.move
     if move.kind in ("assume", "decline") and move.slot is not None:
         parts.append(phrase(f"{move.kind}.{move.slot.value}", lang))
@@ -91,7 +106,18 @@ def compose_reply(
     said_something = bool(parts)
     motion = classification.motion
     if motion is not None:
-        parts += _recommendation(turn, classification, previous)
+        details = _recommendation(turn, classification, previous)
+        if previous is None or previous is not motion:
+            # the card shows why, the alternatives and the next step; the brief keeps the rest
+            shown = {
+                phrase("why", lang, rule=_strip_rule_number(classification.rule or "")),
+                phrase(f"next.{motion.value}", lang),
+            }
+            brief_parts = [
+                *parts,
+                *(p for p in details if p not in shown and not _is_alternatives(p, lang)),
+            ]
+        parts += details
     elif question is not None:
         if move.kind == "rate":
             if not (turn.understood and turn.understood.currency_unsupported):
@@ -113,7 +139,8 @@ def compose_reply(
     reply = "\n\n".join(part for part in parts if part)
     if turn.previous_reply is not None and reply == turn.previous_reply.strip():
         reply = phrase("again", lang) + "\n\n" + reply  # never the same words twice in a row
-    return reply
+    brief = None if brief_parts is None else "\n\n".join(p for p in brief_parts if p)
+    return reply, brief
 
 
 def _preamble(turn: TurnFacts) -> list[str]:
@@ -194,6 +221,12 @@ def _recommendation(
         parts.append(phrase("still", lang, motion=name))
         parts.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
     return parts
+
+
+def _is_alternatives(part: str, lang: Lang) -> bool:
+    """Tell whether a reply part is the line of alternatives to the recommendation."""
+    lead = phrase("alternatives", lang, notes="\x00").split("\x00")[0]
+    return bool(lead) and part.startswith(lead)
 
 
 def _after_result(turn: TurnFacts) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from advisor.agent.context import TurnContext
 from advisor.agent.dialogue import next_move
 from advisor.agent.guards import conflicts, leaks_prompt
-from advisor.agent.replies import TurnFacts, compose_reply
+from advisor.agent.replies import TurnFacts, compose_replies
 from advisor.agent.state import (
     AdvisorState,
     asked_slot,
@@ -102,10 +102,13 @@ def build_turn(state: AdvisorState, context: TurnContext) -> Composed:
         converted=converted is not None,
         previous_reply=_previous_reply(state),
     )
-    reply = compose_reply(facts, classification, next_question, _previous_recommendation(state))
+    reply, brief = compose_replies(
+        facts, classification, next_question, _previous_recommendation(state)
+    )
     turn = ChatTurn(
         session_id=context.session_id,
         reply=reply,
+        brief=brief,
         lang=lang,
         question=next_question,
         recommendation=classification if classification.motion is not None else None,

@@ -225,3 +225,6 @@ class ChatTurn(BaseModel):
     question: Question | None
     recommendation: Classification | None
     citations: list[Citation]
+    # the reply without what a recommendation card shows (why, alternatives, next step), for
+    # channels that show the card under it; set on the turn a new recommendation is made
+    brief: str | None = None

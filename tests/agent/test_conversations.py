@@ -281,3 +281,17 @@ def test_a_failing_store_is_named_not_blamed_on_the_model(
     service.checkpointer.put = broken  # type: ignore[method-assign]
     with pytest.raises(ServiceError, match="the conversation store is not answering"):
         service.chat("no special terms", first.session_id)
+
+
+def test_a_new_recommendation_comes_with_a_brief_reply_for_channels_with_cards(
+    offline_service: Any,
+) -> None:
+    first = offline_service.chat("We have 300 seats, no special terms and no Azure")
+    assert first.brief is None  # a question, no card
+    turn = offline_service.chat("a partner should help us", first.session_id)
+    assert turn.recommendation is not None and turn.brief is not None
+    assert "Why:" in turn.reply and "Why:" not in turn.brief
+    assert turn.brief.startswith("Noted: you'd like help from a partner or Microsoft.")
+    assert "My recommendation: the breadth motion" in turn.brief
+    again = offline_service.chat("thanks", first.session_id)
+    assert again.brief is None  # the card is not shown again

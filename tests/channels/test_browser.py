@@ -176,6 +176,9 @@ def test_customer_reaches_a_recommendation_in_english(sites: tuple[str, str], br
 
     card = page.locator(".rec-card")
     card.wait_for()
+    above = page.locator(".msg.advisor .bubble").last.inner_text()
+    assert "My recommendation: the breadth motion" in above
+    assert "Why:" not in above and "Next step" not in above  # the card says those
     assert card.get_by_role("heading", level=2).inner_text() == "Breadth motion"
     assert "CSP partner" in card.locator(".rec-vehicle").inner_text()
     chip = card.locator(".chip").first

@@ -204,6 +204,9 @@ def test_whole_conversation_ends_in_a_recommendation_card(
         in reply["text"]
     )
     assert "suggestedActions" not in reply
+    # the card says why and what to do next; the text above it does not say it again
+    why = phrase("why", lang, rule="")
+    assert why.strip() not in reply["text"]
     content = card(reply)
     assert content["type"] == "AdaptiveCard" and content["version"] == "1.5"
     assert content["lang"] == lang

@@ -293,6 +293,8 @@
     finishAdvisor(node, turn.reply);
     addSources(node, turn.reply, turn.citations);
     var card = addCard(turn.recommendation, turn.citations);
+    // the card shows why, the alternatives and the next step: the bubble need not say them too
+    if (card && turn.brief) finishAdvisor(node, turn.brief);
     if (turn.question) showQuestion(turn.question);
     else clearQuick();
     if (card) scrollToTop(card);
@@ -365,7 +367,9 @@
           var restored = addAdvisor(entry.text);
           if (entry.turn) {
             addSources(restored, entry.text, entry.turn.citations);
-            addCard(entry.turn.recommendation, entry.turn.citations);
+            if (addCard(entry.turn.recommendation, entry.turn.citations) && entry.turn.brief) {
+              finishAdvisor(restored, entry.turn.brief);
+            }
             last = entry.turn;
           }
         }

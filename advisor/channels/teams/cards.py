@@ -126,7 +126,9 @@ def _adaptive(card: dict[str, Any]) -> Attachment:
 
 def reply_activity(turn: ChatTurn, *, new_recommendation: bool, group: bool) -> Activity:
     """Turn an advisor turn into one Teams message: text, quick replies, cards."""
-    message = turn.reply
+    # the card shows why, the alternatives and the next step: the text need not say them too
+    shows_card = turn.recommendation is not None and new_recommendation
+    message = turn.brief if shows_card and turn.brief else turn.reply
     cited = {int(n) for n in _MARKER.findall(message)}
     if cited:
         # Guidance answers number their sources [1], [2]: list them under the answer.
