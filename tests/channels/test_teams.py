@@ -309,7 +309,11 @@ def test_group_chats_get_the_question_as_a_card_and_its_buttons_answer(http: htt
     content = card(reply)
     terms = question("special_terms", "en")
     assert card_texts(content)[0] == terms.text
-    buttons = content["actions"]
+    # one button a row, each in an action set of its own: none hidden, no label cut short
+    assert "actions" not in content
+    rows = [block for block in content["body"] if block["type"] == "ActionSet"]
+    assert all(len(row["actions"]) == 1 for row in rows)
+    buttons = [row["actions"][0] for row in rows]
     assert [b["title"] for b in buttons] == [o.label for o in terms.options]
     assert all(b["type"] == "Action.Submit" for b in buttons)
 
@@ -323,7 +327,7 @@ def test_group_chats_get_the_question_as_a_card_and_its_buttons_answer(http: htt
     assert card_texts(card(reply))[0] == question("self_service", "en").text
 
     # The value decides, not the label: a button whose label reads otherwise still records it.
-    self_card = card(reply)["actions"]
+    self_card = [b["actions"][0] for b in card(reply)["body"] if b["type"] == "ActionSet"]
     picked = {**self_card[1]["data"], "answer": "whatever the label says"}
     reply = only(send(http, {**activity(""), "conversation": group, "value": picked}))
     assert reply["text"].startswith(phrase("noted", "en", facts=phrase("fact.help", "en")))

@@ -105,19 +105,21 @@ def question_card(question: Question, lang: Lang) -> dict[str, Any]:
     """Render a question as an Adaptive Card whose buttons submit the picked option.
 
     A button submits its label and its value with the slot, so the answer is taken as given.
+    Each button is an action set of its own, one per row: Teams lays a card's actions out in
+    one row, shows only the first few and cuts long labels short, and the special-terms
+    question has six options with labels of up to 36 characters.
     """
     body = [_block(question.text, weight="Bolder")]
     if question.help:
         body.append(_block(question.help, isSubtle=True, size="Small"))
-    actions = [
-        {
+    for option in question.options:
+        action = {
             "type": "Action.Submit",
-            "title": o.label,
-            "data": {"answer": o.label, "slot": question.slot, "value": o.value},
+            "title": option.label,
+            "data": {"answer": option.label, "slot": question.slot, "value": option.value},
         }
-        for o in question.options
-    ]
-    return _card(body, lang, actions)
+        body.append({"type": "ActionSet", "actions": [action], "spacing": "Small"})
+    return _card(body, lang)
 
 
 def _adaptive(card: dict[str, Any]) -> Attachment:
