@@ -32,6 +32,7 @@ from advisor.errors import (
 )
 from advisor.guidance.index import GuidanceIndex
 from advisor.inputs import check_answer, check_lang, clean_text, has_words
+from advisor.metrics import Metrics
 from advisor.models.factory import make_chat_model
 from advisor.nlu import detect_lang
 from advisor.store.keys import keyed_session_id
@@ -61,8 +62,11 @@ class ChatService:
         checkpointer: BaseCheckpointSaver[Any] | None = None,
         index: Any = None,
         callbacks: list[BaseCallbackHandler] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        # what GET /metrics counts: conversations, turns, recommendations, guidance, errors
+        self.metrics = metrics if metrics is not None else Metrics()
         # added to every turn's run config, e.g. to count LLM calls and tokens in the evals
         self.callbacks = list(callbacks or [])
         self.checkpointer = (
@@ -326,6 +330,7 @@ class ChatService:
         turn = context.turn
         if turn is None:
             turn = ChatTurn.model_validate(self.graph.get_state(config).values["turns"][-1]["turn"])
+        self.metrics.turn(turn, new_conversation=is_new, guidance=context.guidance)
         if deltas and not streamed:
             yield "delta", turn.reply
         yield "turn", turn

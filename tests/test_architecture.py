@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"advisor.guidance"},
     {"advisor.agent"},
     {"advisor.models"},
-    {"advisor.store"},
+    {"advisor.store", "advisor.metrics"},
     {"advisor.chat"},
     {"advisor.channels"},
     {"advisor.evaluation"},

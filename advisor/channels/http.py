@@ -51,6 +51,8 @@ from advisor.errors import AdvisorError, NotFoundError, TooLargeError, UserError
 from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 from advisor.inputs import check_lang
+from advisor.metrics import CONTENT_TYPE as METRICS_TYPE
+from advisor.metrics import Metrics
 from advisor.models.factory import answer_model
 from advisor.store.retention import purge_sessions, retention_cutoff
 from advisor.store.sessions import prepare_data_dir
@@ -110,6 +112,27 @@ class BodyLimit:
 
 class MediaTypeError(UserError):
     """A request body not declared as JSON by its Content-Type."""
+
+
+class CountErrors:
+    """Count every answer with an error status for /metrics, whoever gave it."""
+
+    def __init__(self, app: ASGIApp, metrics: Any) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, counting the answer's status if it is an error."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                self.metrics().error(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, counted)
 
 
 def public_session(session_id: str) -> str:
@@ -175,7 +198,7 @@ def create_app(
             app.state.index = await run_in_threadpool(GuidanceIndex.open, settings)
         if app.state.service is None:
             app.state.service = await run_in_threadpool(
-                lambda: ChatService(settings, index=app.state.index)
+                lambda: ChatService(settings, index=app.state.index, metrics=app.state.metrics)
             )
         purging = None
         if settings.session_retention_days > 0:
@@ -199,6 +222,7 @@ def create_app(
     app.state.settings = settings
     app.state.index = index
     app.state.service = service
+    app.state.metrics = service.metrics if service is not None else Metrics()
     app.state.answer_model = answer_model(settings)
 
     def openapi() -> dict[str, Any]:
@@ -242,6 +266,16 @@ def create_app(
         """Say the service is up."""
         return {"status": "ok"}
 
+    @app.get(
+        "/metrics",
+        tags=["service"],
+        response_class=Response,
+        responses={200: {"content": {METRICS_TYPE: {"schema": {"type": "string"}}}}},
+    )
+    async def metrics() -> Response:
+        """Return the counters (conversations, turns, recommendations, guidance, errors)."""
+        return Response(app.state.metrics.render(), media_type=METRICS_TYPE)
+
     @app.post(
         "/v1/classify",
         response_model=Classification,
@@ -280,6 +314,7 @@ def create_app(
             lang=lang,
             chat_model=app.state.answer_model,
         )
+        app.state.metrics.answer(answer)
         return Response(answer.model_dump_json(), media_type="application/json")
 
     chat_body = json_body(
@@ -381,6 +416,8 @@ def create_app(
 
     mount_web(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # outermost, so the errors the other middlewares answer (413, 429) are counted too
+    app.add_middleware(CountErrors, metrics=lambda: app.state.metrics)
     return app
 
 

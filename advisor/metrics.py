@@ -1,0 +1,75 @@
+"""Counts of what the advisor does, in the Prometheus text format (`GET /metrics`).
+
+Counted per process, in memory, from the turns themselves: conversations started, turns, new
+recommendations by motion, guidance questions answered and declined, and error answers by HTTP
+status. No customer text and no session id is ever a label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from advisor.domain.schemas import Answer, ChatTurn
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    """The advisor's counters, in a registry of their own (one per service)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.conversations = Counter(
+            "advisor_conversations",
+            "Conversations started.",
+            ["lang"],
+            registry=self.registry,
+        )
+        self.turns = Counter(
+            "advisor_turns", "Customer messages answered.", ["lang"], registry=self.registry
+        )
+        self.recommendations = Counter(
+            "advisor_recommendations",
+            "New recommendations made, by motion.",
+            ["motion", "lang"],
+            registry=self.registry,
+        )
+        self.guidance = Counter(
+            "advisor_guidance_questions",
+            "Guidance questions, answered or refused (the guidance does not say, or it is out of "
+            "scope).",
+            ["outcome", "lang"],
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "advisor_errors",
+            "Requests answered with an error, by HTTP status.",
+            ["status"],
+            registry=self.registry,
+        )
+
+    def turn(self, turn: ChatTurn, *, new_conversation: bool, guidance: Sequence[Answer]) -> None:
+        """Count one answered customer message."""
+        if new_conversation:
+            self.conversations.labels(turn.lang).inc()
+        self.turns.labels(turn.lang).inc()
+        if turn.recommendation is not None and turn.recommendation.motion and turn.brief:
+            self.recommendations.labels(turn.recommendation.motion.value, turn.lang).inc()
+        for answer in guidance:
+            self.answer(answer)
+
+    def answer(self, answer: Answer) -> None:
+        """Count one guidance question, answered or refused."""
+        outcome = "answered" if answer.answered else "refused"
+        self.guidance.labels(outcome, answer.lang).inc()
+
+    def error(self, status: int) -> None:
+        """Count one error answer."""
+        self.errors.labels(str(status)).inc()
+
+    def render(self) -> bytes:
+        """Return every counter in the Prometheus text format."""
+        return generate_latest(self.registry)
