@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     session_max_turns: int = Field(default=500, ge=1)
     session_kept_turns: int = Field(default=50, ge=1)
 
+    # The support console's sign-in (see README): OpenID Connect tokens from this issuer for
+    # this audience (the console's app or client id), checked against the issuer's signing keys
+    # (read from its discovery document unless oidc_jwks_url is set); and, for local
+    # development, one bearer token that signs in as an admin. With neither, /console is off.
+    console_token: SecretStr | None = None
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:

@@ -120,10 +120,10 @@ def too_many(what: str, per_minute: float, wait: float) -> str:
 def is_limited_path(path: str) -> bool:
     """Tell whether a path is one of the public routes limited per client address.
 
-    The Teams endpoint is among them, so a flood of forged tokens is refused before any is
-    checked (a token names signing keys the server may fetch).
+    The Teams endpoint and the console's APIs are among them, so a flood of forged tokens is
+    refused before any is checked (a token names signing keys the server may fetch).
     """
-    return path == "/" or path.startswith("/v1/") or path == "/api/messages"
+    return path == "/" or path.startswith(("/v1/", "/console/api")) or path == "/api/messages"
 
 
 class RateLimit:

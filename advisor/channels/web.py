@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
 from advisor import __version__
+from advisor.channels.console import console_off, mount_console
 from advisor.config import Settings
 from advisor.domain.schemas import Lang
 
@@ -96,6 +97,7 @@ def citation_table(lang: Lang) -> dict[str, object]:
 def mount_web(app: FastAPI, settings: Settings) -> None:
     """Add the chat page, the console, the widget script, the static files and CORS to `app`."""
     default_lang = settings.lang
+    console = mount_console(app, settings)
 
     @app.get("/", include_in_schema=False)
     async def chat_page(request: Request) -> HTMLResponse:
@@ -106,8 +108,10 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         return _page(body, embeddable=embed)
 
     @app.get("/console", include_in_schema=False)
-    async def console_page(request: Request) -> HTMLResponse:
-        """Serve the support console."""
+    async def console_page(request: Request) -> Response:
+        """Serve the support console, or 404 when no sign-in is configured for it."""
+        if not console.enabled:
+            return console_off()
         lang = page_lang(request, default_lang)
         return _page(render_page("console.html", lang=lang), embeddable=False)
 

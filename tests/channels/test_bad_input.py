@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from advisor.channels.http import create_app
 from advisor.config import Settings
@@ -81,7 +82,12 @@ def server(
     records = Records()
     # uvicorn's own loggers do not propagate to the root, and are set up as the server starts
     loggers = [logging.getLogger(), logging.getLogger("uvicorn")]
-    settings = Settings(data_dir=data, max_body_bytes=64 * 1024, rate_limit_per_minute=0)
+    settings = Settings(
+        data_dir=data,
+        max_body_bytes=64 * 1024,
+        rate_limit_per_minute=0,
+        console_token=SecretStr("test-console-token"),  # the console is off without sign-in
+    )
     with serve_app(create_app(settings, index=guidance_index)) as url:
         for logger in loggers:
             logger.addHandler(records)

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from advisor.channels.http import create_app
 from advisor.config import Settings
@@ -396,15 +397,34 @@ def test_widget_on_another_origin_can_chat(sites: tuple[str, str], browser: Any)
 
 
 def test_console_classifies_answers_and_opens_a_transcript(
-    sites: tuple[str, str], browser: Any
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex, browser: Any
 ) -> None:
-    advisor, _ = sites
+    console_token = "browser-test-console-token-0123456789"
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("console"), console_token=SecretStr(console_token)
+    )
+    with serve_app(create_app(settings, index=guidance_index)) as advisor:
+        _use_the_console(advisor, console_token, browser)
+
+
+def _use_the_console(advisor: str, console_token: str, browser: Any) -> None:
     with httpx.Client(base_url=advisor, timeout=30) as http:
         turn = http.post(
             "/v1/chat", json={"message": "We're 300 people and would like a partner to help"}
         ).json()
     page = open_page(browser, advisor + "/console", width=1360, height=1000)
     assert page.locator("html").get_attribute("lang") == "en"
+
+    # Nothing but the sign-in form until a token signs the agent in.
+    assert not page.get_by_label("Seat-based licences").is_visible()
+    page.get_by_label("Access token").fill(console_token + "-wrong")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#signin-error .notice").wait_for()
+    assert "did not sign you in" in page.locator("#signin-error .notice").inner_text()
+    page.get_by_label("Access token").fill(console_token)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text("Signed in as Console token (admin)").wait_for()
+    assert page.get_by_role("button", name="Sign out").is_visible()
 
     page.get_by_label("Seat-based licences").fill("5000")
     page.get_by_label("Azure spend a year (USD)").fill("0")
@@ -470,6 +490,10 @@ def test_console_classifies_answers_and_opens_a_transcript(
         " === 'エンタープライズ モーション'"
     )
     shoot(page, "console-ja-desktop", full_page=True)
+
+    page.get_by_role("button", name="サインアウト").click()
+    page.get_by_label("アクセス トークン").wait_for()
+    assert not page.get_by_label("セッション ID").is_visible()
     page.context.close()
 
 

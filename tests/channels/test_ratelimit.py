@@ -239,3 +239,11 @@ def test_teams_users_are_limited_one_by_one(
         "error": "too many requests: at most 6 a minute from one Teams user; try again in 10 s"
     }
     assert bob.status_code == 200
+
+
+def test_the_console_apis_are_limited_like_the_public_routes() -> None:
+    from advisor.channels.ratelimit import is_limited_path
+
+    assert is_limited_path("/console/api/me")
+    assert is_limited_path("/console/api/sessions/abc")
+    assert not is_limited_path("/console")  # the page itself, like the other pages' assets

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from advisor.channels.http import create_app
 from advisor.channels.web import STATIC_DIR
@@ -21,7 +22,11 @@ ALLOWED = "https://shop.contoso.example"
 def base_url(
     tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex
 ) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("web-http"), cors_origins=[ALLOWED])
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("web-http"),
+        cors_origins=[ALLOWED],
+        console_token=SecretStr("test-console-token"),  # the console is off without sign-in
+    )
     with serve_app(create_app(settings, index=guidance_index)) as url:
         yield url
 

@@ -6,8 +6,110 @@
   var el = MA.el;
   var FIELDS = ["seats", "azure_annual_usd", "special_terms", "self_service", "preferred_motion"];
   var shown = { classification: null, answer: null, session: null };
+  var TOKEN_KEY = "motion-advisor.console-token";
+  var auth = { token: null, agent: null, pendingSession: null };
 
   function $(id) { return document.getElementById(id); }
+
+  /* The access token lives in sessionStorage: it is gone when the tab closes. */
+  function tabStorage() {
+    try {
+      return window.sessionStorage;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function loadToken() {
+    var s = tabStorage();
+    try { return s ? s.getItem(TOKEN_KEY) : null; } catch (e) { return null; }
+  }
+
+  function saveToken(value) {
+    var s = tabStorage();
+    try {
+      if (!s) return;
+      if (value === null) s.removeItem(TOKEN_KEY); else s.setItem(TOKEN_KEY, value);
+    } catch (e) { /* storage blocked: the token is kept for this page only */ }
+  }
+
+  /* Call the console API with the agent's bearer token; a 401 means signing in again. */
+  function consoleApi(path, method) {
+    return MA.requestJSON("console/api/" + path, {
+      method: method || "GET",
+      headers: { Accept: "application/json", Authorization: "Bearer " + auth.token }
+    }).catch(function (err) {
+      if (err instanceof MA.ApiError && err.status === 401) signOut(MA.t("console.expired"));
+      throw err;
+    });
+  }
+
+  /* Say what went wrong with a console call, sign-in problems included. */
+  function consoleErrorText(err) {
+    if (err instanceof MA.ApiError) {
+      if (err.status === 401) return MA.t("console.expired");
+      if (err.status === 403) return MA.t("console.noRole");
+      if (err.status === 404 && err.message.indexOf("the support console is off") === 0) return MA.t("console.off");
+    }
+    return MA.errorText(err);
+  }
+
+  function renderWho() {
+    if (!auth.agent) return;
+    var roles = (auth.agent.roles || []).join(", ") || "—";
+    $("signed-in-as").textContent = MA.t("console.signedInAs", { name: auth.agent.name, roles: roles });
+  }
+
+  function showSignedIn(signedIn) {
+    $("signin-main").hidden = signedIn;
+    $("console-main").hidden = !signedIn;
+    $("console-nav").hidden = !signedIn;
+    $("signed-in").hidden = !signedIn;
+  }
+
+  function signInError(text) {
+    var box = $("signin-error");
+    box.textContent = "";
+    if (text) box.appendChild(notice(text));
+  }
+
+  function signIn(token) {
+    auth.token = token;
+    signInError("");
+    $("sign-in").setAttribute("aria-disabled", "true");
+    return consoleApi("me").then(function (agent) {
+      auth.agent = agent;
+      saveToken(token);
+      $("access-token").value = "";
+      renderWho();
+      showSignedIn(true);
+      if (auth.pendingSession) {
+        $("session-id").value = auth.pendingSession;
+        auth.pendingSession = null;
+        openSession();
+      }
+    }, function (err) {
+      auth.token = null;
+      auth.agent = null;
+      saveToken(null);
+      showSignedIn(false);
+      signInError(err instanceof MA.ApiError && err.status === 401 ? MA.t("console.badToken") : consoleErrorText(err));
+      $("access-token").focus();
+    }).then(function () {
+      $("sign-in").removeAttribute("aria-disabled");
+    });
+  }
+
+  function signOut(message) {
+    auth.token = null;
+    auth.agent = null;
+    saveToken(null);
+    shown.session = null;
+    $("session").textContent = "";
+    showSignedIn(false);
+    signInError(message || "");
+    $("access-token").focus();
+  }
 
   function numberOrNull(input) {
     var text = input.value.trim();
@@ -232,7 +334,7 @@
       return;
     }
     working($("session"));
-    MA.requestJSON("v1/sessions/" + encodeURIComponent(id)).then(function (session) {
+    consoleApi("sessions/" + encodeURIComponent(id)).then(function (session) {
       var lang = (session.recommendation && session.recommendation.lang) || session.lang || MA.lang;
       return MA.citationTable(lang).then(function (table) {
         shown.session = { session: session, citations: table };
@@ -241,11 +343,12 @@
     }).catch(function (err) {
       shown.session = null;
       $("session").textContent = "";
-      $("session").appendChild(notice(MA.errorText(err)));
+      $("session").appendChild(notice(consoleErrorText(err)));
     });
   }
 
   function rerender() {
+    renderWho();
     if (shown.classification) renderClassification(shown.classification.result, shown.classification.citations);
     if (shown.answer) renderAnswer(shown.answer);
     if (shown.session) renderSession(shown.session.session, shown.session.citations);
@@ -280,11 +383,23 @@
     $("session-form").addEventListener("submit", openSession);
 
     writeJson(formProfile());
+
+    $("signin-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var token = $("access-token").value.trim();
+      if (!token) {
+        $("access-token").focus();
+        return;
+      }
+      signIn(token);
+    });
+    $("sign-out").addEventListener("click", function () { signOut(""); });
+
     var params = new URLSearchParams(window.location.search);
-    if (params.get("session")) {
-      $("session-id").value = params.get("session");
-      openSession();
-    }
+    auth.pendingSession = params.get("session") || null;
+    var saved = loadToken();
+    if (saved) signIn(saved);
+    else $("access-token").focus();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -103,7 +103,17 @@
       "console.gathered": "Profile gathered so far",
       "console.noTurns": "This conversation has no messages yet.",
       "console.customer": "Customer",
-      "console.working": "Working…"
+      "console.working": "Working…",
+      "console.signIn": "Sign in",
+      "console.token": "Access token",
+      "console.tokenHint": "Paste a token from your identity provider, or the local console token.",
+      "console.signInButton": "Sign in",
+      "console.signOut": "Sign out",
+      "console.signedInAs": "Signed in as {name} ({roles})",
+      "console.badToken": "That token did not sign you in: it is not valid here or has expired. Paste a current token and try again.",
+      "console.expired": "Your sign-in is no longer valid. Paste a current token to carry on.",
+      "console.noRole": "You are signed in, but your account has no support console role that allows this (agent or admin). Ask an administrator to assign one.",
+      "console.off": "The support console is off on this server: no sign-in is configured."
     },
     ja: {
       "app.name": "Motion Advisor",
@@ -205,7 +215,17 @@
       "console.gathered": "これまでに集まったプロファイル",
       "console.noTurns": "この会話にはまだメッセージがありません。",
       "console.customer": "お客様",
-      "console.working": "処理しています…"
+      "console.working": "処理しています…",
+      "console.signIn": "サインイン",
+      "console.token": "アクセス トークン",
+      "console.tokenHint": "ID プロバイダーのトークン、またはローカルのコンソール トークンを貼り付けてください。",
+      "console.signInButton": "サインイン",
+      "console.signOut": "サインアウト",
+      "console.signedInAs": "サインイン中: {name} ({roles})",
+      "console.badToken": "このトークンではサインインできませんでした。無効か期限切れです。有効なトークンを貼り付けて、もう一度お試しください。",
+      "console.expired": "サインインの有効期限が切れました。続けるには有効なトークンを貼り付けてください。",
+      "console.noRole": "サインインしていますが、この操作に必要なサポート コンソールのロール (agent または admin) がありません。管理者にロールの割り当てを依頼してください。",
+      "console.off": "このサーバーではサポート コンソールが無効です。サインインが構成されていません。"
     }
   };
 })();
