@@ -13,27 +13,21 @@ import hmac
 import logging
 import threading
 import time
-import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from joserfc import jwt
+from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
+from joserfc.jwk import GuestProtocol, KeySet
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from advisor.channels.openapi import SessionId
 from advisor.config import Settings
 from advisor.errors import ConfigError
-
-with warnings.catch_warnings():
-    # authlib.jose warns on import that joserfc will replace it in Authlib 2.0.
-    from authlib.deprecate import AuthlibDeprecationWarning  # type: ignore[import-untyped]
-
-    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.jose import JsonWebKey, JsonWebToken, KeySet  # type: ignore[import-untyped]
-    from authlib.jose.errors import ExpiredTokenError, JoseError  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +124,7 @@ class RemoteKeySet:
         url = self._keys_url()
         raw = self._get_json(url)
         try:
-            keys = JsonWebKey.import_key_set(raw)
+            keys = KeySet.import_key_set(raw)  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError, KeyError) as exc:
             log.warning("console sign-in: the key set at %s is malformed: %s", url, exc)
             raise KeySetUnavailable(url) from None
@@ -138,21 +132,23 @@ class RemoteKeySet:
         self._fetched_at = self.clock()
         return keys
 
-    def key_for(self, header: Mapping[str, Any], payload: object) -> Any:
+    def key_for(self, token: GuestProtocol) -> Any:
         """Return the published key a token's header names, reading the keys again if due."""
-        kid = header.get("kid")
+        kid = token.headers().get("kid")
+        if not isinstance(kid, str):
+            raise UnknownKey("no key id")
         with self._lock:
             keys: KeySet = self._keys if self._keys is not None else self._fetch()
             try:
-                return keys.find_by_kid(kid)
-            except ValueError:
+                return keys.get_by_kid(kid)
+            except InvalidKeyIdError:
                 pass
             if self.clock() - self._fetched_at < self.refresh_after_s:
-                raise UnknownKey(str(kid))
+                raise UnknownKey(kid)
             try:
-                return self._fetch().find_by_kid(kid)
-            except ValueError:
-                raise UnknownKey(str(kid)) from None
+                return self._fetch().get_by_kid(kid)
+            except InvalidKeyIdError:
+                raise UnknownKey(kid) from None
 
 
 class ConsoleSignIn:
@@ -174,7 +170,6 @@ class ConsoleSignIn:
         if keys is None and self.issuer:
             keys = RemoteKeySet(self.issuer, settings.oidc_jwks_url)
         self.keys = keys
-        self._jwt = JsonWebToken(["RS256"])
 
     def agent(self, authorization: str | None) -> Agent:
         """Return the agent an `Authorization` header signs in; raise 401 when it signs no one."""
@@ -189,18 +184,19 @@ class ConsoleSignIn:
         if self.keys is None or not self.issuer or not self.audience:
             log.info("console sign-in refused: not the console token, and OIDC is not set up")
             raise _unauthorized(INVALID)
-        return self._verify(token, self.keys)
+        return self._verify(token, self.keys, self.issuer, self.audience)
 
-    def _verify(self, token: str, keys: RemoteKeySet) -> Agent:
-        options = {
-            "iss": {"essential": True, "value": self.issuer},
-            "aud": {"essential": True, "value": self.audience},
-            "exp": {"essential": True},
-            "sub": {"essential": True},
-        }
+    def _verify(self, token: str, keys: RemoteKeySet, issuer: str, audience: str) -> Agent:
+        required = jwt.JWTClaimsRegistry(
+            leeway=CLOCK_SKEW_S,
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
         try:
-            claims = self._jwt.decode(token, keys.key_for, claims_options=options)
-            claims.validate(leeway=CLOCK_SKEW_S)
+            claims = jwt.decode(token, keys.key_for, algorithms=["RS256"]).claims
+            required.validate(claims)
         except KeySetUnavailable:
             raise HTTPException(503, NO_KEYS) from None
         except ExpiredTokenError:
