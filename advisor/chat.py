@@ -377,7 +377,7 @@ class ChatService:
         if not values:
             raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
         turns = values.get("turns") or []
-        shown = turns if limit is None else turns[len(turns) - min(limit, len(turns)) :]
+        shown = turns if limit is None else turns[-limit:] if limit > 0 else []
         transcript: list[dict[str, Any]] = []
         for record in shown:
             transcript.append({"role": "customer", "text": record["customer"], "at": record["at"]})

@@ -75,16 +75,6 @@ def describe_facts(recorded: dict[str, Any], lang: Lang) -> list[str]:
     return facts
 
 
-def compose_reply(
-    turn: TurnFacts,
-    classification: Classification,
-    question: Question | None,
-    previous: Motion | None,
-) -> str:
-    """Write the advisor's reply for one turn."""
-    return compose_replies(turn, classification, question, previous)[0]
-
-
 def compose_replies(
     turn: TurnFacts,
     classification: Classification,
@@ -106,17 +96,9 @@ def compose_replies(
     said_something = bool(parts)
     motion = classification.motion
     if motion is not None:
-        details = _recommendation(turn, classification, previous)
-        if previous is None or previous is not motion:
-            # the card shows why, the alternatives and the next step; the brief keeps the rest
-            shown = {
-                phrase("why", lang, rule=_strip_rule_number(classification.rule or "")),
-                phrase(f"next.{motion.value}", lang),
-            }
-            brief_parts = [
-                *parts,
-                *(p for p in details if p not in shown and not _is_alternatives(p, lang)),
-            ]
+        details, on_card = _recommendation(turn, classification, previous)
+        if on_card:  # a new card shows why, the alternatives and the next step
+            brief_parts = [*parts, *(p for p in details if p not in on_card)]
         parts += details
     elif question is not None:
         if move.kind == "rate":
@@ -199,34 +181,31 @@ def _foreign_words(lang: Lang) -> str:
 
 def _recommendation(
     turn: TurnFacts, classification: Classification, previous: Motion | None
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
+    """Return the recommendation's reply parts, and those a new recommendation card shows."""
     lang = turn.lang
     sep = " " if lang == "en" else ""
     motion = classification.motion
     assert motion is not None
     parts: list[str] = []
+    on_card: list[str] = []
     name = phrase(f"motion.{motion.value}", lang)
     if previous is None or previous is not motion:
         if previous is not None:
             old = phrase(f"motion.{previous.value}", lang)
             parts.append(phrase("changed", lang, old=old, new=name))
         parts.append(phrase("recommend", lang, motion=name, vehicle=classification.vehicle))
-        parts.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
+        on_card.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
         notes = [a.note for a in classification.alternatives]
         if notes:
-            parts.append(phrase("alternatives", lang, notes=sep.join(notes)))
-        parts.append(phrase(f"next.{motion.value}", lang))
+            on_card.append(phrase("alternatives", lang, notes=sep.join(notes)))
+        on_card.append(phrase(f"next.{motion.value}", lang))
+        parts += on_card
         parts.append(phrase("done", lang))
     elif turn.recorded or turn.move.assumed:
         parts.append(phrase("still", lang, motion=name))
         parts.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
-    return parts
-
-
-def _is_alternatives(part: str, lang: Lang) -> bool:
-    """Tell whether a reply part is the line of alternatives to the recommendation."""
-    lead = phrase("alternatives", lang, notes="\x00").split("\x00")[0]
-    return bool(lead) and part.startswith(lead)
+    return parts, on_card
 
 
 def _after_result(turn: TurnFacts) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -320,12 +321,18 @@ _DEFINITION_AFTER = re.compile(
 )
 
 
+@cache
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """Return how a glossary term is found in a question (a Latin term as a whole word)."""
+    escaped = re.escape(term)
+    pattern = rf"(?<![A-Za-z]){escaped}s?(?![A-Za-z])" if term.isascii() else escaped
+    return re.compile(pattern, re.IGNORECASE)
+
+
 def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:
     """Return the glossary entry of the term a "what is X?" question asks about, if any."""
     for term, section in kb.glossary_terms(lang):
-        latin = term.isascii()
-        pattern = rf"(?<![A-Za-z]){re.escape(term)}s?(?![A-Za-z])" if latin else re.escape(term)
-        for m in re.finditer(pattern, question, re.IGNORECASE):
+        for m in _term_pattern(term).finditer(question):
             before = question[: m.start()].rstrip()
             before = before + " " if before and not before.endswith(('"', "'", "“")) else before
             after = question[m.end() :]

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -99,14 +99,20 @@ class KnowledgeBase:
 
     def glossary_terms(self, lang: Lang) -> list[tuple[str, Section]]:
         """Return every glossary term in `lang` with its section, longest terms first."""
-        found = [
-            (term, self.section(section_id, lang))
-            for document in self.documents
-            if document.lang == lang and document.is_glossary
-            for section_id, names in document.terms
-            for term in names
-        ]
-        return sorted(found, key=lambda pair: -len(pair[0]))
+        return self._glossary_terms[lang]
+
+    @cached_property
+    def _glossary_terms(self) -> dict[Lang, list[tuple[str, Section]]]:
+        """The glossary's terms per language, worked out once (every question reads them)."""
+        found: dict[Lang, list[tuple[str, Section]]] = {lang: [] for lang in LANGS}
+        for document in self.documents:
+            if document.is_glossary:
+                for section_id, names in document.terms:
+                    section = self.section(section_id, document.lang)
+                    found[document.lang] += [(term, section) for term in names]
+        return {
+            lang: sorted(terms, key=lambda pair: -len(pair[0])) for lang, terms in found.items()
+        }
 
     def as_of(self, lang: Lang) -> str:
         """Return the date of the guidance that answers in `lang` carry (not the glossary's)."""
