@@ -21,6 +21,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -122,147 +123,179 @@ class LearnedReader:
 
     def vectorise(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> Any:
         """Return the model's features for messages answered to the given questions."""
-        return self.features(texts, asked).expanded()
-
-    def features(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> Features:
-        """Return the messages' features before the per-question copies are laid out."""
         base = self.vectoriser.transform([features_text(t) for t in texts])
-        return Features(base, np.array([_CONTEXTS.index(a) for a in asked]))
+        return self._with_context(base, asked)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_stack", None)  # worked out again from the models after loading
+        return state
+
+    @cached_property
+    def _stack(self) -> Stack:
+        return Stack.of(self)
 
     def read_many(self, texts: Sequence[str], asked: Sequence[Slot | None]) -> list[Meaning]:
         """Read several messages at once (the evals read thousands)."""
-        if not texts:
-            return []
-        x = self.features(texts, asked)
-        classes, act_proba = _probabilities(self.act, x)
-        acts = _best(classes, act_proba)
-        others = [label for label, _ in _best(classes, act_proba, skip="answer")]
-        service = _predict(self.self_service, x)
-        kinds = _predict(self.terms, x)
-        each = {term: _proba(model, x, "True") for term, model in self.term.items()}
-        prefs = _predict(self.preference, x)
-        meanings = []
-        for i in range(len(texts)):
-            terms: tuple[SpecialTerm, ...] | None = None
-            kind, kind_p = kinds[i]
-            if kind == "none":
-                terms = ()
-            elif kind == "some":
-                chances = {term: p[i] for term, p in each.items()}
-                best = max(chances, key=lambda t: chances[t])
-                terms = tuple(t for t in SpecialTerm if chances[t] >= 0.5 or t is best)
-            ss, ss_p = service[i]
-            pref, pref_p = prefs[i]
-            meanings.append(
-                Meaning(
-                    act=acts[i][0],  # type: ignore[arg-type]
-                    act_confidence=acts[i][1],
-                    other_act=others[i] if others[i] != "answer" else "smalltalk",  # type: ignore[arg-type]
-                    self_service=None if ss == ABSENT else ss == "True",
-                    self_service_confidence=ss_p,
-                    special_terms=terms,
-                    terms_confidence=kind_p,
-                    preferred_motion=None if pref == ABSENT else Motion(pref),
-                    preference_confidence=pref_p,
-                )
-            )
-        return meanings
+        stack = self._stack
+        pairs = zip(texts, asked, strict=True)
+        return [stack.meaning(stack.chances(text, context)) for text, context in pairs]
 
     def read(self, text: str, asked: Slot | None = None) -> Meaning:
         """Read one message answered to the question `asked` (None: no question pending)."""
-        return self.read_many([text], [asked])[0]
+        return self._stack.meaning(self._stack.chances(text, asked))
 
 
 @dataclass(frozen=True)
-class Features:
-    """Messages' features, and which question each answered (an index into _CONTEXTS).
+class Head:
+    """One fitted model's place among the stacked weights."""
+
+    labels: tuple[str, ...]
+    columns: slice  # its decision values among all the models'
+    kind: str  # "constant", "binary" (one column, the second label's) or "each" (one per label)
+
+    def proba(self, chance: list[float]) -> list[float]:
+        """Return the probability of each label, as the model's predict_proba does.
+
+        `chance` holds the sigmoid of every model's decision value.
+        """
+        if self.kind == "constant":
+            return [1.0]
+        mine = chance[self.columns]
+        if self.kind == "binary" or len(mine) == 1:
+            return [1.0 - mine[0], mine[0]]
+        total = sum(mine)
+        return [c / total for c in mine] if total > 0 else [1.0 / len(mine)] * len(mine)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Every model's weights side by side, so one message is read with one product.
 
     The models see each feature twice: once as is, and once in the block of the question just
-    asked (`LearnedReader._with_context`). A score is therefore the plain block's weights plus
-    the asked question's block's weights, worked out here without laying the copies out.
+    asked (`LearnedReader._with_context`). A message's decision values are therefore its
+    features times the plain block's rows plus its features times the asked question's rows.
+    The features are worked out as the fitted vectoriser does (char n-gram counts, sublinear
+    tf, idf, unit length) without scikit-learn's per-call input checks, which cost more than
+    the arithmetic for one message.
     """
 
-    base: Any
-    context: Any
+    analyse: Any
+    vocabulary: dict[str, int]
+    idf: Any
+    weights: Any  # (features x (1 + contexts)) x models, C-ordered
+    intercept: Any
+    heads: dict[str, Head]
 
-    def expanded(self) -> Any:
-        """Return the features laid out as the models were trained on them."""
-        return LearnedReader._with_context(self.base, [_CONTEXTS[i] for i in self.context])
+    @classmethod
+    def of(cls, reader: LearnedReader) -> Stack:
+        """Lay out the reader's fitted models side by side."""
+        models: dict[str, Classifier | str] = {
+            "act": reader.act,
+            "self_service": reader.self_service,
+            "terms": reader.terms,
+            "preference": reader.preference,
+            **{f"term:{term.value}": model for term, model in reader.term.items()},
+        }
+        width = len(reader.vectoriser.vocabulary_) * (1 + len(_CONTEXTS))
+        coefs: list[Any] = []
+        intercepts: list[Any] = []
+        heads: dict[str, Head] = {}
+        for name, model in models.items():
+            first = len(intercepts)
+            if isinstance(model, str):
+                heads[name] = Head((model,), slice(first, first), "constant")
+                continue
+            estimators = model.estimators_ if isinstance(model, OneVsRestClassifier) else [model]
+            for estimator in estimators:
+                if hasattr(estimator, "coef_"):
+                    coefs.append(np.ravel(estimator.coef_))
+                    intercepts.append(float(np.ravel(estimator.intercept_)[0]))
+                else:  # a label seen in every row or none: always or never
+                    coefs.append(np.zeros(width))
+                    intercepts.append(np.inf if float(estimator.y_) else -np.inf)
+            kind = "each" if isinstance(model, OneVsRestClassifier) else "binary"
+            labels = tuple(str(c) for c in model.classes_)
+            heads[name] = Head(labels, slice(first, len(intercepts)), kind)
+        weights = np.ascontiguousarray(np.vstack(coefs).T)
+        column = 0
+        for model in models.values():
+            if isinstance(model, str):
+                continue
+            estimators = model.estimators_ if isinstance(model, OneVsRestClassifier) else [model]
+            for estimator in estimators:
+                if hasattr(estimator, "coef_"):  # a view: the weights are held once
+                    estimator.coef_ = weights.T[column : column + 1]
+                column += 1
+        return cls(
+            analyse=reader.vectoriser.build_analyzer(),
+            vocabulary=reader.vectoriser.vocabulary_,
+            idf=reader.vectoriser.idf_,
+            weights=weights,
+            intercept=np.array(intercepts),
+            heads=heads,
+        )
 
-    def scores(self, coef_t: Any, intercept: Any) -> Any:
-        """Return the decision values of stacked linear models (weights as features x models)."""
-        width = self.base.shape[1]
-        out = np.asarray(self.base @ coef_t[:width])
-        for block in np.unique(self.context):
-            rows = np.flatnonzero(self.context == block)
-            start = width * (1 + int(block))
-            out[rows] += np.asarray(self.base[rows] @ coef_t[start : start + width])
-        return out + intercept
+    def features(self, text: str) -> tuple[Any, Any]:
+        """Return the message's feature columns and values: tf-idf, sublinear, unit length."""
+        counts: dict[int, int] = {}
+        for gram in self.analyse(features_text(text)):
+            column = self.vocabulary.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(sorted(counts), dtype=np.intp, count=len(counts))
+        values = (np.log([counts[c] for c in columns.tolist()]) + 1.0) * self.idf[columns]
+        norm = np.sqrt(values @ values) if len(values) else 0.0
+        return columns, values / norm if norm > 0 else values
 
+    def chances(self, text: str, asked: Slot | None) -> dict[str, list[float]]:
+        """Return each model's label probabilities for one message answered to `asked`."""
+        columns, values = self.features(text)
+        width = len(self.vocabulary)
+        block = width * (1 + _CONTEXTS.index(asked))
+        rows = np.concatenate([columns, columns + block])
+        decisions = np.concatenate([values, values]) @ self.weights[rows] + self.intercept
+        chance = (1.0 / (1.0 + np.exp(-decisions))).tolist()
+        return {name: head.proba(chance) for name, head in self.heads.items()}
 
-def _probabilities(model: Classifier | str, x: Any) -> tuple[list[str], Any]:
-    """Return a model's labels and, per row, the probability of each."""
-    if isinstance(model, str):
-        return [model], np.ones((_rows(x), 1))
-    return [str(c) for c in model.classes_], predict_proba(model, x)
+    def best(
+        self, name: str, chances: dict[str, list[float]], skip: str | None = None
+    ) -> tuple[str, float]:
+        """Return one model's likeliest label other than `skip` (if any other), and its chance."""
+        labels, proba = self.heads[name].labels, chances[name]
+        order = sorted(range(len(proba)), key=proba.__getitem__, reverse=True)
+        i = next((i for i in order if labels[i] != skip), order[0])
+        return labels[i], proba[i]
 
+    def meaning(self, chances: dict[str, list[float]]) -> Meaning:
+        """Return what the models' probabilities say the message means."""
+        act, act_p = self.best("act", chances)
+        other, _ = self.best("act", chances, skip="answer")
+        terms: tuple[SpecialTerm, ...] | None = None
+        kind, kind_p = self.best("terms", chances)
+        if kind == "none":
+            terms = ()
+        elif kind == "some":
+            each = {term: self._true(f"term:{term.value}", chances) for term in SpecialTerm}
+            likeliest = max(each, key=lambda t: each[t])
+            terms = tuple(t for t in SpecialTerm if each[t] >= 0.5 or t is likeliest)
+        service, service_p = self.best("self_service", chances)
+        pref, pref_p = self.best("preference", chances)
+        return Meaning(
+            act=act,  # type: ignore[arg-type]
+            act_confidence=act_p,
+            other_act=other if other != "answer" else "smalltalk",  # type: ignore[arg-type]
+            self_service=None if service == ABSENT else service == "True",
+            self_service_confidence=service_p,
+            special_terms=terms,
+            terms_confidence=kind_p,
+            preferred_motion=None if pref == ABSENT else Motion(pref),
+            preference_confidence=pref_p,
+        )
 
-def predict_proba(model: Classifier, x: Any) -> Any:
-    """Return what `model.predict_proba(x)` returns, from the fitted weights directly.
-
-    scikit-learn checks its input on every call, which costs more than the arithmetic for the
-    one message a turn reads; the weights of each fitted model are stacked once and kept.
-    """
-    weights = _WEIGHTS.get(id(model))
-    if weights is None or weights[0] is not model:
-        estimators = model.estimators_ if isinstance(model, OneVsRestClassifier) else [model]
-        if not all(hasattr(e, "coef_") for e in estimators):
-            # a class seen in every row or none: no weights
-            return model.predict_proba(x.expanded() if isinstance(x, Features) else x)
-        # one contiguous (features x models) block, so the product needs no copy of it
-        coef_t = np.ascontiguousarray(np.vstack([e.coef_ for e in estimators]).T)
-        for row, estimator in enumerate(estimators):
-            estimator.coef_ = coef_t.T[row : row + 1]  # a view: the weights are held once
-        intercept = np.concatenate([np.ravel(e.intercept_) for e in estimators])
-        weights = _WEIGHTS[id(model)] = (model, coef_t, intercept)
-    _, coef_t, intercept = weights
-    decision = x.scores(coef_t, intercept) if isinstance(x, Features) else x @ coef_t + intercept
-    chance = 1.0 / (1.0 + np.exp(-np.asarray(decision)))
-    if not isinstance(model, OneVsRestClassifier):
-        return np.hstack([1.0 - chance, chance])  # a binary model's one column is the second class
-    if chance.shape[1] == 1:
-        return np.hstack([1.0 - chance, chance])
-    total = chance.sum(axis=1, keepdims=True)
-    return np.divide(
-        chance, total, out=np.full_like(chance, 1.0 / chance.shape[1]), where=total > 0
-    )
-
-
-_WEIGHTS: dict[int, tuple[Any, Any, Any]] = {}
-
-
-def _rows(x: Any) -> int:
-    return int((x.base if isinstance(x, Features) else x).shape[0])
-
-
-def _best(classes: list[str], proba: Any, skip: str | None = None) -> list[tuple[str, float]]:
-    """Return, per row, the likeliest label other than `skip` (if any other) and its chance."""
-    rows = []
-    for i, order in enumerate(proba.argsort(axis=1)[:, ::-1]):
-        j = next((j for j in order if classes[j] != skip), order[0])
-        rows.append((classes[j], float(proba[i, j])))
-    return rows
-
-
-def _predict(model: Classifier | str, x: Any) -> list[tuple[str, float]]:
-    return _best(*_probabilities(model, x))
-
-
-def _proba(model: Classifier | str, x: Any, label: str) -> Any:
-    if isinstance(model, str):
-        return np.full(_rows(x), 1.0 if model == label else 0.0)
-    column = list(model.classes_).index(label)
-    return predict_proba(model, x)[:, column]
+    def _true(self, name: str, chances: dict[str, list[float]]) -> float:
+        labels = self.heads[name].labels
+        return chances[name][labels.index("True")] if "True" in labels else 0.0
 
 
 _lock = threading.Lock()

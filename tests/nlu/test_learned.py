@@ -47,6 +47,30 @@ def test_the_reader_is_deterministic() -> None:
     assert a.read_many(texts, asked) == b.read_many(texts, asked)
 
 
+def test_one_message_is_read_as_scikit_learn_reads_it() -> None:
+    """The per-message reading (the weights side by side, no input checks) must give the
+    fitted models' own probabilities."""
+    reader = LearnedReader(training_corpus()[:400])
+    texts = ["partnr pls", "", "!!!", "5,000人", "dual use? no idea " * 40, "特にないです"]
+    for text in texts:
+        for asked in [None, *Slot]:
+            chances = reader._stack.chances(text, asked)
+            x = reader.vectorise([text], [asked])
+            models = {
+                "act": reader.act,
+                "self_service": reader.self_service,
+                "terms": reader.terms,
+                "preference": reader.preference,
+                **{f"term:{t.value}": m for t, m in reader.term.items()},
+            }
+            for name, model in models.items():
+                if isinstance(model, str):
+                    assert chances[name] == [1.0]
+                else:
+                    expected = model.predict_proba(x)[0]
+                    assert chances[name] == pytest.approx(list(expected), abs=1e-12), name
+
+
 def test_the_cache_key_follows_the_corpus() -> None:
     assert corpus_key() == corpus_key()
     assert learned_reader() is learned_reader()
