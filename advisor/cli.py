@@ -7,7 +7,11 @@ loading LangChain, Chroma or the web stack.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -205,43 +209,78 @@ GRACEFUL_SHUTDOWN_S = 10
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes serving the port, each with its own models (default: ADVISOR_WORKERS, 1).",
+)
+def serve(host: str, port: int, workers: int | None) -> None:
     """Run the HTTP service (API, web chat, Teams endpoint)."""
     import uvicorn
 
-    from advisor.channels.connections import DeadlineProtocol
-    from advisor.channels.http import create_app
     from advisor.store.sessions import prepare_data_dir
 
     settings = get_settings()
     prepare_data_dir(settings.data_dir)
     _check_listen(host, port)
-    from advisor.chat import ChatService
     from advisor.guidance.index import GuidanceIndex
 
     # opened here rather than in the app's start-up, so that a store that cannot be reached
     # is one line on stderr and exit status 1, not uvicorn's traceback
     index = GuidanceIndex.open(settings)
-    service = ChatService(settings, index=index)
-    app = create_app(settings, service=service, index=index)
     # X-Forwarded-For is read by the rate limits, and only from ADVISOR_TRUSTED_PROXIES.
     # h11 refuses request heads over the size below (httptools has no limit); idle connections
     # close after the keep-alive timeout; on SIGTERM, requests still open after the graceful
     # timeout (a stream waiting on a model) are cancelled so the process ends.
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "proxy_headers": False,
+        "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+    }
+    workers = workers or settings.workers
+    if workers > 1:
+        # each worker opens the index (built above, so none of them builds it) and the store
+        del index
+        with shared_metrics():
+            uvicorn.run(
+                "advisor.channels.http:create_app",
+                factory=True,
+                workers=workers,
+                http="advisor.channels.connections:SettingsDeadlineProtocol",
+                **options,
+            )
+        return
+    from advisor.channels.connections import DeadlineProtocol
+    from advisor.channels.http import create_app
+    from advisor.chat import ChatService
+
+    service = ChatService(settings, index=index)
+    app = create_app(settings, service=service, index=index)
     uvicorn.run(
         app,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=False,
         # h11, with deadlines for a request's head and body (a slowloris client is cut off)
         http=DeadlineProtocol.with_deadlines(
             settings.http_head_timeout_s, settings.http_body_timeout_s
         ),
-        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
-        timeout_keep_alive=KEEP_ALIVE_S,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **options,
     )
+
+
+@contextmanager
+def shared_metrics() -> Iterator[None]:
+    """Let worker processes count into one set of /metrics counters, in a folder of files."""
+    from advisor.metrics import SHARED_FOLDER
+
+    with tempfile.TemporaryDirectory(prefix="advisor-metrics-") as folder:
+        os.environ[SHARED_FOLDER] = folder
+        try:
+            yield
+        finally:
+            os.environ.pop(SHARED_FOLDER, None)
 
 
 def _check_listen(host: str, port: int) -> None:

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 64 * 1024
     # `advisor serve`: seconds a client has to send a request's line and headers, and its body
+    # `advisor serve` processes sharing the port (each holds its own models, about 400 MB)
+    workers: int = Field(default=1, ge=1, le=64)
     http_head_timeout_s: float = Field(default=10, gt=0)
     http_body_timeout_s: float = Field(default=30, gt=0)
     max_message_chars: int = 4000

@@ -1,20 +1,26 @@
 """Counts of what the advisor does, in the Prometheus text format (`GET /metrics`).
 
-Counted per process, in memory, from the turns themselves: conversations started, turns, new
-recommendations by motion, guidance questions answered and declined, and error answers by HTTP
-status. No customer text and no session id is ever a label.
+Counted from the turns themselves: conversations started, turns, new recommendations by motion,
+guidance questions answered and declined, and error answers by HTTP status. No customer text and
+no session id is ever a label. One process counts in memory; `advisor serve --workers N` names a
+folder in PROMETHEUS_MULTIPROC_DIR before its workers start, each worker counts in files there,
+and whichever worker answers /metrics adds them all up.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from advisor.domain.schemas import Answer, ChatTurn
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+# prometheus-client's setting: where processes that share counters keep them
+SHARED_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -71,5 +77,10 @@ class Metrics:
         self.errors.labels(str(status)).inc()
 
     def render(self) -> bytes:
-        """Return every counter in the Prometheus text format."""
+        """Return every counter in the Prometheus text format (every worker's, if shared)."""
+        folder = os.environ.get(SHARED_FOLDER)
+        if folder:
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
         return generate_latest(self.registry)

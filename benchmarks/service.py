@@ -1,15 +1,20 @@
 """Benchmark the HTTP service on loopback: index build, route latencies, chat throughput, memory.
 
-Usage: python benchmarks/service.py [--requests 300] [--conversations 16]
+Usage: python benchmarks/service.py [--requests 300] [--conversations 16] [--workers 1]
 
 Starts `advisor serve` in its own process with a fresh data directory, measures, and prints
-figures. Every request goes to 127.0.0.1; loops are bounded in count.
+figures. Every request goes to 127.0.0.1; loops are bounded in count. Route latencies are taken
+one request at a time with httpx. The throughput run's customers are threads of this process
+using the standard library's http.client, which costs the two CPUs the server runs on about a
+tenth of what httpx does; the CPU time they used is printed beside the figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import itertools
+import json
 import os
 import socket
 import statistics
@@ -65,6 +70,14 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def server_memory(pid: int) -> str:
+    """Return the peak memory of the server process and of each of its workers."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+    figures = [f"{peak_rss_mb(p):.0f} MB" for p in [pid, *workers]]
+    return figures[0] + (f" (workers: {', '.join(figures[1:])})" if workers else "")
+
+
 def conversation(client: httpx.Client, profile: Profile, lang: str, latencies: list[float]) -> int:
     session = None
     message = "Hello" if lang == "en" else "こんにちは"
@@ -86,10 +99,34 @@ def conversation(client: httpx.Client, profile: Profile, lang: str, latencies: l
     return turns
 
 
+def light_conversation(
+    conn: http.client.HTTPConnection, profile: Profile, lang: str, latencies: list[float]
+) -> int:
+    """Run one conversation as `conversation` does, over a plain keep-alive connection."""
+    session = None
+    message = "Hello" if lang == "en" else "こんにちは"
+    for turns in range(1, 9):
+        body = {"message": message, **({"session_id": session} if session else {})}
+        start = time.perf_counter()
+        conn.request("POST", "/v1/chat", json.dumps(body), {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        data = response.read()
+        latencies.append((time.perf_counter() - start) * 1000)
+        if response.status != 200:
+            raise RuntimeError(f"POST /v1/chat answered {response.status}: {data[:200]!r}")
+        turn = ChatTurn.model_validate_json(data)
+        session = turn.session_id
+        if turn.question is None:
+            return turns
+        message = answer_slot(turn.question.slot, profile, lang)  # type: ignore[arg-type]
+    return turns
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--conversations", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="advisor serve --workers")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="advisor-bench-"))
@@ -108,7 +145,10 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            *("-m", "advisor", "serve", "--port", str(port), "--workers", str(args.workers)),
+        ],
         env={**env, "ADVISOR_RATE_LIMIT_PER_MINUTE": "0"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -116,12 +156,15 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
-            for _ in range(300):
+            for _ in range(600):
                 try:
                     if client.get("/healthz").status_code == 200:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
+            # every worker answers a turn before anything is timed
+            for _ in range(4 * args.workers):
+                client.post("/v1/chat", json={"message": "Hello"}).raise_for_status()
             n = args.requests
             cases = yaml.safe_load(
                 (data_path("evals/cases") / "ask.yaml").read_text(encoding="utf-8")
@@ -159,27 +202,33 @@ def main() -> None:
 
         def worker(i: int) -> None:
             nonlocal total_turns
-            with httpx.Client(base_url=base, timeout=120) as client:
-                for j in range(3):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                for j in range(6):
                     latencies: list[float] = []
-                    turns = conversation(client, PROFILES[(i + j) % len(PROFILES)], "en", latencies)
+                    profile = PROFILES[(i + j) % len(PROFILES)]
+                    turns = light_conversation(conn, profile, "en", latencies)
                     with lock:
                         total_turns += turns
                         concurrent_latencies.extend(latencies)
+            finally:
+                conn.close()
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.conversations)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(
-            f"\n{args.conversations} conversations at once: {total_turns} turns in {elapsed:.2f} s = "
-            f"{total_turns / elapsed:.1f} turns/s; turn p50 {statistics.median(concurrent_latencies):.1f} ms, "
-            f"p95 {percentile(concurrent_latencies, 0.95):.1f} ms"
+            f"\n{args.conversations} conversations at once, {args.workers} worker(s): "
+            f"{total_turns} turns in {elapsed:.2f} s = {total_turns / elapsed:.1f} turns/s; "
+            f"turn p50 {statistics.median(concurrent_latencies):.1f} ms, "
+            f"p95 {percentile(concurrent_latencies, 0.95):.1f} ms; "
+            f"load generator CPU {cpu:.2f} s"
         )
-        print(f"server peak memory (VmHWM): {peak_rss_mb(server.pid):.0f} MB")
+        print(f"server peak memory (VmHWM): {server_memory(server.pid)}")
     finally:
         server.terminate()
         server.wait(10)

@@ -11,9 +11,13 @@ reading the body sees the disconnect, as for a client that hung up.
 from __future__ import annotations
 
 import asyncio
+from functools import cache
+from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from advisor.config import get_settings
 
 
 class DeadlineProtocol(H11Protocol):
@@ -74,3 +78,21 @@ class DeadlineProtocol(H11Protocol):
             self.cycle.disconnected = True
             self.cycle.message_event.set()
         self.transport.close()
+
+
+class SettingsDeadlineProtocol(DeadlineProtocol):
+    """The protocol with the deadlines the settings give, for worker processes that name it.
+
+    uvicorn's workers import their protocol by name, so they cannot be handed a class made by
+    `with_deadlines`; this one reads ADVISOR_HTTP_HEAD_TIMEOUT_S and _BODY_TIMEOUT_S itself.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.head_s, self.body_s = _set_deadlines()
+
+
+@cache
+def _set_deadlines() -> tuple[float, float]:
+    settings = get_settings()
+    return settings.http_head_timeout_s, settings.http_body_timeout_s
