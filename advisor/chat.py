@@ -250,34 +250,27 @@ class ChatService:
     ) -> Iterator[tuple[str, Any]]:
         """Run a turn under the session's lock.
 
-        `turn_lang` None: the language is worked out from the state read here. `fresh`: the
-        session id was just made, so there is no stored state to read.
+        The session is read once, by the agent as the turn starts (`_opened`), which checks it
+        there: an unknown session that must exist, a full conversation, a retried message.
+        `fresh`: the session id was just made, so there is no stored state to check.
         """
         config = self._config(session_id)
         run_config: RunnableConfig = (
             {**config, "callbacks": self.callbacks} if self.callbacks else config
         )
+        message = HumanMessage(text, id=uuid.uuid4().hex)
+        provisional = turn_lang or self._turn_lang(text, requested, None)
+        context = self._context(session_id, provisional, answer, key)
+        if not fresh:
+            context.opened = lambda state: self._opened(
+                state, context, text, requested, must_exist=must_exist
+            )
         with self.session_lock(session_id):
-            before = {} if fresh else self._read_session(session_id, must_exist)
-            if turn_lang is None:
-                turn_lang = self._lang_after(before, text, requested)
-            # another turn may have created or erased the session while this one waited
-            is_new = not before
-            done = _answered(before, key, text)
-            if done is not None:  # a retry: the turn it repeats is the answer, run again
-                if deltas:
-                    yield "delta", done.reply
-                yield "turn", done
-                return
-            if turn_count(before) >= self.settings.session_max_turns:
-                raise _full(self.settings.session_max_turns, turn_lang)
-            inputs = {"messages": [HumanMessage(text)]}
-            context = self._context(session_id, turn_lang, answer, key)
             streamed = False
             try:
                 if deltas:
                     parts = self.graph.stream(
-                        inputs,
+                        {"messages": [message]},
                         run_config,
                         context=context,
                         stream_mode="messages",
@@ -303,17 +296,23 @@ class ChatService:
                     # the turn comes from the context, so LangGraph need not copy the whole
                     # state out after every step, as it does for invoke's default "values"
                     self.graph.invoke(
-                        inputs,
+                        {"messages": [message]},
                         run_config,
                         context=context,
                         stream_mode="updates",
                         durability=self.settings.store_durability,
                     )
+            except _Repeat as repeat:  # a retry: the turn it repeats is the answer, run again
+                self._undo(session_id, message)
+                if deltas:
+                    yield "delta", repeat.turn.reply
+                yield "turn", repeat.turn
+                return
             except AdvisorError:
-                self._roll_back(session_id, before, is_new)
+                self._undo(session_id, message)
                 raise
             except GraphRecursionError:
-                self._roll_back(session_id, before, is_new)
+                self._undo(session_id, message)
                 raise ServiceError("the advisor took too many steps on that message") from None
             except Exception as exc:
                 log.warning("turn failed in session %s: %s", session_id, type(exc).__name__)
@@ -321,7 +320,7 @@ class ChatService:
                     raise ServiceError(
                         "the conversation store is not answering; please try again in a moment"
                     ) from exc
-                self._roll_back(session_id, before, is_new)
+                self._undo(session_id, message)
                 raise ServiceError(
                     "the language model did not answer; please try again in a moment "
                     "(your conversation so far is kept)"
@@ -330,22 +329,55 @@ class ChatService:
         turn = context.turn
         if turn is None:
             turn = ChatTurn.model_validate(self.graph.get_state(config).values["turns"][-1]["turn"])
-        self.metrics.turn(turn, new_conversation=is_new, guidance=context.guidance)
+        self.metrics.turn(turn, new_conversation=context.new_session, guidance=context.guidance)
         if deltas and not streamed:
             yield "delta", turn.reply
         yield "turn", turn
 
-    def _roll_back(self, session_id: str, before: dict[str, Any], is_new: bool) -> None:
-        """Put a session back as it was before a failed turn."""
-        if is_new:
+    def _opened(
+        self,
+        state: Any,
+        context: TurnContext,
+        text: str,
+        requested: Lang | None,
+        *,
+        must_exist: bool,
+    ) -> None:
+        """Check the session as the turn finds it, and set the turn's language from it."""
+        stored = "created_at" in state
+        if must_exist and not stored:
+            raise NotFoundError(f"session_id: no session {context.session_id}", field="session_id")
+        context.new_session = not stored
+        context.lang = self._lang_after(state, text, requested)
+        done = _answered(state, context.idempotency_key, text)
+        if done is not None:
+            raise _Repeat(done)
+        if turn_count(state) >= self.settings.session_max_turns:
+            raise _full(self.settings.session_max_turns, context.lang)
+
+    def _undo(self, session_id: str, message: HumanMessage) -> None:
+        """Put a session back as it was before the turn that brought `message` failed.
+
+        A turn that fails is stored as far as it got, so the stored state is compared with the
+        latest one before the message arrived: a session the turn opened is erased, and any
+        other gets its messages, profile and turns back.
+        """
+        config = self._config(session_id)
+        now: dict[str, Any] | None = None
+        before: dict[str, Any] = {}
+        for snapshot in self.graph.get_state_history(config):
+            ids = {m.id for m in snapshot.values.get("messages", [])}
+            if message.id not in ids:
+                before = snapshot.values
+                break
+            now = now if now is not None else snapshot.values
+        if now is None:
+            return  # nothing of this turn was stored
+        if "created_at" not in before:
             self.delete(session_id)
             return
-        config = self._config(session_id)
-        now = self.graph.get_state(config).values
         kept = {m.id for m in before.get("messages", [])}
         added = [m for m in now.get("messages", []) if m.id not in kept]
-        if not added and now.get("turns") == before.get("turns"):
-            return
         self.graph.update_state(
             config,
             {
@@ -355,6 +387,7 @@ class ChatService:
                 "turn_count": turn_count(before),
             },
         )
+        self._prune(session_id)
 
     def _prune(self, session_id: str) -> None:
         """Drop the session's older checkpoints: the latest one holds the whole conversation."""
@@ -435,6 +468,12 @@ def _full(limit: int, lang: Lang) -> ConversationFullError:
             "please start a new conversation"
         )
     return ConversationFullError(message, field="session_id")
+
+
+class _Repeat(Exception):  # noqa: N818 - not an error: the turn a retried message already got
+    def __init__(self, turn: ChatTurn) -> None:
+        super().__init__("a retried message")
+        self.turn = turn
 
 
 _DONE = object()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -36,6 +37,10 @@ class TurnContext:
     _allowed: set[str] = field(default_factory=set, repr=False)
     _granted: int = 0
     turn: ChatTurn | None = None
+    # called with the stored state as the turn starts, to check it (raising to refuse the turn)
+    # and to set the turn's language from it; None for a session made for this turn
+    opened: Callable[[Any], None] | None = None
+    new_session: bool = True
     _classified: dict[str, Classification] = field(default_factory=dict, repr=False)
     # tools called together run in threads; one lock for all turns is held only for moments
     _lock: ClassVar[threading.Lock] = threading.Lock()

@@ -74,6 +74,8 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         (a `before_agent` hook), whose stepping cost LangGraph more than this work. Returns the
         state update: a new conversation's fields, and a quick reply's fact.
         """
+        if context.opened is not None:
+            context.opened(state)
         update: dict[str, Any] = {}
         if "created_at" not in state:
             update = {"created_at": _now(), "profile": {}, "turns": []}

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from advisor.channels.http import create_app
 from advisor.chat import ChatService
 from advisor.config import Settings
-from advisor.errors import ConversationFullError
+from advisor.errors import ConversationFullError, NotFoundError
 
 LOOSE = ["hi", "about 300 people", "no azure yet", "nothing special", "a partner please", "thanks"]
 
@@ -81,6 +81,12 @@ def test_a_conversation_at_its_limit_gets_a_calm_answer_in_its_language(
         service.chat("特別な条件はありません", session)
     assert "新しい会話" in raised.value.message
     assert service.session(session) == before  # nothing lost, nothing added
+    for text in ["まだですか", "もう一度", "特別な条件はありません"]:
+        with pytest.raises(ConversationFullError):
+            service.chat(text, session)
+    # refused messages take no room either
+    assert _rows(tmp_path, "checkpoints", session) == 1
+    assert service.session(session) == before
     english = service.chat("hello").session_id
     service.chat("300 seats", english)
     service.chat("no azure", english)
@@ -108,3 +114,15 @@ def test_the_api_says_409_and_caps_the_transcript(tmp_path: Path, guidance_index
         ]
         assert (last_two["turn_count"], last_two["earlier_turns"]) == (4, 2)
         assert client.get(f"/v1/sessions/{session}", params={"limit": 0}).status_code == 422
+
+
+def test_a_message_to_an_unknown_session_leaves_nothing_stored(
+    tmp_path: Path, guidance_index: Any
+) -> None:
+    service = _service(tmp_path, guidance_index)
+    service.chat("hello")  # the store exists
+    with pytest.raises(NotFoundError):
+        service.chat("we have 300 seats", "0123456789abcdef0123456789abcdef")
+    assert not service.exists("0123456789abcdef0123456789abcdef")
+    assert _rows(tmp_path, "checkpoints", "0123456789abcdef0123456789abcdef") == 0
+    assert _rows(tmp_path, "writes", "0123456789abcdef0123456789abcdef") == 0
