@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import queue
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -16,7 +18,10 @@ from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage,
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Span
 
+from advisor import telemetry
 from advisor.agent.context import TurnContext
 from advisor.agent.graph import build_agent
 from advisor.agent.guards import StreamGate
@@ -42,6 +47,7 @@ from advisor.store.sessions import (
     make_checkpointer,
     make_session_lock,
 )
+from advisor.telemetry import TurnTracer
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,7 @@ class ChatService:
         index: Any = None,
         callbacks: list[BaseCallbackHandler] | None = None,
         metrics: Metrics | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.settings = settings
         # what GET /metrics counts: conversations, turns, recommendations, guidance, errors
@@ -81,6 +88,11 @@ class ChatService:
         )
         # one turn at a time per session, in this process and in any other sharing the store
         self.session_lock = make_session_lock(settings)
+        # OpenTelemetry spans of each turn, when an OTLP endpoint (or a provider) is given
+        provider = tracer_provider or telemetry.tracer_provider(settings)
+        self.tracing = (
+            TurnTracer(provider, message_text=settings.log_message_text) if provider else None
+        )
 
     def _config(self, session_id: str) -> RunnableConfig:
         return {
@@ -265,7 +277,10 @@ class ChatService:
             context.opened = lambda state: self._opened(
                 state, context, text, requested, must_exist=must_exist
             )
-        with self.session_lock(session_id):
+        with self.session_lock(session_id), self._traced(session_id, text) as span:
+            if span is not None and self.tracing is not None:
+                extra = [*(run_config.get("callbacks") or []), self.tracing.handler()]  # type: ignore[misc]
+                run_config = {**run_config, "callbacks": extra}
             streamed = False
             try:
                 if deltas:
@@ -326,6 +341,8 @@ class ChatService:
                     "(your conversation so far is kept)"
                 ) from exc
             self._prune(session_id)
+            if span is not None and context.turn is not None:
+                _describe(span, context.turn)
         turn = context.turn
         if turn is None:
             turn = ChatTurn.model_validate(self.graph.get_state(config).values["turns"][-1]["turn"])
@@ -333,6 +350,15 @@ class ChatService:
         if deltas and not streamed:
             yield "delta", turn.reply
         yield "turn", turn
+
+    @contextmanager
+    def _traced(self, session_id: str, text: str) -> Iterator[Span | None]:
+        """Hold the turn's span, when tracing is on."""
+        if self.tracing is None:
+            yield None
+            return
+        with self.tracing.turn(session_id, text) as span:
+            yield span
 
     def _opened(
         self,
@@ -470,6 +496,15 @@ def _full(limit: int, lang: Lang) -> ConversationFullError:
     return ConversationFullError(message, field="session_id")
 
 
+def _describe(span: Span, turn: ChatTurn) -> None:
+    """Label a turn's span with what came of it: its language, question and motion."""
+    span.set_attribute("advisor.lang", turn.lang)
+    if turn.question is not None:
+        span.set_attribute("advisor.question", turn.question.slot)
+    if turn.recommendation is not None and turn.recommendation.motion is not None:
+        span.set_attribute("advisor.motion", turn.recommendation.motion.value)
+
+
 class _Repeat(Exception):  # noqa: N818 - not an error: the turn a retried message already got
     def __init__(self, turn: ChatTurn) -> None:
         super().__init__("a retried message")
@@ -497,7 +532,9 @@ def _detached(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
         finally:
             found.put(_DONE)
 
-    threading.Thread(target=run, name="advisor-turn", daemon=True).start()
+    # in the caller's context, so the turn's spans are children of the request's
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(run,), name="advisor-turn", daemon=True).start()
     while True:
         item = found.get()
         if item is _DONE:

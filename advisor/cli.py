@@ -241,6 +241,11 @@ def serve(host: str, port: int, workers: int | None) -> None:
         "timeout_keep_alive": KEEP_ALIVE_S,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
     }
+    from advisor.telemetry import log_config
+
+    logging_config = log_config(settings.log_format)
+    if logging_config is not None:  # JSON lines with trace ids, instead of uvicorn's text
+        options["log_config"] = logging_config
     workers = workers or settings.workers
     if workers > 1:
         # each worker opens the index (built above, so none of them builds it) and the store

@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     cors_origins: list[str] = Field(default_factory=list)
     log_message_text: bool = False
+    # "json": one JSON object a log line, with the trace id (`advisor serve`); "text": uvicorn's
+    log_format: Literal["text", "json"] = "text"
+    # where OpenTelemetry traces go, over OTLP/gRPC (e.g. http://collector:4317); none: no tracing
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "ADVISOR_OTLP_ENDPOINT"),
+    )
 
     # Requests a minute per client address on / and /v1/*, and per Teams user on
     # /api/messages, with bursts of up to *_burst; 0 turns a limit off.

@@ -12,12 +12,13 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from advisor import __version__
+from advisor import __version__, telemetry
 from advisor.channels.docs import mount_docs
 from advisor.channels.openapi import (
     SSE_RESPONSES,
@@ -56,6 +57,7 @@ from advisor.metrics import Metrics
 from advisor.models.factory import answer_model
 from advisor.store.retention import purge_sessions, retention_cutoff
 from advisor.store.sessions import prepare_data_dir
+from advisor.telemetry import trace_http
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +188,18 @@ def _object(body: object, allowed: set[str], required: set[str]) -> dict[str, An
 
 
 def create_app(
-    settings: Settings | None = None, *, service: Any = None, index: Any = None
+    settings: Settings | None = None,
+    *,
+    service: Any = None,
+    index: Any = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
-    """Build the FastAPI application; the index and chat service open once at start-up."""
+    """Build the FastAPI application; the index and chat service open once at start-up.
+
+    With tracing on (an OTLP endpoint, or `tracer_provider`), each request gets a span.
+    """
     settings = settings or get_settings()
+    provider = tracer_provider or telemetry.tracer_provider(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -198,7 +208,12 @@ def create_app(
             app.state.index = await run_in_threadpool(GuidanceIndex.open, settings)
         if app.state.service is None:
             app.state.service = await run_in_threadpool(
-                lambda: ChatService(settings, index=app.state.index, metrics=app.state.metrics)
+                lambda: ChatService(
+                    settings,
+                    index=app.state.index,
+                    metrics=app.state.metrics,
+                    tracer_provider=provider,
+                )
             )
         purging = None
         if settings.session_retention_days > 0:
@@ -418,6 +433,8 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # outermost, so the errors the other middlewares answer (413, 429) are counted too
     app.add_middleware(CountErrors, metrics=lambda: app.state.metrics)
+    if provider is not None:
+        trace_http(app, provider)
     return app
 
 
