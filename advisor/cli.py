@@ -221,6 +221,13 @@ def serve(host: str, port: int, workers: int | None) -> None:
     from advisor.store.sessions import prepare_data_dir
 
     settings = get_settings()
+    from advisor.telemetry import log_config
+
+    logging_config = log_config(settings.log_format)
+    if logging_config is not None:  # from the first line on, not only once uvicorn starts
+        import logging.config
+
+        logging.config.dictConfig(logging_config)
     prepare_data_dir(settings.data_dir)
     _check_listen(host, port)
     from advisor.guidance.index import GuidanceIndex
@@ -241,9 +248,6 @@ def serve(host: str, port: int, workers: int | None) -> None:
         "timeout_keep_alive": KEEP_ALIVE_S,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
     }
-    from advisor.telemetry import log_config
-
-    logging_config = log_config(settings.log_format)
     if logging_config is not None:  # JSON lines with trace ids, instead of uvicorn's text
         options["log_config"] = logging_config
     workers = workers or settings.workers

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from concurrent import futures
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
@@ -23,6 +26,7 @@ from advisor.config import Settings
 from advisor.guidance.index import GuidanceIndex
 from advisor.telemetry import JsonFormatter, TurnTracer, otlp_provider
 from tests.fake_openai import ScriptedOpenAI
+from tests.servers import advisor_process
 
 MESSAGE = "We're 300 people and want a partner to look after it"
 
@@ -189,6 +193,7 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
     def __init__(self) -> None:
         self.names: list[str] = []
         self.services: set[str] = set()
+        self.trace_ids: set[str] = set()
 
     def Export(self, request: Any, context: Any) -> Any:  # noqa: N802 - the protocol's name
         for resource_spans in request.resource_spans:
@@ -197,19 +202,28 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
                     self.services.add(attribute.value.string_value)
             for scope in resource_spans.scope_spans:
                 self.names.extend(span.name for span in scope.spans)
+                self.trace_ids.update(span.trace_id.hex() for span in scope.spans)
         return trace_service_pb2.ExportTraceServiceResponse()
 
 
-@pytest.mark.slow
-def test_spans_are_exported_over_otlp_to_the_configured_endpoint(
-    tmp_path: Path, guidance_index: GuidanceIndex
-) -> None:
+@contextmanager
+def collector_on_loopback() -> Iterator[tuple[Collector, int]]:
     collector = Collector()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
+        yield collector, port
+    finally:
+        server.stop(None)
+
+
+@pytest.mark.slow
+def test_spans_are_exported_over_otlp_to_the_configured_endpoint(
+    tmp_path: Path, guidance_index: GuidanceIndex
+) -> None:
+    with collector_on_loopback() as (collector, port):
         provider = otlp_provider(f"http://127.0.0.1:{port}")
         service = ChatService(
             Settings(data_dir=tmp_path), index=guidance_index, tracer_provider=provider
@@ -217,9 +231,29 @@ def test_spans_are_exported_over_otlp_to_the_configured_endpoint(
         service.chat(MESSAGE)
         assert provider.force_flush(10_000)
         provider.shutdown()
-    finally:
-        server.stop(None)
     assert collector.services == {"motion-advisor"}
     assert {"invoke_agent motion-advisor", "step model", "execute_tool record_facts"} <= set(
         collector.names
     )
+
+
+@pytest.mark.slow
+def test_advisor_serve_logs_json_lines_that_lead_to_the_turns_trace(tmp_path: Path) -> None:
+    with collector_on_loopback() as (collector, port):
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
+            "ADVISOR_LOG_FORMAT": "json",
+            "ADVISOR_LOG_MESSAGE_TEXT": "true",
+            "OTEL_BSP_SCHEDULE_DELAY": "100",  # the batch goes out within 0.1 s
+        }
+        with advisor_process(tmp_path / "data", env) as (url, _):
+            assert httpx.post(f"{url}/v1/chat", json={"message": MESSAGE}).status_code == 200
+            deadline = time.monotonic() + 20
+            while "POST /v1/chat" not in collector.names and time.monotonic() < deadline:
+                time.sleep(0.1)
+        log = (tmp_path / f"serve-{url.rsplit(':', 1)[1]}.log").read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    (said,) = [line for line in lines if "customer" in line["message"] and "300" in line["message"]]
+    assert said["trace_id"] in collector.trace_ids
+    assert "POST /v1/chat" in collector.names
