@@ -41,6 +41,7 @@ from advisor.metrics import Metrics
 from advisor.models.factory import make_chat_model
 from advisor.nlu import detect_lang
 from advisor.store.keys import keyed_session_id
+from advisor.store.leads import LeadStore
 from advisor.store.sessions import (
     check_idempotency_key,
     check_session_id,
@@ -88,6 +89,8 @@ class ChatService:
         )
         # one turn at a time per session, in this process and in any other sharing the store
         self.session_lock = make_session_lock(settings)
+        # customers who asked to be contacted, in the same database as their conversations
+        self.leads = LeadStore(settings)
         # OpenTelemetry spans of each turn, when an OTLP endpoint (or a provider) is given
         provider = tracer_provider or telemetry.tracer_provider(settings)
         self.tracing = (
@@ -462,9 +465,10 @@ class ChatService:
         }
 
     def delete(self, session_id: str) -> None:
-        """Erase a conversation."""
+        """Erase a conversation, and its lead if the customer left one."""
         check_session_id(session_id)
         self.checkpointer.delete_thread(session_id)
+        self.leads.erase_session(session_id)
 
 
 def _answered(state: dict[str, Any], key: str | None, text: str) -> ChatTurn | None:

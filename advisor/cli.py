@@ -460,6 +460,16 @@ def sessions_purge(days: float | None) -> None:
             "pass --older-than-days to purge anyway"
         )
         return
-    purged = purge_sessions(make_checkpointer(settings), retention_cutoff(days))
+    from advisor.store.leads import LeadStore
+
+    cutoff = retention_cutoff(days)
+    purged = purge_sessions(make_checkpointer(settings), cutoff)
     noun = "conversation" if purged == 1 else "conversations"
     click.echo(f"Purged {purged} {noun} whose last turn was over {days:g} days ago")
+    leads = LeadStore(settings)
+    try:
+        gone = leads.purge(cutoff)
+    finally:
+        leads.close()
+    if gone:
+        click.echo(f"Purged {gone} {'lead' if gone == 1 else 'leads'} left over {days:g} days ago")

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from advisor.errors import ConfigError
@@ -70,6 +77,14 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     cors_origins: list[str] = Field(default_factory=list)
     log_message_text: bool = False
+    # leads (customers who asked to be contacted) go to this webhook, signed with the secret
+    lead_webhook_url: str | None = None
+    lead_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # the pause after a failed delivery: this at first, doubling each time, up to the most
+    lead_retry_s: float = Field(default=5, gt=0)
+    lead_retry_max_s: float = Field(default=3600, gt=0)
+    lead_timeout_s: float = Field(default=10, gt=0)
+    lead_delivery_interval_s: float = Field(default=2, gt=0)
     # "json": one JSON object a log line, with the trace id (`advisor serve`); "text": uvicorn's
     log_format: Literal["text", "json"] = "text"
     # where OpenTelemetry traces go, over OTLP/gRPC (e.g. http://collector:4317); none: no tracing
@@ -111,6 +126,25 @@ class Settings(BaseSettings):
     oidc_audience: str | None = None
     oidc_jwks_url: str | None = None
 
+    @field_validator("lead_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an https:// (or http://) URL")
+        return value
+
+    @field_validator("lead_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.data.get("lead_webhook_url") and (
+            value is None or len(value.get_secret_value()) < 16
+        ):
+            raise ValueError(
+                "must be set, at least 16 characters, when ADVISOR_LEAD_WEBHOOK_URL is: "
+                "it signs every lead sent"
+            )
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
@@ -145,4 +179,5 @@ def _setting_error(exc: ValidationError) -> str:
     env = str(choices[0]) if choices else f"ADVISOR_{name.upper()}"
     got = repr(error.get("input"))
     got = got if len(got) <= 40 else got[:37] + "..."
-    return f"{env}: {error['msg'][:1].lower()}{error['msg'][1:]} (got {got})"
+    said = str(error["msg"]).removeprefix("Value error, ")
+    return f"{env}: {said[:1].lower()}{said[1:]} (got {got})"

@@ -38,6 +38,10 @@ class ConversationFullError(UserError):
     """A conversation has had as many turns as one conversation may have."""
 
 
+class ConflictError(UserError):
+    """A request that does not fit the conversation yet (a lead before any recommendation)."""
+
+
 class ConfigError(AdvisorError):
     """A setting that cannot work; raised at start-up."""
 

@@ -25,6 +25,8 @@ from advisor.channels.openapi import (
     AskRequest,
     ChatRequest,
     IdempotencyKey,
+    LeadAccepted,
+    LeadRequest,
     SessionId,
     SessionView,
     TranscriptTurns,
@@ -48,13 +50,15 @@ from advisor.domain.schemas import (
     parse_json,
     parse_profile,
 )
-from advisor.errors import AdvisorError, NotFoundError, TooLargeError, UserError
+from advisor.errors import AdvisorError, ConflictError, NotFoundError, TooLargeError, UserError
 from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 from advisor.inputs import check_lang
 from advisor.metrics import CONTENT_TYPE as METRICS_TYPE
 from advisor.metrics import Metrics
 from advisor.models.factory import answer_model
+from advisor.prompts import phrase
+from advisor.store.leads import LeadDelivery, check_contact
 from advisor.store.retention import purge_sessions, retention_cutoff
 from advisor.store.sessions import prepare_data_dir
 from advisor.telemetry import trace_http
@@ -219,9 +223,15 @@ def create_app(
         if settings.session_retention_days > 0:
             await _purge(app, settings)  # before the first request is served
             purging = asyncio.create_task(_purge_periodically(app, settings))
+        if settings.lead_webhook_url:
+            app.state.delivery = LeadDelivery(app.state.service.leads, settings)
+            app.state.delivery.start(settings.lead_delivery_interval_s)
         yield
         if purging is not None:
             purging.cancel()
+        if app.state.delivery is not None:
+            await run_in_threadpool(app.state.delivery.stop)
+            app.state.delivery = None
 
     app = FastAPI(
         title="Motion Advisor",
@@ -239,6 +249,7 @@ def create_app(
     app.state.service = service
     app.state.metrics = service.metrics if service is not None else Metrics()
     app.state.answer_model = answer_model(settings)
+    app.state.delivery = None  # sends leads to ADVISOR_LEAD_WEBHOOK_URL, when it is set
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -418,6 +429,76 @@ def create_app(
         await run_in_threadpool(app.state.service.delete, session_id)
         return Response(status_code=204)
 
+    lead_errors = errors(
+        404,
+        409,
+        413,
+        415,
+        422,
+        429,
+        503,
+        said={409: "The conversation has no recommendation yet to be contacted about."},
+    )
+
+    @app.post(
+        "/v1/sessions/{session_id}/lead",
+        status_code=201,
+        tags=["advisor"],
+        responses={
+            **lead_errors,
+            200: {"model": LeadAccepted, "description": "The conversation's lead, stored before."},
+            201: {"model": LeadAccepted, "description": "Stored, and queued for the webhook."},
+        },
+        openapi_extra=json_body(
+            LeadRequest,
+            contact_me={
+                "name": "Kim Lee",
+                "email": "kim@contoso.com",
+                "company": "Contoso",
+                "consent": True,
+            },
+        ),
+    )
+    async def lead_route(session_id: SessionId, request: Request) -> JSONResponse:
+        """Ask to be contacted about the conversation's recommendation.
+
+        Takes the customer's consent, name, work email and company. One lead a conversation:
+        sending it again returns the first.
+        """
+        public_session(session_id)
+        fields = {"name", "email", "company", "consent", "lang"}
+        body = _object(await read_body(request), fields, fields - {"lang"})
+        contact = check_contact(body)
+        requested = check_lang(body.get("lang"))
+        view = await run_in_threadpool(lambda: app.state.service.session(session_id, limit=0))
+        lang = requested or view["lang"] or "en"
+        found = classify(Profile.model_validate(view["profile"]), lang)
+        if found.motion is None:
+            raise ConflictError(
+                "session_id: this conversation has no recommendation yet; a customer can ask "
+                "to be contacted once the advisor has recommended a motion",
+                field="session_id",
+            )
+        recommendation = found.model_dump(mode="json")
+        lead, created = await run_in_threadpool(
+            app.state.service.leads.add, session_id, contact, lang, recommendation
+        )
+        if app.state.delivery is not None:
+            app.state.delivery.wake()
+        status = "stored"  # kept for the console: no webhook is configured
+        if settings.lead_webhook_url:
+            status = "delivered" if lead.delivered_at else "queued"
+        return JSONResponse(
+            {
+                "lead_id": lead.id,
+                "session_id": session_id,
+                "motion": lead.motion,
+                "status": status,
+                "message": phrase("lead_thanks", lang, person=lead.name, email=lead.email),
+            },
+            201 if created else 200,
+        )
+
     mount_teams(app, settings)
 
     # Added before the web channels' CORS middleware, so a 429 still carries CORS headers.
@@ -441,10 +522,10 @@ def create_app(
 async def _purge(app: FastAPI, settings: Settings) -> None:
     """Erase the conversations whose last turn is older than the retention period."""
     days = settings.session_retention_days
+    cutoff = retention_cutoff(days)
     try:
-        purged = await run_in_threadpool(
-            purge_sessions, app.state.service.checkpointer, retention_cutoff(days)
-        )
+        purged = await run_in_threadpool(purge_sessions, app.state.service.checkpointer, cutoff)
+        await run_in_threadpool(app.state.service.leads.purge, cutoff)
     except Exception as exc:  # a failed purge is tried again at the next interval
         log.warning("session purge failed: %s", type(exc).__name__)
         return

@@ -112,6 +112,28 @@ class SessionView(BaseModel):
     earlier_turns: int
 
 
+class LeadRequest(BaseModel):
+    """A customer who has a recommendation asks to be contacted about it, and agrees to be."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=254, examples=["kim@contoso.com"])
+    company: str = Field(min_length=1, max_length=200)
+    consent: Literal[True] = Field(description="The customer agrees to be contacted.")
+    lang: Lang | None = None
+
+
+class LeadAccepted(BaseModel):
+    """A stored lead: sent to the configured webhook as soon as it takes it."""
+
+    lead_id: str
+    session_id: str
+    motion: str
+    status: Literal["queued", "delivered", "stored"]
+    message: str
+
+
 _SAID = {
     401: "No valid Bot Framework token.",
     403: "Not allowed from this address, or to this serviceUrl.",
@@ -129,10 +151,11 @@ _RETRY_AFTER = {"Retry-After": {"description": "seconds", "schema": {"type": "in
 _REF = "#/components/schemas/"
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """Document the error answers of a route, each an ErrorBody."""
+def errors(*statuses: int, said: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """Document the error answers of a route, each an ErrorBody (`said`: the route's own words)."""
+    words = {**_SAID, **(said or {})}
     return {
-        status: {"model": ErrorBody, "description": _SAID[status]}
+        status: {"model": ErrorBody, "description": words[status]}
         | ({"headers": _RETRY_AFTER} if status == 429 else {})
         for status in statuses
     }
@@ -179,7 +202,7 @@ def finish_openapi(document: dict[str, Any], settings: Settings) -> dict[str, An
     """
     found: dict[str, Any] = {}
     document = _hoist(document, found)
-    for model in (Profile, AskRequest, ChatRequest, ErrorBody):
+    for model in (Profile, AskRequest, ChatRequest, LeadRequest, ErrorBody):
         schema = model.model_json_schema(ref_template=_REF + "{model}")
         found.setdefault(model.__name__, _hoist(schema, found))
     components = document.setdefault("components", {}).setdefault("schemas", {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from advisor.errors import (
     AdvisorError,
     ConfigError,
+    ConflictError,
     ConversationFullError,
     NotFoundError,
     ServiceError,
@@ -17,6 +18,7 @@ _STATUSES: tuple[tuple[type[AdvisorError], int], ...] = (
     (NotFoundError, 404),
     (TooLargeError, 413),
     (ConversationFullError, 409),
+    (ConflictError, 409),
     (UserError, 422),
     (ServiceError, 503),
     (ConfigError, 500),
