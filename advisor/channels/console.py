@@ -14,10 +14,10 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
@@ -286,6 +286,22 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         result = await run_in_threadpool(service.session, session_id)
         log.info("console: %s opened a conversation", agent.subject)
         return JSONResponse(result, headers=_NO_STORE)
+
+    @app.get("/console/api/leads", include_in_schema=False)
+    async def console_leads(
+        request: Request,
+        agent: Agent = reader,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> JSONResponse:
+        """Return the newest leads, each with its recommendation and delivery state."""
+        service = request.app.state.service
+        leads = await run_in_threadpool(service.leads.latest, limit)
+        log.info("console: %s listed the leads", agent.subject)
+        body = {
+            "leads": [lead.view() for lead in leads],
+            "webhook": bool(request.app.state.settings.lead_webhook_url),
+        }
+        return JSONResponse(body, headers=_NO_STORE)
 
     @app.delete("/console/api/sessions/{session_id}", include_in_schema=False)
     async def console_delete_session(

@@ -518,3 +518,101 @@ def test_the_api_docs_render_with_no_internet(sites: tuple[str, str], browser: A
     assert outside == []
     shoot(page, "api-docs")
     context.close()
+
+
+def test_a_customer_asks_to_be_contacted_from_the_card(sites: tuple[str, str], browser: Any) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/")
+    click_reply(page, "We're 300 people and would like a partner to help")
+    click_reply(page, "No, none of these")
+    type_message(page, "About $50k a year on Azure")
+    card = page.locator(".rec-card")
+    card.wait_for()
+    card.get_by_role("button", name="Ask to be contacted").click()
+    form = card.get_by_role("form", name="Ask to be contacted")
+    assert page.evaluate("document.activeElement.id") == "lead-name"
+    form.get_by_label("Your name").fill("Kim Lee")
+    form.get_by_label("Work email").fill("kim at contoso")
+    form.get_by_label("Company").fill("Contoso")
+    form.get_by_role("button", name="Send my details").click()
+    assert "email address" in form.get_by_role("alert").inner_text()
+    form.get_by_label("Work email").fill("kim@contoso.com")
+    form.get_by_role("button", name="Send my details").click()
+    assert "agree to be contacted" in form.get_by_role("alert").inner_text()
+    form.get_by_label("I agree to be contacted about this recommendation.").check()
+    assert form.get_by_role("alert").is_hidden()  # the hint goes once it is answered
+    form.scroll_into_view_if_needed()
+    shoot(page, "chat-en-lead-form")
+    with page.expect_response("**/lead") as sent:
+        form.get_by_role("button", name="Send my details").click()
+    assert sent.value.status == 201
+    done = card.get_by_role("status")
+    assert "kim@contoso.com" in done.inner_text()
+    done.scroll_into_view_if_needed()
+    shoot(page, "chat-en-lead-sent")
+    page.context.close()
+
+
+def test_the_contact_form_in_japanese_on_a_phone(sites: tuple[str, str], browser: Any) -> None:
+    advisor, _ = sites
+    page = open_page(browser, advisor + "/", locale="ja-JP", width=375, height=812)
+    type_message(page, "従業員は 5000 名です")
+    click_reply(page, "いいえ、どれも不要です")
+    click_reply(page, "パートナーやマイクロソフトの支援を希望します")
+    card = page.locator(".rec-card")
+    card.wait_for()
+    card.get_by_role("button", name="担当者からの連絡を希望する").click()
+    form = card.get_by_role("form", name="担当者からの連絡を希望する")
+    form.get_by_label("お名前").fill("山田 花子")
+    form.get_by_label("勤務先のメールアドレス").fill("hanako@example.co.jp")
+    form.get_by_label("会社名").fill("株式会社コントソ")
+    form.get_by_label("このおすすめについて連絡を受けることに同意します。").check()
+    assert no_horizontal_overflow(page)
+    form.scroll_into_view_if_needed()
+    shoot(page, "chat-ja-phone-lead-form")
+    form.get_by_role("button", name="連絡先を送信").click()
+    done = card.get_by_role("status")
+    assert "山田 花子様" in done.inner_text()
+    shoot(page, "chat-ja-phone-lead-sent")
+    page.context.close()
+
+
+def test_the_console_lists_leads_and_opens_their_conversation(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex, browser: Any
+) -> None:
+    console_token = "browser-test-console-token-0123456789"
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("leads"), console_token=SecretStr(console_token)
+    )
+    with serve_app(create_app(settings, index=guidance_index)) as advisor:
+        with httpx.Client(base_url=advisor, timeout=30) as http:
+            turn = http.post("/v1/chat", json={"message": "We're 5,000 people"}).json()
+            for message in ["No special terms", "We'd like help from a partner or Microsoft"]:
+                body = {"message": message, "session_id": turn["session_id"]}
+                turn = http.post("/v1/chat", json=body).json()
+            assert turn["recommendation"]["motion"] == "enterprise"
+            contact = {
+                "name": "Kim Lee",
+                "email": "kim@contoso.com",
+                "company": "Contoso",
+                "consent": True,
+            }
+            lead = http.post(f"/v1/sessions/{turn['session_id']}/lead", json=contact)
+            assert lead.status_code == 201
+        page = open_page(browser, advisor + "/console", width=1360, height=1000)
+        page.get_by_label("Access token").fill(console_token)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_text("Signed in as Console token (admin)").wait_for()
+        page.get_by_role("button", name="Show the latest").click()
+        row = page.locator("table.leads tbody tr")
+        row.first.wait_for()
+        assert row.count() == 1
+        text = row.first.inner_text()
+        assert "Kim Lee" in text and "Contoso" in text and "kim@contoso.com" in text
+        assert "Enterprise motion" in text and "no webhook is set" in text
+        page.locator("#leads-panel").scroll_into_view_if_needed()
+        shoot(page, "console-en-leads")
+        row.first.get_by_role("button", name="Open").click()
+        page.locator(".turns li").first.wait_for()
+        assert "5,000 people" in page.locator(".turns li.customer").first.inner_text()
+        page.context.close()

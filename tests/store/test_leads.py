@@ -245,7 +245,7 @@ def test_a_killed_server_loses_no_lead_and_sends_none_twice(
     receiver.status = 503  # the CRM is down: the leads wait in the store
     leads = []
     with advisor_process(data, env) as (url, process):
-        for n in range(6):
+        for _ in range(6):
             session = recommended(lambda path, **kw: httpx.post(url + path, timeout=30, **kw))
             answer = httpx.post(f"{url}/v1/sessions/{session}/lead", json=CONTACT, timeout=30)
             assert answer.status_code == 201 and answer.json()["status"] == "queued"

@@ -99,8 +99,72 @@
     return JSON.stringify(rec);
   }
 
+  /* "Ask to be contacted": a form under the card, sent with the customer's consent. */
+  function contactForm(card) {
+    var fields = [["name", "text", "name"], ["email", "email", "email"], ["company", "text", "organization"]];
+    var error = el("p", { className: "form-error", role: "alert", hidden: true });
+    var consent = el("input", { type: "checkbox", id: "lead-consent", required: true });
+    var inputs = {};
+    var submit = el("button", { type: "submit", className: "button primary", text: MA.t("lead.send") });
+    var form = el("form", { className: "lead-form", "aria-label": MA.t("lead.title"), noValidate: true }, [
+      el("h3", { text: MA.t("lead.title") }),
+      el("p", { className: "lead-intro", text: MA.t("lead.intro") })
+    ].concat(fields.map(function (f) {
+      inputs[f[0]] = el("input", { id: "lead-" + f[0], name: f[0], type: f[1], autocomplete: f[2], required: true, maxLength: f[0] === "email" ? 254 : 200 });
+      return el("p", { className: "field" }, [el("label", { for: "lead-" + f[0], text: MA.t("lead." + f[0]) }), inputs[f[0]]]);
+    })).concat([
+      el("p", { className: "field consent" }, [consent, el("label", { for: "lead-consent", text: MA.t("lead.consent") })]),
+      error,
+      el("div", { className: "rec-actions" }, [submit])
+    ]));
+    form.addEventListener("input", function () { error.hidden = true; });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      error.hidden = true;
+      var body = { name: inputs.name.value, email: inputs.email.value, company: inputs.company.value, consent: consent.checked, lang: MA.lang };
+      var problem = null;
+      fields.forEach(function (f) {
+        var input = inputs[f[0]];
+        if (problem) return;
+        if (!input.value.trim()) problem = [input, MA.t("lead.missing", { field: MA.t("lead." + f[0]) })];
+        else if (!input.checkValidity()) problem = [input, MA.t("lead.badEmail")];
+      });
+      if (!problem && !consent.checked) problem = [consent, MA.t("lead.needConsent")];
+      if (problem) {
+        error.textContent = problem[1];
+        error.hidden = false;
+        problem[0].focus();
+        return;
+      }
+      submit.disabled = true;
+      MA.postJSON("v1/sessions/" + encodeURIComponent(state.sessionId) + "/lead", body).then(function (lead) {
+        var done = el("p", { className: "lead-done", role: "status", text: lead.message });
+        form.parentNode.replaceChild(done, form);
+        state.leadSent = true;
+      }, function (err) {
+        submit.disabled = false;
+        error.textContent = MA.errorText ? MA.errorText(err) : (err.message || MA.t("error.title"));
+        error.hidden = false;
+      });
+    });
+    return form;
+  }
+
+  function contactButton(card) {
+    var button = el("button", { type: "button", className: "button lead-open", text: MA.t("lead.open") });
+    button.addEventListener("click", function () {
+      var form = contactForm(card);
+      button.parentNode.replaceChild(form, button);
+      form.querySelector("input").focus();
+    });
+    return button;
+  }
+
   function renderCard(entry) {
     var card = MA.recommendationCard(entry.rec, entry.citations, { headingLevel: "h2" });
+    if (state.sessionId && !state.leadSent && entry === state.cards[state.cards.length - 1]) {
+      card.appendChild(contactButton(card));
+    }
     var wrapper = el("div", { className: "msg card-row" }, [card]);
     if (entry.node && entry.node.parentNode) entry.node.parentNode.replaceChild(wrapper, entry.node);
     entry.node = wrapper;

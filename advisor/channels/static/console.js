@@ -347,8 +347,61 @@
     });
   }
 
+  function renderLeads(leads, webhook) {
+    var box = $("leads");
+    box.textContent = "";
+    if (!leads.length) {
+      box.appendChild(el("p", { className: "result-empty", text: MA.t("console.noLeads") }));
+      return;
+    }
+    var head = ["when", "who", "motion", "delivery", "conversation"].map(function (key) {
+      return el("th", { scope: "col", text: MA.t("console.lead." + key) });
+    });
+    var rows = leads.map(function (lead) {
+      var delivery = lead.delivery.status === "delivered"
+        ? MA.t("console.lead.delivered")
+        : webhook
+          ? MA.t("console.lead.pending", { attempts: lead.delivery.attempts })
+          : MA.t("console.lead.kept");
+      var open = el("button", { type: "button", className: "button subtle", text: MA.t("console.lead.open") });
+      open.addEventListener("click", function () {
+        $("session-id").value = lead.session_id;
+        openSession();
+        $("session-panel").focus();
+      });
+      return el("tr", {}, [
+        el("td", { text: lead.created_at.replace("T", " ").replace("+00:00", " UTC") }),
+        el("td", {}, [
+          el("strong", { text: lead.contact.name }), el("br"),
+          lead.contact.company + " · ",
+          el("a", { href: "mailto:" + lead.contact.email, text: lead.contact.email })
+        ]),
+        el("td", { text: MA.t("card.motion", { motion: MA.motionName(lead.motion) }) }),
+        el("td", { className: webhook ? lead.delivery.status : "kept", text: delivery }),
+        el("td", {}, [open])
+      ]);
+    });
+    box.appendChild(el("table", { className: "leads" }, [
+      el("thead", {}, [el("tr", {}, head)]),
+      el("tbody", {}, rows)
+    ]));
+  }
+
+  function loadLeads() {
+    working($("leads"));
+    consoleApi("leads").then(function (result) {
+      shown.leads = result;
+      renderLeads(result.leads, result.webhook);
+    }).catch(function (err) {
+      shown.leads = null;
+      $("leads").textContent = "";
+      $("leads").appendChild(notice(consoleErrorText(err)));
+    });
+  }
+
   function rerender() {
     renderWho();
+    if (shown.leads) renderLeads(shown.leads.leads, shown.leads.webhook);
     if (shown.classification) renderClassification(shown.classification.result, shown.classification.citations);
     if (shown.answer) renderAnswer(shown.answer);
     if (shown.session) renderSession(shown.session.session, shown.session.citations);
@@ -381,6 +434,7 @@
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) ask(event);
     });
     $("session-form").addEventListener("submit", openSession);
+    $("load-leads").addEventListener("click", loadLeads);
 
     writeJson(formProfile());
 
