@@ -520,7 +520,9 @@ def test_the_api_docs_render_with_no_internet(sites: tuple[str, str], browser: A
     context.close()
 
 
-def test_a_customer_asks_to_be_contacted_from_the_card(sites: tuple[str, str], browser: Any) -> None:
+def test_a_customer_asks_to_be_contacted_from_the_card(
+    sites: tuple[str, str], browser: Any
+) -> None:
     advisor, _ = sites
     page = open_page(browser, advisor + "/")
     click_reply(page, "We're 300 people and would like a partner to help")

@@ -390,3 +390,29 @@ def test_postgres_keeps_one_checkpoint_and_its_blobs_per_conversation(
     finally:
         service.session_lock.close()
         service.checkpointer.conn.close()  # type: ignore[attr-defined]
+
+
+def test_leads_live_in_postgres_with_the_conversations(postgres_url: str, tmp_path: Path) -> None:
+    from advisor.store.leads import LeadStore, check_contact
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url)
+    store, other = LeadStore(settings), LeadStore(settings)  # two workers
+    try:
+        contact = check_contact(
+            {"name": "Kim", "email": "kim@contoso.com", "company": "Contoso", "consent": True}
+        )
+        lead, created = store.add("pg-session", contact, "en", {"motion": "breadth"})
+        again, created_again = other.add("pg-session", contact, "en", {"motion": "breadth"})
+        assert created and not created_again and again.id == lead.id
+        now = time.time()
+        claimed = [store.claim_due(now, 60), other.claim_due(now, 60)]
+        assert sorted(len(c) for c in claimed) == [0, 1]  # one worker gets it, the other none
+        store.failed(lead.id, "HTTP 503", now - 1)
+        (retried,) = other.claim_due(time.time(), 60)
+        assert retried.attempts == 1 and retried.last_error == "HTTP 503"
+        other.delivered(lead.id)
+        assert store.claim_due(time.time() + 3600, 60) == []
+        assert store.erase_session("pg-session") == 1 and other.get(lead.id) is None
+    finally:
+        store.close()
+        other.close()
