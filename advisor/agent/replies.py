@@ -152,7 +152,7 @@ def _preamble(turn: TurnFacts) -> list[str]:
         parts.append(turn.written)
     else:
         for answer in turn.guidance:
-            if answer.answered:
+            if answer.answered or answer.refusal == "contact":  # how to be contacted, always
                 parts.append(answer.answer)
             elif not (turn.recorded or turn.first_turn or turn.move.kind == "rate"):
                 # a search that found nothing beside an answer, or in an opener, is not shown:

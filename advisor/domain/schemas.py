@@ -198,6 +198,8 @@ class Answer(BaseModel):
     lang: Lang
     answered: bool = True
     as_of: str | None = None
+    # why a question was not answered: price, vendor, topic, later, afterwards or contact
+    refusal: str | None = None
 
 
 class QuestionOption(BaseModel):

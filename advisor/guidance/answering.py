@@ -131,6 +131,8 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         return Support([], "topic", kind=kind)
     if _AFTERWARDS.search(question):
         return Support([], "afterwards", kind=kind)
+    if _CONTACT.search(question):
+        return Support([], "contact", kind=kind)
     as_of = index.kb.as_of(lang)
     later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
     if later:
@@ -188,6 +190,16 @@ _NOT_COVERED = re.compile(
     r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
     r"[^?.]{0,20}\b(?:partner|csp)"
     r"|著者|執筆者|書いた人|(?:パートナー|CSP)に?(?:なる|なれる|登録する)(?:ため|には|条件|要件)",
+    re.IGNORECASE,
+)
+# asking to be contacted: "how do I get a partner to contact us?", 「担当者から連絡をもらうには」
+_CONTACT = re.compile(
+    r"\b(?:contact|call|email|e-mail|reach|ring) (?:me|us)\b|\bget in touch\b|\bhear back\b"
+    r"|\b(?:can|could|may|like to|want to|let me|let us) (?:i |we )?(?:talk|speak) (?:to|with) "
+    r"(?:a |an |some)?(?:one|body|person|human|real|seller|sales|partner)"
+    r"|連絡(?:を|が)?(?:もら|ほし|欲し|して|いただ|くだ|下さ|来る|くる)"
+    r"|(?:担当者?|営業|セールス|販売担当者?|パートナー)(?:の方)?(?:と|に)"
+    r"(?:話したい|話せ|相談したい|相談でき|つないで|繋いで|連絡)",
     re.IGNORECASE,
 )
 # what happened after the guidance's last update: "did it actually happen?", 「その後どうなった」
@@ -563,4 +575,4 @@ def renumber_citations(text: str, count: int) -> tuple[str, list[int]]:
 def _refusal(reason: str, lang: Lang, as_of: str) -> Answer:
     kind, _, year = reason.partition(":")
     text = prompts.text("answers", f"refusal.{kind}", lang, as_of=as_of, year=year)
-    return Answer(answer=text, citations=[], lang=lang, answered=False, as_of=as_of)
+    return Answer(answer=text, citations=[], lang=lang, answered=False, as_of=as_of, refusal=kind)

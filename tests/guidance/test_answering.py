@@ -112,6 +112,36 @@ def test_a_price_question_says_who_to_ask(index: GuidanceIndex, offline: Setting
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("How can I get a partner to contact us?", "en"),
+        ("can someone call me?", "en"),
+        ("I'd like to speak with a real person", "en"),
+        ("担当者から連絡をもらうにはどうすればいい？", "ja"),
+        ("営業の方と話せますか？", "ja"),
+    ],
+)
+def test_asking_to_be_contacted_points_to_the_contact_form(
+    index: GuidanceIndex, offline: Settings, question: str, lang: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert not answer.answered and answer.lang == lang
+    assert (
+        "Ask to be contacted" if lang == "en" else "担当者からの連絡を希望する"
+    ) in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Should we talk to a seller about an EA?", "パートナーに相談するメリットは？"],
+)
+def test_questions_about_partners_and_sellers_are_still_answered(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    assert answer_question(question, index=index, settings=offline).answered
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t "])
 def test_an_empty_question_is_a_user_error(
     index: GuidanceIndex, offline: Settings, question: str

@@ -29,7 +29,7 @@ GLOSSARY = "glossary"
 _BETWEEN_DIGITS = re.compile(r"(?<=\d)[,\s]+(?=\d)")
 _PLACEHOLDER = re.compile(r"\{\w+\}")
 # the advisor's refusal texts, by reason
-_REFUSALS = ("price", "vendor", "topic", "later", "afterwards")
+_REFUSALS = ("price", "vendor", "topic", "later", "afterwards", "contact")
 
 
 def normalise(text: str) -> str:
