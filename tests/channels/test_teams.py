@@ -213,6 +213,52 @@ def test_whole_conversation_ends_in_a_recommendation_card(
     assert card_texts(content) == expected_card(profile, lang)
     assert all(reply.get("locale") == locale for reply in [reply])
 
+    # the web card's actions: the next step's page, and asking to be contacted
+    link, contact = content["actions"]
+    assert link["type"] == "Action.OpenUrl" and link["url"].startswith("https://")
+    assert link["title"] == ("Find a CSP partner" if lang == "en" else "CSP パートナーを探す")
+    assert contact["type"] == "Action.ShowCard"
+    form = contact["card"]
+    assert [i["id"] for i in form["body"] if i["type"].startswith("Input.")] == [
+        "lead_name",
+        "lead_email",
+        "lead_company",
+        "lead_consent",
+    ]
+    assert all(i.get("isRequired") for i in form["body"] if i["type"].startswith("Input."))
+    (submit,) = form["actions"]
+
+    def fill(**fields: str) -> dict[str, Any]:
+        value = {**submit["data"], **fields}
+        return only(send(http, activity(conversation, value=value, locale=locale)))
+
+    bad = fill(lead_name="Kim", lead_email="kim@", lead_company="Contoso", lead_consent="true")
+    assert "email" in bad["text"]
+    thanks = fill(
+        lead_name="Kim Lee",
+        lead_email="kim@contoso.com",
+        lead_company="Contoso",
+        lead_consent="true",
+    )
+    assert thanks["text"] == phrase("lead_thanks", lang, person="Kim Lee", email="kim@contoso.com")
+
+
+def test_a_contact_form_sent_before_a_recommendation_is_told_when_it_can_be(
+    http: httpx.Client, teams: tuple[str, FastAPI]
+) -> None:
+    conversation = "a:early-lead"
+    send(http, activity(conversation, "hello"))
+    value = {
+        "action": "lead",
+        "lead_name": "Early Kim",
+        "lead_email": "kim@contoso.com",
+        "lead_company": "Contoso",
+        "lead_consent": "true",
+    }
+    reply = only(send(http, activity(conversation, value=value)))
+    assert "Once I have recommended a motion" in reply["text"]
+    assert not [lead for lead in teams[1].state.service.leads.latest() if lead.name == "Early Kim"]
+
 
 def test_recommendation_card_is_sent_again_only_when_it_changes(http: httpx.Client) -> None:
     conversation = "a:changes"

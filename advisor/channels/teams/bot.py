@@ -17,12 +17,14 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 from starlette.concurrency import run_in_threadpool
 
-from advisor.channels.teams.cards import reply_activity
-from advisor.domain.schemas import ChatTurn, Classification, Lang
+from advisor.channels.teams.cards import LEAD_ACTION, reply_activity
+from advisor.domain.policy import classify
+from advisor.domain.schemas import ChatTurn, Classification, Lang, Profile
 from advisor.errors import AdvisorError
 from advisor.inputs import has_words
 from advisor.prompts import phrase, text
 from advisor.store.keys import session_key
+from advisor.store.leads import check_contact
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,29 @@ def _converse(
     return turn, new
 
 
+def _leave_lead(service: Any, session_id: str, value: dict[str, Any], lang: Lang | None) -> str:
+    """Store the lead a card's contact form sent; return what to tell the customer."""
+    known = service.exists(session_id)
+    view = service.session(session_id, limit=0) if known else {"lang": None, "profile": {}}
+    lang = lang or view["lang"] or "en"
+    found = classify(Profile.model_validate(view["profile"]), lang)
+    if found.motion is None:
+        return text("teams", "lead.no_recommendation", lang)
+    try:
+        contact = check_contact(
+            {
+                "name": value.get("lead_name"),
+                "email": value.get("lead_email"),
+                "company": value.get("lead_company"),
+                "consent": value.get("lead_consent") == "true",
+            }
+        )
+    except AdvisorError as exc:
+        return exc.message
+    lead, _ = service.leads.add(session_id, contact, lang, found.model_dump(mode="json"))
+    return phrase("lead_thanks", lang, person=lead.name, email=lead.email)
+
+
 def build_agent(
     get_service: Callable[[], Any], connections: MsalConnectionManager
 ) -> AgentApplication[TurnState]:
@@ -134,6 +159,19 @@ def build_agent(
     async def on_message(context: TurnContext, state: TurnState) -> None:
         activity = context.activity
         lang = locale_lang(activity.locale)
+        if isinstance(activity.value, dict) and activity.value.get("action") == LEAD_ACTION:
+            assert activity.conversation is not None  # checked before the turn
+            service = get_service()
+            session_id = session_id_for(
+                str(activity.channel_id or ""),
+                activity.conversation.id,
+                session_key(service.settings),
+            )
+            thanks = await run_in_threadpool(
+                _leave_lead, service, session_id, activity.value, lang
+            )
+            await context.send_activity(thanks)
+            return
         said = message_text(activity)
         if said is None:
             await context.send_activity(text("teams", "no_text", lang or "en"))

@@ -53,10 +53,71 @@ def _cite(citation: Citation) -> str:
     return f"{citation.section} ({citation.published})"
 
 
+# the next step's page for each motion, as the web card links it
+NEXT_STEP_LINKS = {
+    "breadth": "https://appsource.microsoft.com/marketplace/partner-dir",
+    "enterprise": "https://www.microsoft.com/licensing/how-to-buy/how-to-buy",
+    "self_service": "https://www.microsoft.com/microsoft-365/buy/compare-all-microsoft-365-products",
+}
+# what a card's contact form submits, besides its fields
+LEAD_ACTION = "lead"
+
+
+def contact_form(lang: Lang) -> dict[str, Any]:
+    """The card that asks to be contacted: name, work email, company and consent.
+
+    Teams checks the fields before it submits (required, an email's form); the bot checks
+    them again, as the API does.
+    """
+    field = {"type": "Input.Text", "isRequired": True, "maxLength": 200}
+    body = [
+        _block(text("teams", "lead.intro", lang), wrap=True, size="Small"),
+        {
+            **field,
+            "id": "lead_name",
+            "label": text("teams", "lead.name", lang),
+            "errorMessage": text("teams", "lead.required", lang),
+        },
+        {
+            **field,
+            "id": "lead_email",
+            "style": "Email",
+            "maxLength": 254,
+            "regex": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            "label": text("teams", "lead.email", lang),
+            "errorMessage": text("teams", "lead.bad_email", lang),
+        },
+        {
+            **field,
+            "id": "lead_company",
+            "label": text("teams", "lead.company", lang),
+            "errorMessage": text("teams", "lead.required", lang),
+        },
+        {
+            "type": "Input.Toggle",
+            "id": "lead_consent",
+            "title": text("teams", "lead.consent", lang),
+            "valueOn": "true",
+            "valueOff": "false",
+            "isRequired": True,
+            "errorMessage": text("teams", "lead.need_consent", lang),
+        },
+    ]
+    submit = {
+        "type": "Action.Submit",
+        "title": text("teams", "lead.send", lang),
+        "data": {"action": LEAD_ACTION},
+    }
+    return {"type": "AdaptiveCard", "body": body, "actions": [submit]}
+
+
 def recommendation_card(
     recommendation: Classification, citations: list[Citation], lang: Lang
 ) -> dict[str, Any]:
-    """Render a recommendation as an Adaptive Card: motion, vehicle, reasons and their sources."""
+    """Render a recommendation as an Adaptive Card: motion, vehicle, reasons and their sources.
+
+    Its actions are the web card's: the next step's page, and asking to be contacted.
+    """
     by_id = {c.id: c for c in citations}
     motion = recommendation.motion
     name = phrase(f"motion.{motion.value}", lang) if motion else "?"
@@ -98,7 +159,23 @@ def recommendation_card(
         body.append(_heading(text("teams", "sources", lang)))
         sources = [f"{by_id[i].section}, {by_id[i].title} ({by_id[i].published})" for i in used]
         body.append(_block("\n".join(f"- {s}" for s in sources), size="Small", isSubtle=True))
-    return _card(body, lang)
+    actions: list[dict[str, Any]] = []
+    if motion is not None:
+        actions.append(
+            {
+                "type": "Action.OpenUrl",
+                "title": text("teams", f"cta.{motion.value}", lang),
+                "url": NEXT_STEP_LINKS[motion.value],
+            }
+        )
+        actions.append(
+            {
+                "type": "Action.ShowCard",
+                "title": text("teams", "lead.open", lang),
+                "card": contact_form(lang),
+            }
+        )
+    return _card(body, lang, actions)
 
 
 def question_card(question: Question, lang: Lang) -> dict[str, Any]:
