@@ -30,6 +30,7 @@ from advisor.config import Settings
 from advisor.domain.schemas import ChatTurn, Lang
 from advisor.errors import (
     AdvisorError,
+    ConflictError,
     ConversationFullError,
     NotFoundError,
     ServiceError,
@@ -40,6 +41,7 @@ from advisor.inputs import check_answer, check_lang, clean_text, has_words
 from advisor.metrics import Metrics
 from advisor.models.factory import make_chat_model
 from advisor.nlu import detect_lang
+from advisor.store.feedback import FeedbackStore, Rating, rated_kind
 from advisor.store.keys import keyed_session_id
 from advisor.store.leads import LeadStore
 from advisor.store.sessions import (
@@ -89,8 +91,9 @@ class ChatService:
         )
         # one turn at a time per session, in this process and in any other sharing the store
         self.session_lock = make_session_lock(settings)
-        # customers who asked to be contacted, in the same database as their conversations
+        # customers who asked to be contacted, and their ratings, beside their conversations
         self.leads = LeadStore(settings)
+        self.feedback = FeedbackStore(settings)
         # OpenTelemetry spans of each turn, when an OTLP endpoint (or a provider) is given
         provider = tracer_provider or telemetry.tracer_provider(settings)
         self.tracing = (
@@ -464,11 +467,33 @@ class ChatService:
             "earlier_turns": turn_count(values) - len(shown),
         }
 
+    def rate(self, session_id: str, number: int, rating: str, comment: str | None) -> Rating:
+        """Store a customer's rating of one turn's recommendation or guidance answer."""
+        check_session_id(session_id)
+        values = self.graph.get_state(self._config(session_id)).values
+        if not values:
+            raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
+        turns = values.get("turns") or []
+        first = turn_count(values) - len(turns) + 1  # the number of the oldest turn kept
+        if not first <= number <= turn_count(values):
+            raise NotFoundError(
+                f"turn: this conversation has no turn {number} to rate", field="turn"
+            )
+        turn = turns[number - first]["turn"]
+        kind = rated_kind(turn)
+        if kind is None:
+            raise ConflictError(
+                f"turn: turn {number} has no recommendation or guidance answer to rate",
+                field="turn",
+            )
+        return self.feedback.rate(session_id, number, kind, rating, comment, turn["lang"])
+
     def delete(self, session_id: str) -> None:
-        """Erase a conversation, and its lead if the customer left one."""
+        """Erase a conversation, with its lead and its ratings."""
         check_session_id(session_id)
         self.checkpointer.delete_thread(session_id)
         self.leads.erase_session(session_id)
+        self.feedback.erase_session(session_id)
 
 
 def _answered(state: dict[str, Any], key: str | None, text: str) -> ChatTurn | None:

@@ -167,7 +167,7 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         """Turn the agent's result into the ChatTurn the customer sees."""
         context = runtime.context
         composed = build_turn(state, context)
-        turn = composed.turn
+        turn = composed.turn.model_copy(update={"number": turn_count(state) + 1})
         if self.rephraser is not None and not context.guidance:
             turn = rephrase(self.rephraser, turn)
         context.turn = turn

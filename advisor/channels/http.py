@@ -24,6 +24,7 @@ from advisor.channels.openapi import (
     SSE_RESPONSES,
     AskRequest,
     ChatRequest,
+    FeedbackRequest,
     IdempotencyKey,
     LeadAccepted,
     LeadRequest,
@@ -58,6 +59,7 @@ from advisor.metrics import CONTENT_TYPE as METRICS_TYPE
 from advisor.metrics import Metrics
 from advisor.models.factory import answer_model
 from advisor.prompts import phrase
+from advisor.store.feedback import check_rating
 from advisor.store.leads import LeadDelivery, check_contact
 from advisor.store.retention import purge_sessions, retention_cutoff
 from advisor.store.sessions import prepare_data_dir
@@ -499,6 +501,43 @@ def create_app(
             201 if created else 200,
         )
 
+    feedback_errors = errors(
+        404,
+        409,
+        413,
+        415,
+        422,
+        429,
+        503,
+        said={409: "That turn has no recommendation or guidance answer to rate."},
+    )
+
+    @app.post(
+        "/v1/sessions/{session_id}/feedback",
+        status_code=201,
+        tags=["advisor"],
+        responses={
+            **feedback_errors,
+            201: {"description": "The rating, stored (it replaces an earlier one of that turn)."},
+        },
+        openapi_extra=json_body(
+            FeedbackRequest, thumbs_down={"turn": 4, "rating": "down", "comment": "Too slow"}
+        ),
+    )
+    async def feedback_route(session_id: SessionId, request: Request) -> JSONResponse:
+        """Rate a turn's recommendation or guidance answer, up or down, with an optional comment.
+
+        `turn` is the turn's `number`, as its ChatTurn gave it.
+        """
+        public_session(session_id)
+        fields = {"turn", "rating", "comment"}
+        body = _object(await read_body(request), fields, {"turn", "rating"})
+        turn, rating, comment = check_rating(body)
+        rated = await run_in_threadpool(
+            lambda: app.state.service.rate(session_id, turn, rating, comment)
+        )
+        return JSONResponse(rated.view(), 201)
+
     mount_teams(app, settings)
 
     # Added before the web channels' CORS middleware, so a 429 still carries CORS headers.
@@ -526,6 +565,7 @@ async def _purge(app: FastAPI, settings: Settings) -> None:
     try:
         purged = await run_in_threadpool(purge_sessions, app.state.service.checkpointer, cutoff)
         await run_in_threadpool(app.state.service.leads.purge, cutoff)
+        await run_in_threadpool(app.state.service.feedback.purge, cutoff)
     except Exception as exc:  # a failed purge is tried again at the next interval
         log.warning("session purge failed: %s", type(exc).__name__)
         return

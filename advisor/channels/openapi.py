@@ -124,6 +124,16 @@ class LeadRequest(BaseModel):
     lang: Lang | None = None
 
 
+class FeedbackRequest(BaseModel):
+    """A customer's rating of one turn's recommendation or guidance answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    turn: int = Field(ge=1, description="The rated turn's `number`, from its ChatTurn.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, min_length=1, max_length=1000)
+
+
 class LeadAccepted(BaseModel):
     """A stored lead: sent to the configured webhook as soon as it takes it."""
 
@@ -202,7 +212,7 @@ def finish_openapi(document: dict[str, Any], settings: Settings) -> dict[str, An
     """
     found: dict[str, Any] = {}
     document = _hoist(document, found)
-    for model in (Profile, AskRequest, ChatRequest, LeadRequest, ErrorBody):
+    for model in (Profile, AskRequest, ChatRequest, LeadRequest, FeedbackRequest, ErrorBody):
         schema = model.model_json_schema(ref_template=_REF + "{model}")
         found.setdefault(model.__name__, _hoist(schema, found))
     components = document.setdefault("components", {}).setdefault("schemas", {})

@@ -230,3 +230,5 @@ class ChatTurn(BaseModel):
     # the reply without what a recommendation card shows (why, alternatives, next step), for
     # channels that show the card under it; set on the turn a new recommendation is made
     brief: str | None = None
+    # the turn's number in its conversation, from 1: what a rating of it names
+    number: int | None = None

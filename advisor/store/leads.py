@@ -19,12 +19,10 @@ import hmac
 import json
 import logging
 import re
-import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +31,7 @@ import httpx
 from advisor.config import Settings
 from advisor.errors import UserError
 from advisor.inputs import clean_text
-from advisor.store.sessions import prepare_data_dir
+from advisor.store.tables import Table
 
 log = logging.getLogger(__name__)
 
@@ -141,48 +139,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class LeadStore:
+class LeadStore(Table):
     """The leads table, in the conversation store's database."""
 
     def __init__(self, settings: Settings) -> None:
-        self.url = settings.database_url
-        self._pool: Any = None
-        self._path = settings.data_dir / "sessions.sqlite"
-        if self.url:
-            from psycopg_pool import ConnectionPool
-
-            self._mark = "%s"
-            self._pool = ConnectionPool(
-                self.url, min_size=1, max_size=2, name="advisor-leads", open=True
-            )
-        else:
-            self._mark = "?"
-            prepare_data_dir(settings.data_dir)
-        with self._cursor() as cur:
-            cur.execute(_SCHEMA)
-
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        """Yield a cursor in a transaction, committed when the block ends without error."""
-        if self._pool is not None:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                yield cur
-            return
-        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-        try:
-            conn.execute("PRAGMA secure_delete=ON")  # an erased lead leaves nothing behind
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn.cursor()
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-
-    def _sql(self, statement: str) -> str:
-        return statement.replace("?", self._mark)
+        super().__init__(settings, _SCHEMA)
 
     def add(
         self, session_id: str, contact: Contact, lang: str, recommendation: dict[str, Any]
@@ -295,11 +256,6 @@ class LeadStore:
         with self._cursor() as cur:
             cur.execute(self._sql("DELETE FROM advisor_leads WHERE created_at < ?"), (cutoff,))
             return int(cur.rowcount)
-
-    def close(self) -> None:
-        """Close the store's connections."""
-        if self._pool is not None:
-            self._pool.close()
 
 
 def _lead(row: Any) -> Lead:

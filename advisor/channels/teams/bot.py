@@ -167,9 +167,7 @@ def build_agent(
                 activity.conversation.id,
                 session_key(service.settings),
             )
-            thanks = await run_in_threadpool(
-                _leave_lead, service, session_id, activity.value, lang
-            )
+            thanks = await run_in_threadpool(_leave_lead, service, session_id, activity.value, lang)
             await context.send_activity(thanks)
             return
         said = message_text(activity)
