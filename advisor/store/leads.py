@@ -315,7 +315,8 @@ class LeadDelivery:
         self.url = settings.lead_webhook_url
         self.secret = settings.lead_webhook_secret.get_secret_value()
         self.retry_s, self.retry_max_s = settings.lead_retry_s, settings.lead_retry_max_s
-        self.lease_s = settings.lead_timeout_s + 30
+        # longer than a send can take, so a lead is never sent by two workers at once
+        self.lease_s = 2 * settings.lead_timeout_s + 5
         self.client = httpx.Client(timeout=settings.lead_timeout_s, follow_redirects=False)
         self._stop = threading.Event()
         self._wake = threading.Event()

@@ -239,6 +239,8 @@ def test_a_killed_server_loses_no_lead_and_sends_none_twice(
         "ADVISOR_LEAD_RETRY_S": "0.2",
         "ADVISOR_LEAD_RETRY_MAX_S": "0.5",
         "ADVISOR_LEAD_DELIVERY_INTERVAL_S": "0.1",
+        # a lead being sent as the server is killed waits out its claim: 2 x 1 + 5 s
+        "ADVISOR_LEAD_TIMEOUT_S": "1",
         "ADVISOR_RATE_LIMIT_PER_MINUTE": "0",
     }
     data = tmp_path / "data"
@@ -257,7 +259,7 @@ def test_a_killed_server_loses_no_lead_and_sends_none_twice(
 
     receiver.status = 200  # the CRM is back; so is the advisor, after its crash
     with advisor_process(data, env):
-        until(lambda: len(receiver.accepted) == len(leads))
+        until(lambda: len(receiver.accepted) == len(leads), seconds=40)
         time.sleep(1)  # a few more delivery rounds: nothing goes out twice
     assert set(receiver.accepted) == set(leads)
     assert all(count == 1 for count in receiver.accepted.values())
