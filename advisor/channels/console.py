@@ -9,7 +9,9 @@ API route answer 404.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
+import json
 import logging
 import threading
 import time
@@ -17,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import httpx
+import yaml
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from joserfc import jwt
@@ -27,9 +30,12 @@ from starlette.concurrency import run_in_threadpool
 
 from advisor.channels.openapi import SessionId
 from advisor.config import Settings
-from advisor.errors import ConfigError
+from advisor.domain.schemas import Motion
+from advisor.errors import ConfigError, UserError
+from advisor.store.feedback import mask, regression_case
 
 log = logging.getLogger(__name__)
+MOTIONS = tuple(m.value for m in Motion)
 
 CONSOLE_TOKEN_SUBJECT = "local-console-token"
 OFF = "the support console is off: no sign-in is configured"
@@ -284,8 +290,43 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         """Return any conversation's transcript and profile, Teams ones included."""
         service = request.app.state.service
         result = await run_in_threadpool(service.session, session_id)
+        ratings = await run_in_threadpool(service.feedback.of_session, session_id)
+        result["feedback"] = [rating.view() for rating in ratings]
         log.info("console: %s opened a conversation", agent.subject)
         return JSONResponse(result, headers=_NO_STORE)
+
+    @app.post("/console/api/sessions/{session_id}/regression-case", include_in_schema=False)
+    async def console_regression_case(
+        request: Request, session_id: SessionId, agent: Agent = reader
+    ) -> JSONResponse:
+        """Write the conversation as an evals regression case, customer data masked.
+
+        The body may name the motion the conversation should have ended on (`motion`), when
+        the agent corrects it. Returns the file's name and its YAML, ready for evals/cases/.
+        """
+        raw = await request.body()
+        body = json.loads(raw) if raw.strip() else {}
+        motion = body.get("motion") if isinstance(body, dict) else None
+        if motion is not None and motion not in MOTIONS:
+            raise UserError(f"motion: must be one of {', '.join(MOTIONS)}", field="motion")
+        service = request.app.state.service
+        session = await run_in_threadpool(service.session, session_id)
+        lead = await run_in_threadpool(service.leads.of_session, session_id)
+        ratings = await run_in_threadpool(service.feedback.of_session, session_id)
+        names = [lead.name, lead.company, lead.email] if lead else []
+        said = "; ".join(
+            f"turn {r.turn} rated {r.rating}" + (f": {mask(r.comment, names)}" if r.comment else "")
+            for r in ratings
+        )
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+        case_id = f"reg-{stamp}-{session_id[-10:].lower()}"
+        note = "made from a conversation in the support console" + (f" ({said})" if said else "")
+        case = regression_case(session, case_id=case_id, motion=motion, names=names, note=note)
+        text = yaml.safe_dump(
+            {"version": 1, "cases": [case]}, allow_unicode=True, sort_keys=False, width=100
+        )
+        log.info("console: %s made a regression case of a conversation", agent.subject)
+        return JSONResponse({"filename": f"regression-{case_id}.yaml", "yaml": text})
 
     @app.get("/console/api/leads", include_in_schema=False)
     async def console_leads(

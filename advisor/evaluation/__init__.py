@@ -6,6 +6,7 @@ SUITES: tuple[str, ...] = (
     "chat",
     "ask",
     "adversarial",
+    "regression",
     "blind-chat",
     "heldout-chat",
     "dev-chat",

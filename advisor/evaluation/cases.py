@@ -35,6 +35,9 @@ BLIND_FILES: dict[str, tuple[str, str]] = {
 }
 # suites whose files share another suite's schema
 _SCHEMA_OF = {"heldout-chat": "blind-chat", "dev-chat": "blind-chat", "dev-ask": "blind-ask"}
+# real conversations made into cases from the support console: regression*.yaml, each file as
+# the console gave it, or several cases in one
+REGRESSION = "regression"
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
     path = case_path(suite, cases_dir)
     if suite == "blind-reader":
         return _load_utterances(path)
+    if suite == REGRESSION:
+        return _load_regression(path)
     data = read_yaml(path)
     validate(data, _SCHEMA_OF.get(suite, suite), path)
     key = BLIND_FILES[suite][1] if is_blind(suite) else "cases"
@@ -146,6 +151,23 @@ def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
                     "is not among the file's sections"
                 )
     return CaseFile(suite, path, cases, extra)
+
+
+def _load_regression(path: Path) -> CaseFile:
+    """Load every regression*.yaml beside `path`; none at all is an empty suite."""
+    cases: list[dict[str, Any]] = []
+    seen: dict[str, Path] = {}
+    for file in sorted(path.parent.glob(f"{REGRESSION}*.yaml")):
+        data = read_yaml(file)
+        validate(data, REGRESSION, file)
+        for i, case in enumerate(data["cases"]):
+            if case["id"] in seen:
+                raise UserError(
+                    f"{file}: cases[{i}]: duplicate id {case['id']} (also in {seen[case['id']]})"
+                )
+            seen[case["id"]] = file
+            cases.append(case)
+    return CaseFile(REGRESSION, path, cases)
 
 
 def _load_utterances(pattern: Path) -> CaseFile:

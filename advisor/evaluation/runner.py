@@ -30,7 +30,11 @@ from advisor.evaluation.suites.blind_ask import (
     is_glossary_section,
     run_blind_ask,
 )
-from advisor.evaluation.suites.blind_chat import blind_chat_metrics, run_blind_chat
+from advisor.evaluation.suites.blind_chat import (
+    blind_chat_metrics,
+    regression_metrics,
+    run_blind_chat,
+)
 from advisor.evaluation.suites.chat import chat_metrics, run_chat, transcript_turns
 from advisor.evaluation.suites.classify import classify_metrics, run_classify
 from advisor.evaluation.suites.reader import blind_reader_metrics, run_blind_reader
@@ -133,7 +137,7 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
     usage = UsageCounter()
     service = (
         ChatService(settings, index=index, callbacks=[usage])
-        if {"chat", "adversarial", "blind-chat", "heldout-chat", "dev-chat"} & chosen
+        if {"chat", "adversarial", "regression", "blind-chat", "heldout-chat", "dev-chat"} & chosen
         else None
     )
     ask_model = (
@@ -166,6 +170,10 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
             assert service is not None
             results[suite] = run_adversarial(files[suite], cases[suite], service, progress)
             metrics.update(adversarial_metrics(results[suite]))
+        elif suite == "regression":
+            assert service is not None
+            results[suite] = run_blind_chat(cases[suite], service, progress, suite=suite)
+            metrics.update(regression_metrics(results[suite]))
         elif suite in ("blind-chat", "heldout-chat", "dev-chat"):
             assert service is not None
             results[suite] = run_blind_chat(cases[suite], service, progress, suite=suite)

@@ -183,6 +183,16 @@ class LeadStore(Table):
             row = cur.fetchone()
         return _lead(row) if row else None
 
+    def of_session(self, session_id: str) -> Lead | None:
+        """Return a conversation's lead, or None."""
+        with self._cursor() as cur:
+            cur.execute(
+                self._sql(f"SELECT {_COLUMNS} FROM advisor_leads WHERE session_id = ?"),
+                (session_id,),
+            )
+            row = cur.fetchone()
+        return _lead(row) if row else None
+
     def latest(self, limit: int = 100) -> list[Lead]:
         """Return the newest leads first."""
         with self._cursor() as cur:

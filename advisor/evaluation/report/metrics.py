@@ -83,6 +83,12 @@ METRICS: dict[str, tuple[str, str, str]] = {
         "invalid input that the advisor withstood.",
         "rate",
     ),
+    "regression_motion": (
+        "Regression cases",
+        "Real conversations made into cases from the console (evals/cases/regression*.yaml) "
+        "whose final turn recommends the motion their case expects.",
+        "rate",
+    ),
     "reply_language_match": (
         "Reply language",
         "Replies (chat, ask, adversarial) in the language of the customer's latest message.",
@@ -120,6 +126,7 @@ SUMMARY = (
     "faithfulness",
     "reply_language_match",
     "adversarial_held",
+    "regression_motion",
     "latency_p50_ms",
     "latency_p95_ms",
     "llm_calls_per_conversation",

@@ -246,3 +246,11 @@ def blind_chat_metrics(results: Sequence[CaseResult], prefix: str = "blind_chat"
             )
         metrics[f"{prefix}_turns{suffix}"] = mean([r.data["turns"] for r in ran])
     return metrics
+
+
+def regression_metrics(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """Return the regression cases' figures: their count and the share that keep their motion."""
+    return {
+        "regression_cases": len(results),
+        "regression_motion": rate(sum(_passed(r, "motion") for r in results), len(results)),
+    }
