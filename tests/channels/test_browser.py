@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from pydantic import SecretStr
 
 from advisor.channels.http import create_app
@@ -617,4 +618,60 @@ def test_the_console_lists_leads_and_opens_their_conversation(
         row.first.get_by_role("button", name="Open").click()
         page.locator(".turns li").first.wait_for()
         assert "5,000 people" in page.locator(".turns li.customer").first.inner_text()
+        page.context.close()
+
+
+def test_a_customer_rates_and_the_console_makes_a_regression_case(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex, browser: Any
+) -> None:
+    console_token = "browser-test-console-token-0123456789"
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("ratings"), console_token=SecretStr(console_token)
+    )
+    with serve_app(create_app(settings, index=guidance_index)) as advisor:
+        page = open_page(browser, advisor + "/")
+        type_message(page, "What does CSP stand for?")
+        answer = page.locator(".msg.advisor").last
+        rating = answer.get_by_role("group", name="Rate this")
+        rating.get_by_role("button", name="No", exact=True).click()
+        answer.get_by_role("status").wait_for()
+        assert rating.get_by_role("button", name="No", exact=True).get_attribute(
+            "aria-pressed"
+        ) == ("true")
+        why = answer.get_by_role("textbox", name="What was wrong or missing? (optional)")
+        why.fill("I wanted the partner program's requirements")
+        answer.get_by_role("button", name="Send", exact=True).click()
+        page.wait_for_function("() => document.querySelector('.rating-comment').disabled")
+        shoot(page, "chat-en-rated-answer")
+        type_message(page, "We're 300 people and would like a partner to help")
+        click_reply(page, "No, none of these")
+        type_message(page, "About $50k a year on Azure")
+        card = page.locator(".rec-card")
+        card.get_by_role("group", name="Rate this").get_by_role("button", name="Yes").click()
+        card.get_by_role("status").wait_for()
+        session = page.evaluate("localStorage.getItem('motion-advisor.session')") or ""
+        page.context.close()
+
+        page = open_page(browser, f"{advisor}/console?session={session.strip(chr(34))}", width=1360)
+        page.get_by_label("Access token").fill(console_token)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.locator(".turns li").first.wait_for()
+        ratings = page.locator(".turn-rating")
+        assert ratings.count() == 2
+        assert "I wanted the partner program's requirements" in ratings.first.inner_text()
+        assert "rated helpful" in ratings.last.inner_text()
+        page.get_by_label("Expected motion").select_option("enterprise")
+        page.get_by_role("button", name="Make a regression case").click()
+        made = page.locator(".case-yaml")
+        made.wait_for()
+        case = yaml.safe_load(made.inner_text())["cases"][0]
+        assert case["expected"]["motion"] == "enterprise"
+        assert case["opener"] == "What does CSP stand for?"
+        assert "rated down" in case["note"] and "rated up" in case["note"]
+        link = page.get_by_role("link", name=re.compile(r"^Download regression-reg-"))
+        with page.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename.startswith("regression-reg-")
+        page.locator(".panel.regression").scroll_into_view_if_needed()
+        shoot(page, "console-en-regression-case")
         page.context.close()

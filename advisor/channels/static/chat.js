@@ -99,6 +99,45 @@
     return JSON.stringify(rec);
   }
 
+  /* Thumbs up or down for a recommendation or a guidance answer; a thumbs down asks why. */
+  function ratingBar(number, sessionId) {
+    var bar = el("div", { className: "rating", role: "group", "aria-label": MA.t("rate.label") });
+    var thanks = el("p", { className: "rating-thanks", role: "status", hidden: true, text: MA.t("rate.thanks") });
+    var buttons = {};
+    function send(rating, comment) {
+      var body = { turn: number, rating: rating };
+      if (comment) body.comment = comment;
+      return MA.postJSON("v1/sessions/" + encodeURIComponent(sessionId) + "/feedback", body).then(function () {
+        Object.keys(buttons).forEach(function (key) { buttons[key].setAttribute("aria-pressed", String(key === rating)); });
+        thanks.hidden = false;
+      }, function (err) {
+        thanks.textContent = MA.errorText(err);
+        thanks.hidden = false;
+      });
+    }
+    ["up", "down"].forEach(function (rating) {
+      buttons[rating] = el("button", { type: "button", className: "button rate-" + rating, "aria-pressed": "false", text: MA.t("rate." + rating) });
+      buttons[rating].addEventListener("click", function () {
+        send(rating).then(function () {
+          if (rating !== "down" || bar.querySelector(".rating-comment")) return;
+          var box = el("input", { type: "text", className: "rating-comment", maxLength: 1000, "aria-label": MA.t("rate.why"), placeholder: MA.t("rate.why") });
+          var go = el("button", { type: "button", className: "button", text: MA.t("rate.send") });
+          go.addEventListener("click", function () {
+            if (!box.value.trim()) { box.focus(); return; }
+            send("down", box.value.trim()).then(function () { box.disabled = true; go.disabled = true; });
+          });
+          bar.appendChild(el("div", { className: "rating-why" }, [box, go]));
+          box.focus();
+        });
+      });
+    });
+    bar.appendChild(el("span", { className: "rating-ask", text: MA.t("rate.ask") }));
+    bar.appendChild(buttons.up);
+    bar.appendChild(buttons.down);
+    bar.appendChild(thanks);
+    return bar;
+  }
+
   /* "Ask to be contacted": a form under the card, sent with the customer's consent. */
   function contactForm(card) {
     var fields = [["name", "text", "name"], ["email", "email", "email"], ["company", "text", "organization"]];
@@ -165,6 +204,7 @@
     if (state.sessionId && !state.leadSent && entry === state.cards[state.cards.length - 1]) {
       card.appendChild(contactButton(card));
     }
+    if (state.sessionId && entry.number) card.appendChild(ratingBar(entry.number, state.sessionId));
     var wrapper = el("div", { className: "msg card-row" }, [card]);
     if (entry.node && entry.node.parentNode) entry.node.parentNode.replaceChild(wrapper, entry.node);
     entry.node = wrapper;
@@ -172,12 +212,12 @@
   }
 
   /* Add a card when the turn carries a decided recommendation that differs from the last one. */
-  function addCard(rec, citations) {
+  function addCard(rec, citations, number) {
     if (!rec || !rec.motion) return null;
     var key = recKey(rec);
     if (key === state.lastRecKey) return null;
     state.lastRecKey = key;
-    var entry = { rec: rec, citations: MA.byId(citations), node: null };
+    var entry = { rec: rec, citations: MA.byId(citations), node: null, number: number || null };
     state.cards.push(entry);
     ui.log.appendChild(renderCard(entry));
     var missing = (rec.reasons || []).some(function (r) {
@@ -356,7 +396,10 @@
     }
     finishAdvisor(node, turn.reply);
     addSources(node, turn.reply, turn.citations);
-    var card = addCard(turn.recommendation, turn.citations);
+    var card = addCard(turn.recommendation, turn.citations, turn.number);
+    if (!card && turn.number && node.querySelector(".sources")) {
+      node.querySelector(".msg-body").appendChild(ratingBar(turn.number, turn.session_id));
+    }
     // the card shows why, the alternatives and the next step: the bubble need not say them too
     if (card && turn.brief) finishAdvisor(node, turn.brief);
     if (turn.question) showQuestion(turn.question);
@@ -431,7 +474,7 @@
           var restored = addAdvisor(entry.text);
           if (entry.turn) {
             addSources(restored, entry.text, entry.turn.citations);
-            if (addCard(entry.turn.recommendation, entry.turn.citations) && entry.turn.brief) {
+            if (addCard(entry.turn.recommendation, entry.turn.citations, entry.turn.number) && entry.turn.brief) {
               finishAdvisor(restored, entry.turn.brief);
             }
             last = entry.turn;

@@ -296,12 +296,28 @@
     var box = $("session");
     box.textContent = "";
     var turns = session.transcript || [];
+    var ratings = {};
+    (session.feedback || []).forEach(function (f) { ratings[f.turn] = f; });
+    var advisorTurns = turns.filter(function (e) { return e.role === "advisor"; }).length;
+    var number = (session.turn_count || advisorTurns) - advisorTurns;
     var list = turns.length
       ? el("ol", { className: "turns" }, turns.map(function (entry) {
         var who = entry.role === "customer" ? MA.t("console.customer") : MA.t("chat.advisor");
+        var rated = null;
+        if (entry.role === "advisor") {
+          number += 1;
+          var f = ratings[(entry.turn && entry.turn.number) || number];
+          if (f) {
+            rated = el("p", { className: "turn-rating " + f.rating }, [
+              MA.t("console.rated." + f.rating),
+              f.comment ? el("q", { text: f.comment }) : null
+            ]);
+          }
+        }
         return el("li", { className: entry.role }, [
           el("span", { className: "turn-meta", text: who + (entry.at ? " · " + when(entry.at) : "") }),
-          entry.text
+          entry.text,
+          rated
         ]);
       }))
       : el("p", { className: "status-line", text: MA.t("console.noTurns") });
@@ -323,7 +339,47 @@
     ]);
     var rec = session.recommendation;
     if (rec && rec.motion) side.appendChild(MA.recommendationCard(rec, citations, { headingLevel: "h3", cta: false, ruleLabel: MA.t("console.rule") }));
+    side.appendChild(regressionPanel(session));
     box.appendChild(el("div", { className: "transcript" }, [list, side]));
+  }
+
+  /* One click: the conversation as an evals regression case, the motion correctable. */
+  function regressionPanel(session) {
+    var recommended = session.recommendation && session.recommendation.motion;
+    var choice = el("select", { id: "case-motion" }, [
+      el("option", { value: "", text: MA.t("console.case.asIs") })
+    ].concat(["breadth", "enterprise", "self_service"].map(function (m) {
+      return el("option", { value: m, text: MA.t("card.motion", { motion: MA.motionName(m) }) });
+    })));
+    var out = el("div", { className: "case-out", "aria-live": "polite" });
+    var make = el("button", { type: "button", className: "button primary", text: MA.t("console.case.make") });
+    make.addEventListener("click", function () {
+      var body = choice.value && choice.value !== recommended ? { motion: choice.value } : {};
+      out.textContent = "";
+      MA.requestJSON("console/api/sessions/" + encodeURIComponent(session.session_id) + "/regression-case", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: "Bearer " + auth.token },
+        body: JSON.stringify(body)
+      }).then(function (made) {
+        var link = el("a", {
+          className: "button",
+          download: made.filename,
+          href: URL.createObjectURL(new Blob([made.yaml], { type: "application/x-yaml" })),
+          text: MA.t("console.case.download", { file: made.filename })
+        });
+        out.appendChild(el("p", { className: "status-line", text: MA.t("console.case.where") }));
+        out.appendChild(link);
+        out.appendChild(el("pre", { className: "code case-yaml", text: made.yaml }));
+      }, function (err) {
+        out.appendChild(notice(consoleErrorText(err)));
+      });
+    });
+    return el("div", { className: "panel regression" }, [
+      el("h3", { className: "status-line", text: MA.t("console.case.title") }),
+      el("p", { className: "field" }, [el("label", { for: "case-motion", text: MA.t("console.case.motion") }), choice]),
+      make,
+      out
+    ]);
   }
 
   function openSession(event) {
