@@ -133,6 +133,7 @@ def expected_card(profile: Profile, lang: Lang) -> list[str]:
     lines.append("Sources" if en else "出典")
     unique = [kb.section(i, lang).citation() for i in dict.fromkeys(cited)]
     lines.append("\n".join(f"- {c.section}, {c.title} ({c.published})" for c in unique))
+    lines.append("Was this helpful?" if en else "お役に立ちましたか？")
     return lines
 
 
@@ -212,6 +213,16 @@ def test_whole_conversation_ends_in_a_recommendation_card(
     assert content["lang"] == lang
     assert card_texts(content) == expected_card(profile, lang)
     assert all(reply.get("locale") == locale for reply in [reply])
+
+    # the customer can rate the recommendation from the card
+    (rating,) = [b for b in content["body"] if b["type"] == "ActionSet"]
+    assert [a["title"] for a in rating["actions"]] == (
+        ["Yes", "No"] if lang == "en" else ["はい", "いいえ"]
+    )
+    rated = only(
+        send(http, activity(conversation, value=rating["actions"][1]["data"], locale=locale))
+    )
+    assert rated["text"] in ("Thank you for the feedback.", "ご意見ありがとうございます。")
 
     # the web card's actions: the next step's page, and asking to be contacted
     link, contact = content["actions"]

@@ -17,12 +17,13 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 from starlette.concurrency import run_in_threadpool
 
-from advisor.channels.teams.cards import LEAD_ACTION, reply_activity
+from advisor.channels.teams.cards import LEAD_ACTION, RATE_ACTION, reply_activity
 from advisor.domain.policy import classify
 from advisor.domain.schemas import ChatTurn, Classification, Lang, Profile
 from advisor.errors import AdvisorError
 from advisor.inputs import has_words
 from advisor.prompts import phrase, text
+from advisor.store.feedback import check_rating
 from advisor.store.keys import session_key
 from advisor.store.leads import check_contact
 
@@ -112,6 +113,16 @@ def _converse(
     return turn, new
 
 
+def _rate(service: Any, session_id: str, value: dict[str, Any], lang: Lang | None) -> str:
+    """Store the rating a card's button sent; return what to tell the customer."""
+    try:
+        turn, rating, _ = check_rating(value)
+        rated = service.rate(session_id, turn, rating, None)
+    except AdvisorError as exc:
+        return exc.message
+    return text("teams", "rate.thanks", lang or rated.lang)
+
+
 def _leave_lead(service: Any, session_id: str, value: dict[str, Any], lang: Lang | None) -> str:
     """Store the lead a card's contact form sent; return what to tell the customer."""
     known = service.exists(session_id)
@@ -159,6 +170,17 @@ def build_agent(
     async def on_message(context: TurnContext, state: TurnState) -> None:
         activity = context.activity
         lang = locale_lang(activity.locale)
+        if isinstance(activity.value, dict) and activity.value.get("action") == RATE_ACTION:
+            assert activity.conversation is not None  # checked before the turn
+            service = get_service()
+            session_id = session_id_for(
+                str(activity.channel_id or ""),
+                activity.conversation.id,
+                session_key(service.settings),
+            )
+            rated = await run_in_threadpool(_rate, service, session_id, activity.value, lang)
+            await context.send_activity(rated)
+            return
         if isinstance(activity.value, dict) and activity.value.get("action") == LEAD_ACTION:
             assert activity.conversation is not None  # checked before the turn
             service = get_service()

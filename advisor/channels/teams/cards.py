@@ -59,8 +59,9 @@ NEXT_STEP_LINKS = {
     "enterprise": "https://www.microsoft.com/licensing/how-to-buy/how-to-buy",
     "self_service": "https://www.microsoft.com/microsoft-365/buy/compare-all-microsoft-365-products",
 }
-# what a card's contact form submits, besides its fields
+# what a card's contact form submits, besides its fields; and a rating button
 LEAD_ACTION = "lead"
+RATE_ACTION = "rate"
 
 
 def contact_form(lang: Lang) -> dict[str, Any]:
@@ -111,8 +112,27 @@ def contact_form(lang: Lang) -> dict[str, Any]:
     return {"type": "AdaptiveCard", "body": body, "actions": [submit]}
 
 
+def rating_row(number: int, lang: Lang) -> dict[str, Any]:
+    """Two buttons that rate turn `number`: helpful or not."""
+    return {
+        "type": "ActionSet",
+        "spacing": "Medium",
+        "actions": [
+            {
+                "type": "Action.Submit",
+                "title": text("teams", f"rate.{rating}", lang),
+                "data": {"action": RATE_ACTION, "turn": number, "rating": rating},
+            }
+            for rating in ("up", "down")
+        ],
+    }
+
+
 def recommendation_card(
-    recommendation: Classification, citations: list[Citation], lang: Lang
+    recommendation: Classification,
+    citations: list[Citation],
+    lang: Lang,
+    number: int | None = None,
 ) -> dict[str, Any]:
     """Render a recommendation as an Adaptive Card: motion, vehicle, reasons and their sources.
 
@@ -159,6 +179,9 @@ def recommendation_card(
         body.append(_heading(text("teams", "sources", lang)))
         sources = [f"{by_id[i].section}, {by_id[i].title} ({by_id[i].published})" for i in used]
         body.append(_block("\n".join(f"- {s}" for s in sources), size="Small", isSubtle=True))
+    if number is not None:
+        body.append(_block(text("teams", "rate.ask", lang), spacing="Medium", isSubtle=True))
+        body.append(rating_row(number, lang))
     actions: list[dict[str, Any]] = []
     if motion is not None:
         actions.append(
@@ -222,7 +245,9 @@ def reply_activity(turn: ChatTurn, *, new_recommendation: bool, group: bool) -> 
     attachments: list[Attachment] = []
     if turn.recommendation is not None and new_recommendation:
         attachments.append(
-            _adaptive(recommendation_card(turn.recommendation, turn.citations, turn.lang))
+            _adaptive(
+                recommendation_card(turn.recommendation, turn.citations, turn.lang, turn.number)
+            )
         )
     if turn.question is not None and turn.question.options:
         if group:
