@@ -195,6 +195,10 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         }
         if context.idempotency_key is not None:
             record["key"] = context.idempotency_key
+        if context.guidance:  # for the console's analytics: which questions went unanswered
+            record["guidance"] = [
+                {"answered": a.answered, "refusal": a.refusal} for a in context.guidance
+            ]
         settings = context.settings
         # the store keeps the latest turns, and only the messages the model is shown again
         turns = [*state.get("turns", []), record][-settings.session_kept_turns :]

@@ -28,6 +28,8 @@ from joserfc.jwk import GuestProtocol, KeySet
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
+from advisor.analytics import CHANNELS, outcomes, parse_period
+from advisor.analytics import LANGS as ANALYTICS_LANGS
 from advisor.channels.openapi import SessionId
 from advisor.config import Settings
 from advisor.domain.schemas import Motion
@@ -327,6 +329,35 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         )
         log.info("console: %s made a regression case of a conversation", agent.subject)
         return JSONResponse({"filename": f"regression-{case_id}.yaml", "yaml": text})
+
+    @app.get("/console/api/analytics", include_in_schema=False)
+    async def console_analytics(
+        request: Request,
+        agent: Agent = reader,
+        since: str | None = None,
+        until: str | None = None,
+        channel: str = "all",
+        lang: str = "all",
+    ) -> JSONResponse:
+        """Return how conversations begun in the period ended, for a channel and a language."""
+        try:
+            start, end = parse_period(since, until)
+        except ValueError:
+            raise UserError("since, until: must be days such as 2026-12-01", field="since") from (
+                None
+            )
+        if end < start or (end - start).days > 366:
+            raise UserError("since, until: a period of 1 to 366 days, since first", field="since")
+        if channel not in CHANNELS:
+            raise UserError(f"channel: must be one of {', '.join(CHANNELS)}", field="channel")
+        if lang not in ANALYTICS_LANGS:
+            raise UserError(f"lang: must be one of {', '.join(ANALYTICS_LANGS)}", field="lang")
+        service = request.app.state.service
+        result = await run_in_threadpool(
+            lambda: outcomes(service, since=start, until=end, channel=channel, lang=lang)
+        )
+        log.info("console: %s read the analytics", agent.subject)
+        return JSONResponse(result, headers=_NO_STORE)
 
     @app.get("/console/api/leads", include_in_schema=False)
     async def console_leads(

@@ -19,15 +19,19 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor import __version__, telemetry
+from advisor.channels.bodies import (
+    MediaTypeError,
+    json_object,
+    public_session,
+    read_body,
+)
 from advisor.channels.docs import mount_docs
+from advisor.channels.follow_up import mount_follow_up
 from advisor.channels.openapi import (
     SSE_RESPONSES,
     AskRequest,
     ChatRequest,
-    FeedbackRequest,
     IdempotencyKey,
-    LeadAccepted,
-    LeadRequest,
     SessionId,
     SessionView,
     TranscriptTurns,
@@ -37,7 +41,7 @@ from advisor.channels.openapi import (
 )
 from advisor.channels.ratelimit import RateLimit, TokenBucket, parse_networks
 from advisor.channels.status import http_status
-from advisor.channels.teams import SESSION_PREFIX, mount_teams
+from advisor.channels.teams import mount_teams
 from advisor.channels.web import mount_web
 from advisor.chat import ChatService
 from advisor.config import Settings, get_settings
@@ -48,19 +52,16 @@ from advisor.domain.schemas import (
     ChatTurn,
     Classification,
     Profile,
-    parse_json,
     parse_profile,
 )
-from advisor.errors import AdvisorError, ConflictError, NotFoundError, TooLargeError, UserError
+from advisor.errors import AdvisorError, TooLargeError, UserError
 from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 from advisor.inputs import check_lang
 from advisor.metrics import CONTENT_TYPE as METRICS_TYPE
 from advisor.metrics import Metrics
 from advisor.models.factory import answer_model
-from advisor.prompts import phrase
-from advisor.store.feedback import check_rating
-from advisor.store.leads import LeadDelivery, check_contact
+from advisor.store.leads import LeadDelivery
 from advisor.store.retention import purge_sessions, retention_cutoff
 from advisor.store.sessions import prepare_data_dir
 from advisor.telemetry import trace_http
@@ -118,10 +119,6 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class MediaTypeError(UserError):
-    """A request body not declared as JSON by its Content-Type."""
-
-
 class CountErrors:
     """Count every answer with an error status for /metrics, whoever gave it."""
 
@@ -143,13 +140,6 @@ class CountErrors:
         await self.app(scope, receive, counted)
 
 
-def public_session(session_id: str) -> str:
-    """Return a session id the web routes may use; a channel's own sessions (Teams) are not."""
-    if session_id.startswith(SESSION_PREFIX):
-        raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
-    return session_id
-
-
 def error_response(exc: AdvisorError) -> JSONResponse:
     """Render an advisor error as a JSON answer with its status."""
     content: dict[str, Any] = {"error": exc.message}
@@ -158,36 +148,6 @@ def error_response(exc: AdvisorError) -> JSONResponse:
         content["field"] = field
     status = 415 if isinstance(exc, MediaTypeError) else http_status(exc)
     return JSONResponse(content, status_code=status)
-
-
-async def read_body(request: Request) -> object:
-    """Parse a JSON request body, or raise a UserError saying why it is not JSON.
-
-    A body not declared as `application/json` is refused before it is read: browsers send
-    cross-site `text/plain` and form posts without a CORS preflight, and those do no work here.
-    """
-    media_type = request.headers.get("content-type", "").partition(";")[0]
-    if media_type.strip().lower() != "application/json":
-        raise MediaTypeError("request body: must be JSON sent as Content-Type: application/json")
-    raw = await request.body()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UserError("request body: must be UTF-8 encoded JSON") from None
-    return parse_json(text, "request body")
-
-
-def _object(body: object, allowed: set[str], required: set[str]) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise UserError("request body: must be a JSON object")
-    for key in body:
-        if key not in allowed:
-            raise UserError(
-                f"{key}: unknown field; allowed fields are {', '.join(sorted(allowed))}", field=key
-            )
-    for key in sorted(required - set(body)):
-        raise UserError(f"{key}: is required", field=key)
-    return body
 
 
 # --- what the OpenAPI document says about bodies and errors --------------------------------
@@ -330,7 +290,7 @@ def create_app(
     )
     async def ask_route(request: Request) -> Response:
         """Answer a question about the purchasing guidance, with its sources."""
-        body = _object(await read_body(request), {"question", "lang"}, {"question"})
+        body = json_object(await read_body(request), {"question", "lang"}, {"question"})
         if not isinstance(body["question"], str):
             raise UserError("question: must be a string", field="question")
         lang = check_lang(body.get("lang"))
@@ -358,7 +318,7 @@ def create_app(
 
     async def _chat_args(request: Request, key: str | None) -> dict[str, Any]:
         fields = {"message", "session_id", "lang", "answer"}
-        body = _object(await read_body(request), fields, {"message"})
+        body = json_object(await read_body(request), fields, {"message"})
         session_id = body.get("session_id")
         if session_id is not None and not isinstance(session_id, str):
             raise UserError("session_id: must be a string", field="session_id")
@@ -431,113 +391,7 @@ def create_app(
         await run_in_threadpool(app.state.service.delete, session_id)
         return Response(status_code=204)
 
-    lead_errors = errors(
-        404,
-        409,
-        413,
-        415,
-        422,
-        429,
-        503,
-        said={409: "The conversation has no recommendation yet to be contacted about."},
-    )
-
-    @app.post(
-        "/v1/sessions/{session_id}/lead",
-        status_code=201,
-        tags=["advisor"],
-        responses={
-            **lead_errors,
-            200: {"model": LeadAccepted, "description": "The conversation's lead, stored before."},
-            201: {"model": LeadAccepted, "description": "Stored, and queued for the webhook."},
-        },
-        openapi_extra=json_body(
-            LeadRequest,
-            contact_me={
-                "name": "Kim Lee",
-                "email": "kim@contoso.com",
-                "company": "Contoso",
-                "consent": True,
-            },
-        ),
-    )
-    async def lead_route(session_id: SessionId, request: Request) -> JSONResponse:
-        """Ask to be contacted about the conversation's recommendation.
-
-        Takes the customer's consent, name, work email and company. One lead a conversation:
-        sending it again returns the first.
-        """
-        public_session(session_id)
-        fields = {"name", "email", "company", "consent", "lang"}
-        body = _object(await read_body(request), fields, fields - {"lang"})
-        contact = check_contact(body)
-        requested = check_lang(body.get("lang"))
-        view = await run_in_threadpool(lambda: app.state.service.session(session_id, limit=0))
-        lang = requested or view["lang"] or "en"
-        found = classify(Profile.model_validate(view["profile"]), lang)
-        if found.motion is None:
-            raise ConflictError(
-                "session_id: this conversation has no recommendation yet; a customer can ask "
-                "to be contacted once the advisor has recommended a motion",
-                field="session_id",
-            )
-        recommendation = found.model_dump(mode="json")
-        lead, created = await run_in_threadpool(
-            app.state.service.leads.add, session_id, contact, lang, recommendation
-        )
-        if app.state.delivery is not None:
-            app.state.delivery.wake()
-        status = "stored"  # kept for the console: no webhook is configured
-        if settings.lead_webhook_url:
-            status = "delivered" if lead.delivered_at else "queued"
-        return JSONResponse(
-            {
-                "lead_id": lead.id,
-                "session_id": session_id,
-                "motion": lead.motion,
-                "status": status,
-                "message": phrase("lead_thanks", lang, person=lead.name, email=lead.email),
-            },
-            201 if created else 200,
-        )
-
-    feedback_errors = errors(
-        404,
-        409,
-        413,
-        415,
-        422,
-        429,
-        503,
-        said={409: "That turn has no recommendation or guidance answer to rate."},
-    )
-
-    @app.post(
-        "/v1/sessions/{session_id}/feedback",
-        status_code=201,
-        tags=["advisor"],
-        responses={
-            **feedback_errors,
-            201: {"description": "The rating, stored (it replaces an earlier one of that turn)."},
-        },
-        openapi_extra=json_body(
-            FeedbackRequest, thumbs_down={"turn": 4, "rating": "down", "comment": "Too slow"}
-        ),
-    )
-    async def feedback_route(session_id: SessionId, request: Request) -> JSONResponse:
-        """Rate a turn's recommendation or guidance answer, up or down, with an optional comment.
-
-        `turn` is the turn's `number`, as its ChatTurn gave it.
-        """
-        public_session(session_id)
-        fields = {"turn", "rating", "comment"}
-        body = _object(await read_body(request), fields, {"turn", "rating"})
-        turn, rating, comment = check_rating(body)
-        rated = await run_in_threadpool(
-            lambda: app.state.service.rate(session_id, turn, rating, comment)
-        )
-        return JSONResponse(rated.view(), 201)
-
+    mount_follow_up(app, settings)
     mount_teams(app, settings)
 
     # Added before the web channels' CORS middleware, so a 429 still carries CORS headers.

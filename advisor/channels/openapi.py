@@ -124,6 +124,14 @@ class LeadRequest(BaseModel):
     lang: Lang | None = None
 
 
+class EventRequest(BaseModel):
+    """Something a customer did besides talking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["next_step"] = Field(description="The card's next-step link was followed.")
+
+
 class FeedbackRequest(BaseModel):
     """A customer's rating of one turn's recommendation or guidance answer."""
 
@@ -212,7 +220,8 @@ def finish_openapi(document: dict[str, Any], settings: Settings) -> dict[str, An
     """
     found: dict[str, Any] = {}
     document = _hoist(document, found)
-    for model in (Profile, AskRequest, ChatRequest, LeadRequest, FeedbackRequest, ErrorBody):
+    models = (Profile, AskRequest, ChatRequest, LeadRequest, FeedbackRequest, EventRequest)
+    for model in (*models, ErrorBody):
         schema = model.model_json_schema(ref_template=_REF + "{model}")
         found.setdefault(model.__name__, _hoist(schema, found))
     components = document.setdefault("components", {}).setdefault("schemas", {})

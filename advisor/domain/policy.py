@@ -6,6 +6,8 @@ advice in every channel and every run. Rules are tried in order and the first ma
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor import prompts
 from advisor.domain.schemas import (
     Alternative,
@@ -183,6 +185,26 @@ def classify(profile: Profile, lang: Lang = "en") -> Classification:
         profile,
         w,
     )
+
+
+def questions_needed(opening: dict[str, Any], profile: Profile) -> list[Slot]:
+    """Return the questions the policy asks: the fewest a conversation can take.
+
+    The customer's first message stated `opening`, and each answer gives `profile`'s value.
+    """
+    known = Profile.model_validate(opening)
+    asked: list[Slot] = []
+    for _ in range(len(Slot) + 1):
+        result = classify(known)
+        if result.motion is not None or not result.missing:
+            return asked
+        slot = result.missing[0]
+        value = getattr(profile, slot.value)
+        if value is None:
+            return asked  # the customer never said: the policy could not go further
+        asked.append(slot)
+        known = known.model_copy(update={slot.value: value})
+    return asked
 
 
 def _missing(profile: Profile) -> list[Slot]:

@@ -34,6 +34,15 @@ CREATE TABLE IF NOT EXISTS advisor_feedback (
 )
 """
 _COLUMNS = "session_id, turn, kind, rating, comment, lang, created_at"
+# what customers did besides talking: followed a card's next-step link
+_EVENTS = """
+CREATE TABLE IF NOT EXISTS advisor_events (
+    session_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)
+"""
+EVENT_KINDS = ("next_step",)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,37 @@ class FeedbackStore(Table):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, _SCHEMA)
+        with self._cursor() as cur:
+            cur.execute(_EVENTS)
+
+    def event(self, session_id: str, kind: str) -> None:
+        """Note something a customer did in a conversation (a next-step link followed)."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO advisor_events (session_id, kind, created_at) VALUES (?, ?, ?)"
+                ),
+                (session_id, kind, now),
+            )
+
+    def events(self, since: str, until: str) -> list[tuple[str, str]]:
+        """Return (session id, kind) of the events noted in [since, until)."""
+        with self._cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "SELECT session_id, kind FROM advisor_events "
+                    "WHERE created_at >= ? AND created_at < ?"
+                ),
+                (since, until),
+            )
+            return [(row[0], row[1]) for row in cur.fetchall()]
+
+    def all_ratings(self) -> list[Rating]:
+        """Return every rating (for the analytics)."""
+        with self._cursor() as cur:
+            cur.execute(self._sql(f"SELECT {_COLUMNS} FROM advisor_feedback"))
+            return [Rating(*row) for row in cur.fetchall()]
 
     def rate(
         self, session_id: str, turn: int, kind: str, rating: str, comment: str | None, lang: str
@@ -114,8 +154,9 @@ class FeedbackStore(Table):
             return [Rating(*row) for row in cur.fetchall()]
 
     def erase_session(self, session_id: str) -> int:
-        """Erase a conversation's ratings (with the conversation); return how many went."""
+        """Erase a conversation's ratings and events (with the conversation)."""
         with self._cursor() as cur:
+            cur.execute(self._sql("DELETE FROM advisor_events WHERE session_id = ?"), (session_id,))
             cur.execute(
                 self._sql("DELETE FROM advisor_feedback WHERE session_id = ?"), (session_id,)
             )
@@ -125,6 +166,7 @@ class FeedbackStore(Table):
         """Erase ratings made before `older_than` (the conversations' retention)."""
         cutoff = older_than.astimezone(dt.UTC).isoformat(timespec="seconds")
         with self._cursor() as cur:
+            cur.execute(self._sql("DELETE FROM advisor_events WHERE created_at < ?"), (cutoff,))
             cur.execute(self._sql("DELETE FROM advisor_feedback WHERE created_at < ?"), (cutoff,))
             return int(cur.rowcount)
 
