@@ -675,3 +675,56 @@ def test_a_customer_rates_and_the_console_makes_a_regression_case(
         page.locator(".panel.regression").scroll_into_view_if_needed()
         shoot(page, "console-en-regression-case")
         page.context.close()
+
+
+def test_the_console_shows_outcomes_as_charts(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex, browser: Any
+) -> None:
+    console_token = "browser-test-console-token-0123456789"
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("outcomes"), console_token=SecretStr(console_token)
+    )
+    with serve_app(create_app(settings, index=guidance_index)) as advisor:
+        # a customer follows the card's next-step link in the web chat
+        page = open_page(browser, advisor + "/")
+        type_message(page, "We're 300 people and would like a partner to help")
+        click_reply(page, "No, none of these")
+        with page.expect_request("**/events") as noted:
+            type_message(page, "About $50k a year on Azure")
+            page.locator(".rec-card a.cta").click()
+        assert json.loads(noted.value.post_data or "{}") == {"kind": "next_step"}
+        page.context.close()
+        with httpx.Client(base_url=advisor, timeout=30) as http:
+            for script in (
+                ["hello", "how much is E5 a month?"],
+                ["社員は5000名です", "特にありません", "支援を希望します"],
+            ):
+                turn = http.post("/v1/chat", json={"message": script[0]}).json()
+                for message in script[1:]:
+                    body = {"message": message, "session_id": turn["session_id"]}
+                    turn = http.post("/v1/chat", json=body).json()
+
+        page = open_page(browser, advisor + "/console", width=1360, height=1100)
+        page.get_by_label("Access token").fill(console_token)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_text("Signed in as Console token (admin)").wait_for()
+        page.get_by_role("button", name="Show", exact=True).click()
+        tiles = page.locator("#analytics .tile")
+        tiles.first.wait_for()
+        assert tiles.nth(0).inner_text().startswith("3")
+        assert tiles.nth(1).inner_text().startswith("2 (67%)")
+        funnel = page.get_by_role("img", name=re.compile("^From first message to next step"))
+        assert "Next-step links followed 1" in (funnel.get_attribute("aria-label") or "")
+        mix = page.get_by_role("img", name=re.compile("^Motion mix"))
+        assert "Breadth 1" in (mix.get_attribute("aria-label") or "")
+        assert "Enterprise 1" in (mix.get_attribute("aria-label") or "")
+        drop = page.get_by_role("img", name=re.compile("^Last question before leaving"))
+        assert "Special contract terms 1" in (drop.get_attribute("aria-label") or "")
+        assert "how much is E5 a month?" in page.locator(".unanswered").inner_text()
+        page.locator("#analytics-panel").scroll_into_view_if_needed()
+        shoot(page, "console-en-outcomes")
+        page.get_by_role("button", name="日本語").click()
+        page.get_by_role("img", name=re.compile("^モーションの内訳")).wait_for()
+        page.locator("#analytics-panel").scroll_into_view_if_needed()
+        shoot(page, "console-ja-outcomes")
+        page.context.close()

@@ -205,6 +205,19 @@
       card.appendChild(contactButton(card));
     }
     if (state.sessionId && entry.number) card.appendChild(ratingBar(entry.number, state.sessionId));
+    var cta = card.querySelector("a.cta");
+    if (cta && state.sessionId) {
+      var sessionId = state.sessionId;
+      cta.addEventListener("click", function () {
+        // noted for the console's analytics; the link opens whatever the answer
+        fetch("v1/sessions/" + encodeURIComponent(sessionId) + "/events", {
+          method: "POST",
+          keepalive: true,
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ kind: "next_step" })
+        }).catch(function () { /* the count is not worth an error */ });
+      });
+    }
     var wrapper = el("div", { className: "msg card-row" }, [card]);
     if (entry.node && entry.node.parentNode) entry.node.parentNode.replaceChild(wrapper, entry.node);
     entry.node = wrapper;

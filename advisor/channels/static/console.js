@@ -5,7 +5,7 @@
   var MA = window.MotionAdvisor;
   var el = MA.el;
   var FIELDS = ["seats", "azure_annual_usd", "special_terms", "self_service", "preferred_motion"];
-  var shown = { classification: null, answer: null, session: null };
+  var shown = { classification: null, answer: null, session: null, leads: null, analytics: null };
   var TOKEN_KEY = "motion-advisor.console-token";
   var auth = { token: null, agent: null, pendingSession: null };
 
@@ -443,6 +443,94 @@
     ]));
   }
 
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function svg(tag, attrs, children) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) { node.appendChild(c); });
+    return node;
+  }
+
+  /* A horizontal bar chart: one labelled bar a row, its value at its end. */
+  function barChart(title, rows, className) {
+    var max = Math.max.apply(null, rows.map(function (r) { return r[1]; }).concat([1]));
+    var width = 580, label = 250, row = 30, bar = 18;
+    var chart = svg("svg", {
+      viewBox: "0 0 " + width + " " + (rows.length * row + 6),
+      width: "100%",
+      role: "img",
+      "aria-label": title + ": " + rows.map(function (r) { return r[0] + " " + r[1]; }).join(", ")
+    });
+    rows.forEach(function (r, i) {
+      var y = i * row + 4;
+      var w = Math.round((width - label - 50) * r[1] / max);
+      var text = svg("text", { x: label - 8, y: y + bar - 4, "text-anchor": "end", class: "chart-label" });
+      text.textContent = r[0];
+      var value = svg("text", { x: label + w + 6, y: y + bar - 4, class: "chart-value" });
+      value.textContent = String(r[1]);
+      chart.appendChild(text);
+      chart.appendChild(svg("rect", { x: label, y: y, width: Math.max(w, r[1] ? 2 : 0), height: bar, rx: 3, class: "chart-bar " + (className || "") }));
+      chart.appendChild(value);
+    });
+    return el("figure", { className: "chart" }, [el("figcaption", { text: title }), chart]);
+  }
+
+  function renderAnalytics(data) {
+    var box = $("analytics");
+    box.textContent = "";
+    var share = data.conversations ? Math.round(100 * data.recommendations / data.conversations) : 0;
+    var q = data.questions;
+    var tiles = [
+      [MA.t("analytics.conversations"), String(data.conversations)],
+      [MA.t("analytics.recommended"), data.recommendations + " (" + share + "%)"],
+      [MA.t("analytics.handoffs"), String(data.handoffs)],
+      [MA.t("analytics.clicks"), String(data.next_step_clicks)],
+      [MA.t("analytics.questions"), q.asked === null ? "—" : MA.t("analytics.askedOf", { asked: q.asked, min: q.policy_minimum })]
+    ];
+    box.appendChild(el("div", { className: "tiles" }, tiles.map(function (t) {
+      return el("div", { className: "tile" }, [el("div", { className: "tile-value", text: t[1] }), el("div", { className: "tile-label", text: t[0] })]);
+    })));
+    box.appendChild(el("div", { className: "charts" }, [
+      barChart(MA.t("analytics.funnel"), [
+        [MA.t("analytics.conversations"), data.conversations],
+        [MA.t("analytics.recommended"), data.recommendations],
+        [MA.t("analytics.clicks"), data.next_step_clicks],
+        [MA.t("analytics.handoffs"), data.handoffs]
+      ], "funnel"),
+      barChart(MA.t("analytics.mix"), ["breadth", "enterprise", "self_service"].map(function (m) {
+        return [MA.motionName(m), data.motions[m] || 0];
+      }), "mix"),
+      barChart(MA.t("analytics.dropOff"), Object.keys(data.drop_off).map(function (slot) {
+        return [MA.t("slot." + slot), data.drop_off[slot]];
+      }), "drop")
+    ]));
+    var items = data.unanswered.map(function (g) {
+      var why = g.why.map(function (w) { return MA.t("analytics.why." + w.replace(" ", "_")); }).join(", ");
+      return el("li", {}, [el("span", { className: "count", text: "× " + g.count }), " ", el("q", { text: g.question }), el("span", { className: "why", text: " · " + why })]);
+    });
+    box.appendChild(el("h3", { text: MA.t("analytics.unanswered") }));
+    box.appendChild(items.length ? el("ul", { className: "unanswered" }, items) : el("p", { className: "result-empty", text: MA.t("analytics.noneUnanswered") }));
+  }
+
+  function loadAnalytics(event) {
+    if (event) event.preventDefault();
+    var days = Number($("a-period").value);
+    var until = new Date();
+    var since = new Date(until.getTime() - (days - 1) * 86400000);
+    var query = "analytics?since=" + since.toISOString().slice(0, 10) + "&until=" + until.toISOString().slice(0, 10) +
+      "&channel=" + $("a-channel").value + "&lang=" + $("a-lang").value;
+    working($("analytics"));
+    consoleApi(query).then(function (data) {
+      shown.analytics = data;
+      renderAnalytics(data);
+    }).catch(function (err) {
+      shown.analytics = null;
+      $("analytics").textContent = "";
+      $("analytics").appendChild(notice(consoleErrorText(err)));
+    });
+  }
+
   function loadLeads() {
     working($("leads"));
     consoleApi("leads").then(function (result) {
@@ -458,6 +546,7 @@
   function rerender() {
     renderWho();
     if (shown.leads) renderLeads(shown.leads.leads, shown.leads.webhook);
+    if (shown.analytics) renderAnalytics(shown.analytics);
     if (shown.classification) renderClassification(shown.classification.result, shown.classification.citations);
     if (shown.answer) renderAnswer(shown.answer);
     if (shown.session) renderSession(shown.session.session, shown.session.citations);
@@ -491,6 +580,7 @@
     });
     $("session-form").addEventListener("submit", openSession);
     $("load-leads").addEventListener("click", loadLeads);
+    $("analytics-form").addEventListener("submit", loadAnalytics);
 
     writeJson(formProfile());
 
