@@ -604,6 +604,7 @@ def test_eval_end_to_end_offline(cli: Callable[..., Run], tmp_path: Path) -> Non
         "chat": 3,
         "ask": 3,
         "adversarial": 3,
+        "regression": 2,
         "blind-chat": 3,
         "heldout-chat": 3,
         "dev-chat": 3,
