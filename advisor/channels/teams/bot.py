@@ -170,32 +170,6 @@ def build_agent(
     async def on_message(context: TurnContext, state: TurnState) -> None:
         activity = context.activity
         lang = locale_lang(activity.locale)
-        if isinstance(activity.value, dict) and activity.value.get("action") == RATE_ACTION:
-            assert activity.conversation is not None  # checked before the turn
-            service = get_service()
-            session_id = session_id_for(
-                str(activity.channel_id or ""),
-                activity.conversation.id,
-                session_key(service.settings),
-            )
-            rated = await run_in_threadpool(_rate, service, session_id, activity.value, lang)
-            await context.send_activity(rated)
-            return
-        if isinstance(activity.value, dict) and activity.value.get("action") == LEAD_ACTION:
-            assert activity.conversation is not None  # checked before the turn
-            service = get_service()
-            session_id = session_id_for(
-                str(activity.channel_id or ""),
-                activity.conversation.id,
-                session_key(service.settings),
-            )
-            thanks = await run_in_threadpool(_leave_lead, service, session_id, activity.value, lang)
-            await context.send_activity(thanks)
-            return
-        said = message_text(activity)
-        if said is None:
-            await context.send_activity(text("teams", "no_text", lang or "en"))
-            return
         assert activity.conversation is not None  # checked before the turn
         service = get_service()
         session_id = session_id_for(
@@ -203,6 +177,17 @@ def build_agent(
             activity.conversation.id,
             session_key(service.settings),
         )
+        value = activity.value if isinstance(activity.value, dict) else {}
+        # a card's rating buttons and contact form: answered at once, not a turn
+        action = {RATE_ACTION: _rate, LEAD_ACTION: _leave_lead}.get(str(value.get("action")))
+        if action is not None:
+            answer = await run_in_threadpool(action, service, session_id, value, lang)
+            await context.send_activity(answer)
+            return
+        said = message_text(activity)
+        if said is None:
+            await context.send_activity(text("teams", "no_text", lang or "en"))
+            return
         try:
             turn, new = await run_in_threadpool(
                 _converse,
