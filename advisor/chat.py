@@ -27,7 +27,8 @@ from advisor.agent.graph import build_agent
 from advisor.agent.guards import StreamGate
 from advisor.agent.state import turn_count
 from advisor.config import Settings
-from advisor.domain.schemas import ChatTurn, Lang
+from advisor.domain.policy import classify
+from advisor.domain.schemas import ChatTurn, Lang, Profile
 from advisor.errors import (
     AdvisorError,
     ConflictError,
@@ -43,7 +44,7 @@ from advisor.models.factory import make_chat_model
 from advisor.nlu import detect_lang
 from advisor.store.feedback import FeedbackStore, Rating, rated_kind
 from advisor.store.keys import keyed_session_id
-from advisor.store.leads import LeadStore
+from advisor.store.leads import Contact, Lead, LeadStore
 from advisor.store.sessions import (
     check_idempotency_key,
     check_session_id,
@@ -487,6 +488,25 @@ class ChatService:
                 field="turn",
             )
         return self.feedback.rate(session_id, number, kind, rating, comment, turn["lang"])
+
+    def leave_lead(
+        self, session_id: str, contact: Contact, lang: Lang | None = None
+    ) -> tuple[Lead, bool]:
+        """Store the lead of a conversation that has a recommendation; say whether it is new.
+
+        The lead keeps the classification of the conversation's profile, in `lang` (by default
+        the conversation's). A conversation with no recommendation yet raises ConflictError.
+        """
+        view = self.session(session_id, limit=0)
+        lang = lang or view["lang"] or "en"
+        found = classify(Profile.model_validate(view["profile"]), lang)
+        if found.motion is None:
+            raise ConflictError(
+                "session_id: this conversation has no recommendation yet; a customer can ask "
+                "to be contacted once the advisor has recommended a motion",
+                field="session_id",
+            )
+        return self.leads.add(session_id, contact, lang, found.model_dump(mode="json"))
 
     def delete(self, session_id: str) -> None:
         """Erase a conversation, with its lead and its ratings."""

@@ -247,6 +247,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
         "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
         "timeout_keep_alive": KEEP_ALIVE_S,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        # h11, with deadlines for a request's head and body (a slowloris client is cut off)
+        "http": "advisor.channels.connections:DeadlineProtocol",
     }
     if logging_config is not None:  # JSON lines with trace ids, instead of uvicorn's text
         options["log_config"] = logging_config
@@ -259,24 +261,15 @@ def serve(host: str, port: int, workers: int | None) -> None:
                 "advisor.channels.http:create_app",
                 factory=True,
                 workers=workers,
-                http="advisor.channels.connections:SettingsDeadlineProtocol",
                 **options,
             )
         return
-    from advisor.channels.connections import DeadlineProtocol
     from advisor.channels.http import create_app
     from advisor.chat import ChatService
 
     service = ChatService(settings, index=index)
     app = create_app(settings, service=service, index=index)
-    uvicorn.run(
-        app,
-        # h11, with deadlines for a request's head and body (a slowloris client is cut off)
-        http=DeadlineProtocol.with_deadlines(
-            settings.http_head_timeout_s, settings.http_body_timeout_s
-        ),
-        **options,
-    )
+    uvicorn.run(app, **options)
 
 
 @contextmanager

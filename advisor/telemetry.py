@@ -138,10 +138,6 @@ class StepSpans(BaseCallbackHandler):
             span.end()
         return span
 
-    def _parent_known(self, parent_run_id: UUID | None) -> bool:
-        with self._guard:
-            return parent_run_id is None or parent_run_id in self.spans
-
     # the graph and its steps
     def on_chain_start(
         self,
@@ -158,7 +154,7 @@ class StepSpans(BaseCallbackHandler):
         name = kwargs.get("name")
         if parent_run_id is None:
             self._open(run_id, None, "agent graph", {"langgraph.graph": name or "agent"})
-        elif node is not None and name == node and self._parent_known(parent_run_id):
+        elif node is not None and name == node and parent_run_id in self.spans:
             step = (metadata or {}).get("langgraph_step")
             attributes = {"langgraph.node": node}
             if isinstance(step, int):
@@ -249,21 +245,12 @@ class StepSpans(BaseCallbackHandler):
 
     def _step_of(self, parent_run_id: UUID | None) -> UUID | None:
         """Return the nearest run with a span, for a call made inside unspanned wrappers."""
-        return (
-            parent_run_id
-            if parent_run_id is not None and self._has(parent_run_id)
-            else (self._latest_step())
-        )
-
-    def _has(self, run_id: UUID) -> bool:
         with self._guard:
-            return run_id in self.spans
-
-    def _latest_step(self) -> UUID | None:
-        with self._guard:
+            if parent_run_id in self.spans:
+                return parent_run_id
             steps = [
-                run_id
-                for run_id, span in self.spans.items()
+                run
+                for run, span in self.spans.items()
                 if getattr(span, "name", "").startswith("step ")
             ]
         return steps[-1] if steps else None

@@ -23,15 +23,14 @@ from advisor.config import get_settings
 class DeadlineProtocol(H11Protocol):
     """uvicorn's h11 protocol with deadlines for a request's head and for its body."""
 
-    head_s: float = 10.0
-    body_s: float = 30.0
     _deadline: asyncio.TimerHandle | None = None
     _waiting_for: str | None = None
 
-    @classmethod
-    def with_deadlines(cls, head_s: float, body_s: float) -> type[DeadlineProtocol]:
-        """Return the protocol class with these deadlines, in seconds."""
-        return type(cls.__name__, (cls,), {"head_s": head_s, "body_s": body_s})
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # ADVISOR_HTTP_HEAD_TIMEOUT_S and _BODY_TIMEOUT_S: uvicorn's workers import the class by
+        # name, so it reads them itself
+        self.head_s, self.body_s = _deadlines()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request's head."""
@@ -80,19 +79,7 @@ class DeadlineProtocol(H11Protocol):
         self.transport.close()
 
 
-class SettingsDeadlineProtocol(DeadlineProtocol):
-    """The protocol with the deadlines the settings give, for worker processes that name it.
-
-    uvicorn's workers import their protocol by name, so they cannot be handed a class made by
-    `with_deadlines`; this one reads ADVISOR_HTTP_HEAD_TIMEOUT_S and _BODY_TIMEOUT_S itself.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.head_s, self.body_s = _set_deadlines()
-
-
 @cache
-def _set_deadlines() -> tuple[float, float]:
+def _deadlines() -> tuple[float, float]:
     settings = get_settings()
     return settings.http_head_timeout_s, settings.http_body_timeout_s

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
 import logging
 import threading
 import time
@@ -30,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from advisor.analytics import CHANNELS, outcomes, parse_period
 from advisor.analytics import LANGS as ANALYTICS_LANGS
+from advisor.channels.bodies import json_object, read_body
 from advisor.channels.openapi import SessionId
 from advisor.config import Settings
 from advisor.domain.schemas import Motion
@@ -306,9 +306,7 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         The body may name the motion the conversation should have ended on (`motion`), when
         the agent corrects it. Returns the file's name and its YAML, ready for evals/cases/.
         """
-        raw = await request.body()
-        body = json.loads(raw) if raw.strip() else {}
-        motion = body.get("motion") if isinstance(body, dict) else None
+        motion = json_object(await read_body(request), {"motion"}, set()).get("motion")
         if motion is not None and motion not in MOTIONS:
             raise UserError(f"motion: must be one of {', '.join(MOTIONS)}", field="motion")
         service = request.app.state.service

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -17,9 +19,7 @@ from advisor.channels.openapi import (
     json_body,
 )
 from advisor.config import Settings
-from advisor.domain.policy import classify
-from advisor.domain.schemas import Profile
-from advisor.errors import ConflictError, NotFoundError, UserError
+from advisor.errors import NotFoundError, UserError
 from advisor.inputs import check_lang
 from advisor.prompts import phrase
 from advisor.store.feedback import EVENT_KINDS, check_rating
@@ -28,15 +28,12 @@ from advisor.store.leads import check_contact
 
 def mount_follow_up(app: FastAPI, settings: Settings) -> None:
     """Add the lead, feedback and event routes under /v1/sessions/{id}/ to `app`."""
-    lead_errors = errors(
-        404,
-        409,
-        413,
-        415,
-        422,
-        429,
-        503,
-        said={409: "The conversation has no recommendation yet to be contacted about."},
+
+    def session_errors(conflict: str) -> dict[int | str, dict[str, Any]]:
+        return errors(404, 409, 413, 415, 422, 429, 503, said={409: conflict})
+
+    lead_errors = session_errors(
+        "The conversation has no recommendation yet to be contacted about."
     )
 
     @app.post(
@@ -69,18 +66,8 @@ def mount_follow_up(app: FastAPI, settings: Settings) -> None:
         body = json_object(await read_body(request), fields, fields - {"lang"})
         contact = check_contact(body)
         requested = check_lang(body.get("lang"))
-        view = await run_in_threadpool(lambda: app.state.service.session(session_id, limit=0))
-        lang = requested or view["lang"] or "en"
-        found = classify(Profile.model_validate(view["profile"]), lang)
-        if found.motion is None:
-            raise ConflictError(
-                "session_id: this conversation has no recommendation yet; a customer can ask "
-                "to be contacted once the advisor has recommended a motion",
-                field="session_id",
-            )
-        recommendation = found.model_dump(mode="json")
         lead, created = await run_in_threadpool(
-            app.state.service.leads.add, session_id, contact, lang, recommendation
+            app.state.service.leave_lead, session_id, contact, requested
         )
         if app.state.delivery is not None:
             app.state.delivery.wake()
@@ -93,21 +80,14 @@ def mount_follow_up(app: FastAPI, settings: Settings) -> None:
                 "session_id": session_id,
                 "motion": lead.motion,
                 "status": status,
-                "message": phrase("lead_thanks", lang, person=lead.name, email=lead.email),
+                "message": phrase(
+                    "lead_thanks", requested or lead.lang, person=lead.name, email=lead.email
+                ),
             },
             201 if created else 200,
         )
 
-    feedback_errors = errors(
-        404,
-        409,
-        413,
-        415,
-        422,
-        429,
-        503,
-        said={409: "That turn has no recommendation or guidance answer to rate."},
-    )
+    feedback_errors = session_errors("That turn has no recommendation or guidance answer to rate.")
 
     @app.post(
         "/v1/sessions/{session_id}/feedback",

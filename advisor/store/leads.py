@@ -170,28 +170,30 @@ class LeadStore(Table):
                 ),
             )
             created = cur.rowcount == 1
-            cur.execute(
-                self._sql(f"SELECT {_COLUMNS} FROM advisor_leads WHERE session_id = ?"),
-                (session_id,),
-            )
-            return _lead(cur.fetchone()), created
+            found = self._one(cur, "session_id", session_id)
+        assert found is not None  # just written, or there before
+        return found, created
+
+    def _one(self, cur: Any, column: str, value: str) -> Lead | None:
+        cur.execute(self._sql(f"SELECT {_COLUMNS} FROM advisor_leads WHERE {column} = ?"), (value,))
+        row = cur.fetchone()
+        return _lead(row) if row else None
 
     def get(self, lead_id: str) -> Lead | None:
         """Return one lead, or None."""
         with self._cursor() as cur:
-            cur.execute(self._sql(f"SELECT {_COLUMNS} FROM advisor_leads WHERE id = ?"), (lead_id,))
-            row = cur.fetchone()
-        return _lead(row) if row else None
+            return self._one(cur, "id", lead_id)
 
     def of_session(self, session_id: str) -> Lead | None:
         """Return a conversation's lead, or None."""
         with self._cursor() as cur:
-            cur.execute(
-                self._sql(f"SELECT {_COLUMNS} FROM advisor_leads WHERE session_id = ?"),
-                (session_id,),
-            )
-            row = cur.fetchone()
-        return _lead(row) if row else None
+            return self._one(cur, "session_id", session_id)
+
+    def session_ids(self) -> set[str]:
+        """Return the conversations that left a lead."""
+        with self._cursor() as cur:
+            cur.execute(self._sql("SELECT session_id FROM advisor_leads"))
+            return {row[0] for row in cur.fetchall()}
 
     def latest(self, limit: int = 100) -> list[Lead]:
         """Return the newest leads first."""
@@ -228,9 +230,10 @@ class LeadStore(Table):
                     ),
                     (now + lease_s, lead_id, when),
                 )
-                if cur.rowcount == 1:
-                    claimed.append(lead_id)
-        return [lead for lead in map(self.get, claimed) if lead is not None]
+                lead = self._one(cur, "id", lead_id) if cur.rowcount == 1 else None
+            if lead is not None:
+                claimed.append(lead)
+        return claimed
 
     def delivered(self, lead_id: str) -> None:
         """Mark a lead delivered."""

@@ -18,9 +18,8 @@ from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnC
 from starlette.concurrency import run_in_threadpool
 
 from advisor.channels.teams.cards import LEAD_ACTION, RATE_ACTION, reply_activity
-from advisor.domain.policy import classify
-from advisor.domain.schemas import ChatTurn, Classification, Lang, Profile
-from advisor.errors import AdvisorError
+from advisor.domain.schemas import ChatTurn, Classification, Lang
+from advisor.errors import AdvisorError, ConflictError, NotFoundError
 from advisor.inputs import has_words
 from advisor.prompts import phrase, text
 from advisor.store.feedback import check_rating
@@ -125,12 +124,6 @@ def _rate(service: Any, session_id: str, value: dict[str, Any], lang: Lang | Non
 
 def _leave_lead(service: Any, session_id: str, value: dict[str, Any], lang: Lang | None) -> str:
     """Store the lead a card's contact form sent; return what to tell the customer."""
-    known = service.exists(session_id)
-    view = service.session(session_id, limit=0) if known else {"lang": None, "profile": {}}
-    lang = lang or view["lang"] or "en"
-    found = classify(Profile.model_validate(view["profile"]), lang)
-    if found.motion is None:
-        return text("teams", "lead.no_recommendation", lang)
     try:
         contact = check_contact(
             {
@@ -140,10 +133,12 @@ def _leave_lead(service: Any, session_id: str, value: dict[str, Any], lang: Lang
                 "consent": value.get("lead_consent") == "true",
             }
         )
+        lead, _ = service.leave_lead(session_id, contact, lang)
+    except (ConflictError, NotFoundError):  # no recommendation yet, or no conversation at all
+        return text("teams", "lead.no_recommendation", lang or "en")
     except AdvisorError as exc:
         return exc.message
-    lead, _ = service.leads.add(session_id, contact, lang, found.model_dump(mode="json"))
-    return phrase("lead_thanks", lang, person=lead.name, email=lead.email)
+    return phrase("lead_thanks", lang or lead.lang, person=lead.name, email=lead.email)
 
 
 def build_agent(
