@@ -157,7 +157,13 @@ CONVERSATIONS = [
 
 @pytest.mark.parametrize(("lang", "locale", "opening", "typed", "hello"), CONVERSATIONS)
 def test_whole_conversation_ends_in_a_recommendation_card(
-    http: httpx.Client, lang: Lang, locale: str, opening: str, typed: list[str], hello: str
+    http: httpx.Client,
+    teams: tuple[str, FastAPI],
+    lang: Lang,
+    locale: str,
+    opening: str,
+    typed: list[str],
+    hello: str,
 ) -> None:
     conversation = f"a:whole-{lang}"
     welcome = send(
@@ -219,10 +225,19 @@ def test_whole_conversation_ends_in_a_recommendation_card(
     assert [a["title"] for a in rating["actions"]] == (
         ["Yes", "No"] if lang == "en" else ["はい", "いいえ"]
     )
-    rated = only(
-        send(http, activity(conversation, value=rating["actions"][1]["data"], locale=locale))
-    )
+    # "No" opens a box for an optional comment, sent with the rating
+    no = rating["actions"][1]
+    assert no["type"] == "Action.ShowCard"
+    (box,) = no["card"]["body"]
+    assert box["type"] == "Input.Text" and box["id"] == "comment"
+    (send_no,) = no["card"]["actions"]
+    value = {**send_no["data"], "comment": "wanted the partner's name"}
+    rated = only(send(http, activity(conversation, value=value, locale=locale)))
     assert rated["text"] in ("Thank you for the feedback.", "ご意見ありがとうございます。")
+    service = teams[1].state.service
+    session = session_id_for("msteams", conversation, session_key(service.settings))
+    (stored,) = service.feedback.of_session(session)
+    assert (stored.rating, stored.comment) == ("down", "wanted the partner's name")
 
     # the web card's actions: the next step's page, and asking to be contacted
     link, contact = content["actions"]
@@ -271,7 +286,9 @@ def test_a_contact_form_sent_before_a_recommendation_is_told_when_it_can_be(
     assert not [lead for lead in teams[1].state.service.leads.latest() if lead.name == "Early Kim"]
 
 
-def test_recommendation_card_is_sent_again_only_when_it_changes(http: httpx.Client) -> None:
+def test_recommendation_card_is_sent_again_only_when_it_changes(
+    http: httpx.Client, teams: tuple[str, FastAPI]
+) -> None:
     conversation = "a:changes"
     reply = only(
         send(
@@ -286,11 +303,24 @@ def test_recommendation_card_is_sent_again_only_when_it_changes(http: httpx.Clie
     assert card_texts(card(reply))[0] == "Recommendation: the breadth motion"
 
     reply = only(send(http, activity(conversation, "What does a CSP partner do?")))
-    assert "attachments" not in reply
     markers = set(re.findall(r"\[(\d+)\]", reply["text"].split("\n\nSources:")[0]))
     assert markers, reply["text"]  # the answer cites the guidance
     for marker in markers:
         assert f"- [{marker}] " in reply["text"]
+    # under the answer, not a recommendation card but a question: was it helpful?
+    (rating_card,) = [a["content"] for a in reply["attachments"]]
+    assert card_texts(rating_card) == ["Was this helpful?"]
+    (row,) = [b for b in rating_card["body"] if b["type"] == "ActionSet"]
+    yes, no = row["actions"]
+    assert (yes["title"], no["title"]) == ("Yes", "No")
+    value = {**no["card"]["actions"][0]["data"], "comment": "  "}  # an empty box: no comment
+    thanks = only(send(http, activity(conversation, value=value)))
+    assert thanks["text"] == "Thank you for the feedback."
+    service = teams[1].state.service
+    session = session_id_for("msteams", conversation, session_key(service.settings))
+    (answer_rating,) = [r for r in service.feedback.of_session(session) if r.rating == "down"]
+    assert answer_rating.comment is None
+    assert answer_rating.turn == yes["data"]["turn"]
 
     reply = only(send(http, activity(conversation, "actually we have 3,000 seats")))
     content = card(reply)

@@ -115,8 +115,11 @@ def _converse(
 def _rate(service: Any, session_id: str, value: dict[str, Any], lang: Lang | None) -> str:
     """Store the rating a card's button sent; return what to tell the customer."""
     try:
-        turn, rating, _ = check_rating(value)
-        rated = service.rate(session_id, turn, rating, None)
+        # an empty comment box sends "": no comment
+        comment = value.get("comment")
+        blank = isinstance(comment, str) and not comment.strip()
+        turn, rating, comment = check_rating({**value, "comment": None if blank else comment})
+        rated = service.rate(session_id, turn, rating, comment)
     except AdvisorError as exc:
         return exc.message
     return text("teams", "rate.thanks", lang or rated.lang)

@@ -15,6 +15,7 @@ from microsoft_agents.activity import (
 
 from advisor.domain.schemas import ChatTurn, Citation, Classification, Lang, Question
 from advisor.prompts import phrase, text
+from advisor.store.feedback import COMMENT_CHARS
 
 CARD_VERSION = "1.5"
 _LABEL_PREFIX = re.compile(r"^[^:：]{1,20}[:：]\s*")  # "Next step: " / "次のステップ: "
@@ -113,19 +114,45 @@ def contact_form(lang: Lang) -> dict[str, Any]:
 
 
 def rating_row(number: int, lang: Lang) -> dict[str, Any]:
-    """Two buttons that rate turn `number`: helpful or not."""
-    return {
-        "type": "ActionSet",
-        "spacing": "Medium",
+    """Rate turn `number`: "Yes" sends at once; "No" opens a box for an optional comment."""
+    data = {"action": RATE_ACTION, "turn": number}
+    comment = {
+        "type": "AdaptiveCard",
+        "body": [
+            {
+                "type": "Input.Text",
+                "id": "comment",
+                "label": text("teams", "rate.why", lang),
+                "isMultiline": True,
+                "maxLength": COMMENT_CHARS,
+            }
+        ],
         "actions": [
             {
                 "type": "Action.Submit",
-                "title": text("teams", f"rate.{rating}", lang),
-                "data": {"action": RATE_ACTION, "turn": number, "rating": rating},
+                "title": text("teams", "rate.send", lang),
+                "data": {**data, "rating": "down"},
             }
-            for rating in ("up", "down")
         ],
     }
+    return {
+        "type": "ActionSet",
+        "spacing": "Small",
+        "actions": [
+            {
+                "type": "Action.Submit",
+                "title": text("teams", "rate.up", lang),
+                "data": {**data, "rating": "up"},
+            },
+            {"type": "Action.ShowCard", "title": text("teams", "rate.down", lang), "card": comment},
+        ],
+    }
+
+
+def rating_card(number: int, lang: Lang) -> dict[str, Any]:
+    """A small card under a guidance answer: was it helpful?"""
+    body = [_block(text("teams", "rate.ask", lang), isSubtle=True), rating_row(number, lang)]
+    return _card(body, lang)
 
 
 def recommendation_card(
@@ -243,6 +270,8 @@ def reply_activity(turn: ChatTurn, *, new_recommendation: bool, group: bool) -> 
             message += f"\n\n{text('teams', 'sources', turn.lang)}:\n\n" + "\n".join(sources)
     reply = Activity(type=ActivityTypes.message, text=message, text_format="markdown")
     attachments: list[Attachment] = []
+    if cited and turn.citations and not shows_card and turn.number:
+        attachments.append(_adaptive(rating_card(turn.number, turn.lang)))  # a guidance answer
     if turn.recommendation is not None and new_recommendation:
         attachments.append(
             _adaptive(
