@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
     oidc_jwks_url: str | None = None
+    # Signing in on the identity provider's own page (authorization code flow with PKCE): the
+    # console's client secret, if its app registration has one; where the provider sends the
+    # agent back (default: this server's /console/signed-in, as the request reached it); and
+    # the scopes asked for.
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str | None = None
+    oidc_scopes: str = "openid profile email"
 
     @field_validator("lead_webhook_url")
     @classmethod

@@ -103,6 +103,7 @@ class RemoteKeySet:
         self.refresh_after_s = refresh_after_s
         self.clock = clock
         self._keys: Any = None
+        self._metadata: dict[str, Any] | None = None
         self._fetched_at = 0.0
         self._lock = threading.Lock()
 
@@ -118,9 +119,15 @@ class RemoteKeySet:
             raise KeySetUnavailable(url)
         return data
 
+    def metadata(self) -> dict[str, Any]:
+        """Return the issuer's discovery document, read once."""
+        if self._metadata is None:
+            self._metadata = self._get_json(f"{self.issuer}/.well-known/openid-configuration")
+        return self._metadata
+
     def _keys_url(self) -> str:
         if self.jwks_url is None:
-            metadata = self._get_json(f"{self.issuer}/.well-known/openid-configuration")
+            metadata = self.metadata()
             jwks_uri = metadata.get("jwks_uri")
             if not isinstance(jwks_uri, str) or not jwks_uri:
                 log.warning("console sign-in: the discovery document names no jwks_uri")
@@ -194,14 +201,33 @@ class ConsoleSignIn:
             raise _unauthorized(INVALID)
         return self._verify(token, self.keys, self.issuer, self.audience)
 
-    def _verify(self, token: str, keys: RemoteKeySet, issuer: str, audience: str) -> Agent:
-        required = jwt.JWTClaimsRegistry(
-            leeway=CLOCK_SKEW_S,
-            iss={"essential": True, "value": issuer},
-            aud={"essential": True, "value": audience},
-            exp={"essential": True},
-            sub={"essential": True},
-        )
+    def verify(self, token: str, *, nonce: str | None = None) -> Agent:
+        """Return the agent an identity provider's token signs in; raise 401 if it is not valid.
+
+        `nonce`: the token must carry this nonce (an ID token from a sign-in this server began).
+        """
+        if self.keys is None or not self.issuer or not self.audience:
+            raise _unauthorized(INVALID)
+        return self._verify(token, self.keys, self.issuer, self.audience, nonce=nonce)
+
+    def _verify(
+        self,
+        token: str,
+        keys: RemoteKeySet,
+        issuer: str,
+        audience: str,
+        *,
+        nonce: str | None = None,
+    ) -> Agent:
+        expected: dict[str, Any] = {
+            "iss": {"essential": True, "value": issuer},
+            "aud": {"essential": True, "value": audience},
+            "exp": {"essential": True},
+            "sub": {"essential": True},
+        }
+        if nonce is not None:
+            expected["nonce"] = {"essential": True, "value": nonce}
+        required = jwt.JWTClaimsRegistry(leeway=CLOCK_SKEW_S, **expected)
         try:
             claims = jwt.decode(token, keys.key_for, algorithms=["RS256"]).claims
             required.validate(claims)

@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from advisor import __version__
 from advisor.channels.console import console_off, mount_console
+from advisor.channels.sign_in import mount_sign_in
 from advisor.config import Settings
 from advisor.domain.schemas import Lang
 
@@ -98,6 +99,8 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     """Add the chat page, the console, the widget script, the static files and CORS to `app`."""
     default_lang = settings.lang
     console = mount_console(app, settings)
+    # signing in on the identity provider's own page, when OpenID Connect is configured
+    provider_sign_in = mount_sign_in(app, settings, console)
 
     @app.get("/", include_in_schema=False)
     async def chat_page(request: Request) -> HTMLResponse:
@@ -113,7 +116,8 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         if not console.enabled:
             return console_off()
         lang = page_lang(request, default_lang)
-        return _page(render_page("console.html", lang=lang), embeddable=False)
+        body = render_page("console.html", lang=lang, sso="1" if provider_sign_in else "0")
+        return _page(body, embeddable=False)
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget_script() -> Response:

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from advisor.channels.http import create_app
 from advisor.config import Settings
 from advisor.guidance.index import GuidanceIndex
+from tests.identity import CLIENT_ID, CLIENT_SECRET, identity_provider
 from tests.servers import serve_app
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -728,3 +729,37 @@ def test_the_console_shows_outcomes_as_charts(
         page.locator("#analytics-panel").scroll_into_view_if_needed()
         shoot(page, "console-ja-outcomes")
         page.context.close()
+
+
+def test_an_agent_signs_in_on_the_identity_providers_page(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex, browser: Any
+) -> None:
+    with identity_provider() as provider:
+        settings = Settings(
+            data_dir=tmp_path_factory.mktemp("provider-sign-in"),
+            oidc_issuer=provider.issuer,
+            oidc_audience=CLIENT_ID,
+            oidc_client_secret=SecretStr(CLIENT_SECRET),
+        )
+        with serve_app(create_app(settings, index=guidance_index)) as advisor:
+            with httpx.Client(base_url=advisor, timeout=30) as http:
+                session = http.post("/v1/chat", json={"message": "Hello"}).json()["session_id"]
+            page = open_page(browser, f"{advisor}/console?session={session}", width=1360)
+            link = page.get_by_role("link", name="Sign in with your work account")
+            link.wait_for()
+            shoot(page, "console-en-sign-in")
+            # the agent cancels on the provider's page: told so, and still signed out
+            provider.refuse_next = True
+            link.click()
+            page.locator("#signin-error .notice").wait_for()
+            assert "cancelled or refused" in page.locator("#signin-error .notice").inner_text()
+            assert "#" not in page.url  # nothing of the sign-in is left in the address
+
+            page.get_by_role("link", name="Sign in with your work account").click()
+            page.get_by_text("Signed in as Aiko Tanaka (agent)").wait_for()
+            assert "id_token" not in page.url and page.url.endswith(f"?session={session}")
+            # back where the agent began: the conversation they were opening
+            page.locator("#session .transcript").wait_for()
+            page.locator("#session-panel").scroll_into_view_if_needed()
+            shoot(page, "console-en-signed-in-by-provider")
+            page.context.close()

@@ -1,8 +1,8 @@
 """The support console's sign-in: off with no sign-in configured; else signed-in agents only.
 
-Everything runs on loopback. A local "identity provider" publishes an OpenID discovery document
-and a JSON Web Key Set for an RSA key made here; test tokens are signed with it by PyJWT. The
-service finds the key set through the discovery document, as it would for Entra ID.
+Everything runs on loopback, against the local identity provider of `tests/identity.py`: the
+service finds its keys and endpoints through its discovery document, as it would for Entra ID,
+and agents sign in on its page or with a token it signed.
 """
 
 from __future__ import annotations
@@ -10,26 +10,31 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
 from pydantic import SecretStr
 
 from advisor.channels.http import create_app
 from advisor.config import Settings
 from advisor.errors import ConfigError
+from tests.identity import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    KID,
+    Provider,
+    identity_provider,
+    new_key,
+    token,
+)
 from tests.servers import serve_app
 
 pytestmark = pytest.mark.slow  # every test talks to servers on loopback
 
-CLIENT_ID = str(uuid.UUID(int=0xC0FE_0000_0000_4000_8000_0000_0000_0002))
-KID = "console-test-key"
 CONSOLE_TOKEN = "local-console-token-for-tests-0123456789"
 OFF = {"error": "the support console is off: no sign-in is configured"}
 INVALID = {"error": "authorization: the token is not valid for the support console; sign in again"}
@@ -39,38 +44,9 @@ MISSING = {
 }
 
 
-@dataclass
-class Provider:
-    """The local identity provider: its issuer, its signing key and how often keys were read."""
-
-    issuer: str
-    key: rsa.RSAPrivateKey
-    key_set_fetches: int = 0
-
-
-def _new_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 @pytest.fixture(scope="module")
 def provider() -> Iterator[Provider]:
-    key = _new_key()
-    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-    jwks = {"keys": [{**jwk, "kid": KID, "use": "sig", "alg": "RS256"}]}
-    app = FastAPI()
-    state = Provider(issuer="", key=key)
-
-    @app.get("/tenant/v2.0/.well-known/openid-configuration")
-    async def metadata() -> dict[str, Any]:
-        return {"issuer": state.issuer, "jwks_uri": f"{base}/tenant/discovery/v2.0/keys"}
-
-    @app.get("/tenant/discovery/v2.0/keys")
-    async def keys() -> dict[str, Any]:
-        state.key_set_fetches += 1
-        return jwks
-
-    with serve_app(app) as base:
-        state.issuer = f"{base}/tenant/v2.0"
+    with identity_provider() as state:
         yield state
 
 
@@ -85,6 +61,7 @@ def console(
         data_dir=tmp_path_factory.mktemp("console-auth"),
         oidc_issuer=provider.issuer,
         oidc_audience=CLIENT_ID,
+        oidc_client_secret=SecretStr(CLIENT_SECRET),
         console_token=SecretStr(CONSOLE_TOKEN),
     )
     app = create_app(settings, index=guidance_index, service=offline_service)
@@ -97,22 +74,6 @@ def console_off(tmp_path_factory: pytest.TempPathFactory, guidance_index: Any) -
     settings = Settings(data_dir=tmp_path_factory.mktemp("console-off"))
     with serve_app(create_app(settings, index=guidance_index)) as url:
         yield url
-
-
-def token(key: rsa.RSAPrivateKey, issuer: str, *, kid: str = KID, **claims: Any) -> str:
-    now = int(time.time())
-    payload = {
-        "iss": issuer,
-        "aud": CLIENT_ID,
-        "sub": "agent-sub-1",
-        "name": "Aiko Tanaka",
-        "roles": ["agent"],
-        "iat": now,
-        "nbf": now - 5,
-        "exp": now + 600,
-        **claims,
-    }
-    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
 
 
 def bearer(value: str) -> dict[str, str]:
@@ -180,10 +141,10 @@ def _refusals() -> list[tuple[str, Any, dict[str, str]]]:
         ),
         ("garbage", lambda p: "Bearer not.a.jwt", INVALID),
         ("alg none", unsigned, INVALID),
-        ("another key", lambda p: "Bearer " + token(_new_key(), p.issuer), INVALID),
+        ("another key", lambda p: "Bearer " + token(new_key(), p.issuer), INVALID),
         (
             "another key and kid",
-            lambda p: "Bearer " + token(_new_key(), p.issuer, kid="made-up"),
+            lambda p: "Bearer " + token(new_key(), p.issuer, kid="made-up"),
             INVALID,
         ),
         (
@@ -296,7 +257,7 @@ def test_tokens_naming_unknown_keys_do_not_make_the_server_fetch_keys_each_time(
     good = bearer(token(provider.key, provider.issuer))
     assert httpx.get(f"{console}/console/api/me", headers=good, timeout=30).status_code == 200
     fetches = provider.key_set_fetches
-    forger = _new_key()
+    forger = new_key()
     for number in range(20):
         forged = token(forger, provider.issuer, kid=f"made-up-{number}", roles=["admin"])
         response = httpx.get(f"{console}/console/api/me", headers=bearer(forged), timeout=30)
@@ -312,3 +273,104 @@ def test_half_an_oidc_configuration_fails_at_start(tmp_path: Path) -> None:
         "support console: set both ADVISOR_OIDC_ISSUER and ADVISOR_OIDC_AUDIENCE "
         "(the console's client id), or neither"
     )
+
+
+def _sign_in_on_the_provider_page(
+    console: str, *, session: str | None = None, tamper_state: bool = False
+) -> tuple[str, dict[str, str]]:
+    """Follow the sign-in redirects as a browser would; return where it lands and its fragment."""
+    with httpx.Client(timeout=30) as browser:
+        start = f"{console}/console/sign-in" + (f"?session={session}" if session else "")
+        away = browser.get(start)
+        assert away.status_code == 302
+        assert away.headers["cache-control"] == "no-store"
+        cookie = away.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "Path=/console" in cookie and "SameSite=lax" in cookie
+        back = browser.get(away.headers["location"])  # the provider's page
+        assert back.status_code == 302
+        location = back.headers["location"]
+        if tamper_state:
+            location = location.replace("state=", "state=x", 1)
+        landed = browser.get(location)
+        assert landed.status_code == 303
+        assert "advisor_console_sign_in=" in landed.headers["set-cookie"]  # the cookie goes
+        where = urlsplit(landed.headers["location"])
+        fragment = {k: v[0] for k, v in parse_qs(where.fragment).items()}
+        return where.path + (f"?{where.query}" if where.query else ""), fragment
+
+
+def test_an_agent_signs_in_on_the_providers_page(console: str, provider: Provider) -> None:
+    asked_before = len(provider.authorize_requests)
+    where, fragment = _sign_in_on_the_provider_page(console)
+    assert where == "/console"
+    me = httpx.get(f"{console}/console/api/me", headers=bearer(fragment["id_token"]), timeout=30)
+    assert me.status_code == 200, me.text
+    assert me.json() == {"subject": "agent-sub-1", "name": "Aiko Tanaka", "roles": ["agent"]}
+    # what the provider was asked: the code flow with PKCE (S256), a nonce, and the way back
+    (asked,) = provider.authorize_requests[asked_before:]
+    assert asked["response_type"] == "code" and asked["client_id"] == CLIENT_ID
+    assert asked["code_challenge_method"] == "S256" and len(asked["code_challenge"]) == 43
+    assert asked["redirect_uri"] == f"{console}/console/signed-in"
+    assert set(asked["scope"].split()) == {"openid", "profile", "email"}
+    assert len(asked["nonce"]) >= 32 and len(asked["state"]) >= 32
+
+
+def test_a_sign_in_begun_from_a_conversation_link_returns_to_it(
+    console: str, provider: Provider
+) -> None:
+    where, fragment = _sign_in_on_the_provider_page(console, session="abc123")
+    assert where == "/console?session=abc123" and "id_token" in fragment
+    # anything but a session id is dropped rather than echoed into the address
+    with httpx.Client(timeout=30) as browser:
+        away = browser.get(f"{console}/console/sign-in?session=../../x%22")
+        assert "session" not in browser.get(away.headers["location"]).headers["location"]
+
+
+def test_a_failed_sign_in_says_why_and_signs_no_one_in(console: str, provider: Provider) -> None:
+    # a state that is not the one this browser began with: nothing is traded for a token
+    trades = len(provider.token_requests)
+    where, fragment = _sign_in_on_the_provider_page(console, tamper_state=True)
+    assert (where, fragment) == ("/console", {"sign_in_error": "invalid"})
+    assert len(provider.token_requests) == trades
+
+    provider.refuse_next = True  # the agent cancels on the provider's page
+    assert _sign_in_on_the_provider_page(console)[1] == {"sign_in_error": "denied"}
+
+    provider.next_claims = {"nonce": "another sign-in's nonce"}
+    assert _sign_in_on_the_provider_page(console)[1] == {"sign_in_error": "invalid"}
+
+    provider.next_claims = {"aud": "another-app"}
+    assert _sign_in_on_the_provider_page(console)[1] == {"sign_in_error": "invalid"}
+
+    # coming back with no sign-in begun here (no cookie): the code is not used
+    lost = httpx.get(f"{console}/console/signed-in?code=abc&state=def", timeout=30)
+    assert lost.status_code == 303
+    assert lost.headers["location"] == "/console#sign_in_error=expired"
+    assert len(provider.token_requests) == trades + 2  # the wrong nonce and the wrong audience
+
+
+def test_a_code_is_traded_once_with_this_sign_ins_verifier(
+    console: str, provider: Provider
+) -> None:
+    with httpx.Client(timeout=30) as browser:
+        away = browser.get(f"{console}/console/sign-in")
+        back = browser.get(away.headers["location"]).headers["location"]
+        assert "id_token=" in browser.get(back).headers["location"]
+        # the same code again (a replayed address) is refused by the provider
+        away = browser.get(f"{console}/console/sign-in")
+        code = parse_qs(urlsplit(back).query)["code"][0]
+        state = parse_qs(urlsplit(browser.get(away.headers["location"]).headers["location"]).query)[
+            "state"
+        ][0]
+        again = browser.get(f"{console}/console/signed-in?code={code}&state={state}")
+        assert again.headers["location"] == "/console#sign_in_error=invalid"
+
+
+def test_a_token_sign_in_only_console_has_no_provider_page(
+    tmp_path: Path, guidance_index: Any
+) -> None:
+    settings = Settings(data_dir=tmp_path, console_token=SecretStr(CONSOLE_TOKEN))
+    with serve_app(create_app(settings, index=guidance_index)) as url:
+        assert httpx.get(f"{url}/console/sign-in", timeout=30).status_code == 404
+        page = httpx.get(f"{url}/console", timeout=30).text
+        assert 'data-provider-sign-in="0"' in page

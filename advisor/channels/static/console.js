@@ -597,8 +597,27 @@
 
     var params = new URLSearchParams(window.location.search);
     auth.pendingSession = params.get("session") || null;
-    var saved = loadToken();
+    if (document.body.getAttribute("data-provider-sign-in") === "1") {
+      var link = $("provider-sign-in-link");
+      if (auth.pendingSession) link.href = "console/sign-in?session=" + encodeURIComponent(auth.pendingSession);
+      $("provider-sign-in").hidden = false;
+      $("sign-in").classList.remove("primary"); // a pasted token is the other way in
+    }
+    // back from the identity provider: the token (or what went wrong) is in the fragment,
+    // which no server sees; it is taken off the address at once
+    var back = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    var fromProvider = back.get("id_token");
+    var failed = back.get("sign_in_error");
+    if (fromProvider || failed) {
+      window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+    var saved = fromProvider || loadToken();
+    if (failed) {
+      var kind = ["denied", "expired", "invalid", "unavailable"].indexOf(failed) >= 0 ? failed : "invalid";
+      signInError(MA.t("console.signInError." + kind));
+    }
     if (saved) signIn(saved);
+    else if (!$("provider-sign-in").hidden) $("provider-sign-in-link").focus();
     else $("access-token").focus();
   }
 
