@@ -5,7 +5,7 @@ and the next-step clicks, for a period, a channel and a language: conversations 
 recommendations reached and the motion mix, questions asked against the policy's minimum, the
 last question before customers left, next-step clicks and handoffs, and the guidance questions
 refused or rated down, grouped so content owners see what to add. Customer text appears only in
-that last list, as the question asked.
+that last list, as the question asked. An admin's export has the same conversations in full.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from advisor.domain.policy import questions_needed
 from advisor.domain.schemas import Profile, Slot
+from advisor.errors import NotFoundError
 from advisor.store.retention import thread_ids
 
 CHANNELS = ("all", "web", "teams")
@@ -60,25 +61,19 @@ def _minimum(turns: list[Mapping[str, Any]], profile: Mapping[str, Any]) -> int 
         return None
 
 
-def outcomes(
-    service: Any,
-    *,
-    since: dt.date,
-    until: dt.date,
-    channel: str = "all",
-    lang: str = "all",
-) -> dict[str, Any]:
-    """Return the console's analytics for conversations begun in [since, until] (days, UTC)."""
+def _bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(since, dt.time(), dt.UTC)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
-    started = 0
-    recommended = 0
-    motions: Counter[str] = Counter()
-    asked_total = minimum_total = measured = 0
-    dropped: Counter[str] = Counter()
-    refused: dict[str, dict[str, Any]] = {}
-    chosen: set[str] = set()
-    by_session_turns: dict[str, list[Mapping[str, Any]]] = {}
+    return start, dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+
+def conversations(
+    service: Any, since: dt.date, until: dt.date, channel: str = "all", lang: str = "all"
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (session id, stored values) of each conversation begun in the period, with a turn.
+
+    `channel` is all, web or teams; `lang` all, en or ja (the language of its first turn).
+    """
+    start, end = _bounds(since, until)
     for session_id in thread_ids(service.checkpointer):
         is_teams = session_id.startswith(TEAMS_PREFIX)
         if channel == "teams" and not is_teams or channel == "web" and is_teams:
@@ -88,9 +83,53 @@ def outcomes(
         turns = values.get("turns") or []
         if not created or not turns or not start <= _day(created) < end:
             continue
-        first_lang = turns[0]["turn"].get("lang")
-        if lang != "all" and first_lang != lang:
+        if lang != "all" and turns[0]["turn"].get("lang") != lang:
             continue
+        yield session_id, values
+
+
+def export(
+    service: Any, since: dt.date, until: dt.date, channel: str = "all", lang: str = "all"
+) -> Iterator[dict[str, Any]]:
+    """Yield each conversation of the period as the admin's export has it, one at a time.
+
+    Everything stored about it: the transcript, the profile, the last recommendation, its
+    ratings and its lead with the lead's delivery.
+    """
+    for session_id, _ in conversations(service, since, until, channel, lang):
+        try:
+            session = service.session(session_id)
+        except NotFoundError:  # erased since it was listed
+            continue
+        lead = service.leads.of_session(session_id)
+        yield {
+            **session,
+            "channel": "teams" if session_id.startswith(TEAMS_PREFIX) else "web",
+            "ratings": [rating.view() for rating in service.feedback.of_session(session_id)],
+            "lead": lead.view() if lead is not None else None,
+        }
+
+
+def outcomes(
+    service: Any,
+    *,
+    since: dt.date,
+    until: dt.date,
+    channel: str = "all",
+    lang: str = "all",
+) -> dict[str, Any]:
+    """Return the console's analytics for conversations begun in [since, until] (days, UTC)."""
+    start, end = _bounds(since, until)
+    started = 0
+    recommended = 0
+    motions: Counter[str] = Counter()
+    asked_total = minimum_total = measured = 0
+    dropped: Counter[str] = Counter()
+    refused: dict[str, dict[str, Any]] = {}
+    chosen: set[str] = set()
+    by_session_turns: dict[str, list[Mapping[str, Any]]] = {}
+    for session_id, values in conversations(service, since, until, channel, lang):
+        turns = values["turns"]
         started += 1
         chosen.add(session_id)
         by_session_turns[session_id] = turns

@@ -2,8 +2,8 @@
 
 Support agents sign in with an OpenID Connect token (Microsoft Entra ID or any provider that
 publishes a discovery document and a JSON Web Key Set) whose `roles` claim names `agent` (read
-conversations) or `admin` (also erase them). For local development, one configured console
-token signs in as an admin. With neither configured the console is off: its page and every
+conversations) or `admin` (also erase and export them). For local development, one configured
+console token signs in as an admin. With neither configured the console is off: its page and every
 API route answer 404.
 """
 
@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import httpx
 import yaml
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import GuestProtocol, KeySet
 from pydantic import BaseModel, ConfigDict
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from advisor.analytics import CHANNELS, outcomes, parse_period
+from advisor.analytics import CHANNELS, export, outcomes, parse_period
 from advisor.analytics import LANGS as ANALYTICS_LANGS
 from advisor.channels.bodies import json_object, read_body
 from advisor.channels.openapi import SessionId
@@ -47,7 +48,7 @@ INVALID = "authorization: the token is not valid for the support console; sign i
 EXPIRED = "authorization: the token has expired; sign in again"
 NO_KEYS = "sign-in is unavailable: the identity provider's signing keys could not be read"
 READ_ROLES = frozenset({"agent", "admin"})
-ERASE_ROLES = frozenset({"admin"})
+ADMIN_ROLES = frozenset({"admin"})
 KEY_REFRESH_S = 300.0
 FETCH_TIMEOUT_S = 5.0
 CLOCK_SKEW_S = 60
@@ -249,6 +250,23 @@ class ConsoleSignIn:
         )
 
 
+def _filters(
+    since: str | None, until: str | None, channel: str, lang: str
+) -> tuple[dt.date, dt.date]:
+    """Check the analytics' and the export's period, channel and language; return the days."""
+    try:
+        start, end = parse_period(since, until)
+    except ValueError:
+        raise UserError("since, until: must be days such as 2026-12-01", field="since") from None
+    if end < start or (end - start).days > 366:
+        raise UserError("since, until: a period of 1 to 366 days, since first", field="since")
+    if channel not in CHANNELS:
+        raise UserError(f"channel: must be one of {', '.join(CHANNELS)}", field="channel")
+    if lang not in ANALYTICS_LANGS:
+        raise UserError(f"lang: must be one of {', '.join(ANALYTICS_LANGS)}", field="lang")
+    return start, end
+
+
 def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
@@ -304,7 +322,8 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         return sign_in
 
     reader = Depends(require_role(sign_in, READ_ROLES, "reading the support console"))
-    eraser = Depends(require_role(sign_in, ERASE_ROLES, "erasing a conversation"))
+    eraser = Depends(require_role(sign_in, ADMIN_ROLES, "erasing a conversation"))
+    exporter = Depends(require_role(sign_in, ADMIN_ROLES, "exporting conversations"))
 
     @app.get("/console/api/me", include_in_schema=False)
     async def console_me(agent: Agent = reader) -> JSONResponse:
@@ -364,24 +383,39 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         lang: str = "all",
     ) -> JSONResponse:
         """Return how conversations begun in the period ended, for a channel and a language."""
-        try:
-            start, end = parse_period(since, until)
-        except ValueError:
-            raise UserError("since, until: must be days such as 2026-12-01", field="since") from (
-                None
-            )
-        if end < start or (end - start).days > 366:
-            raise UserError("since, until: a period of 1 to 366 days, since first", field="since")
-        if channel not in CHANNELS:
-            raise UserError(f"channel: must be one of {', '.join(CHANNELS)}", field="channel")
-        if lang not in ANALYTICS_LANGS:
-            raise UserError(f"lang: must be one of {', '.join(ANALYTICS_LANGS)}", field="lang")
+        start, end = _filters(since, until, channel, lang)
         service = request.app.state.service
         result = await run_in_threadpool(
             lambda: outcomes(service, since=start, until=end, channel=channel, lang=lang)
         )
         log.info("console: %s read the analytics", agent.subject)
         return JSONResponse(result, headers=_NO_STORE)
+
+    @app.get("/console/api/export", include_in_schema=False)
+    async def console_export(
+        request: Request,
+        agent: Agent = exporter,
+        since: str | None = None,
+        until: str | None = None,
+        channel: str = "all",
+        lang: str = "all",
+    ) -> StreamingResponse:
+        """Download the conversations begun in the period, in full, as JSON Lines (admins)."""
+        start, end = _filters(since, until, channel, lang)
+        service = request.app.state.service
+        rows = iterate_in_threadpool(export(service, start, end, channel, lang))
+        log.info("console: %s exported the conversations of %s to %s", agent.subject, start, end)
+
+        async def lines() -> AsyncIterator[bytes]:
+            async for row in rows:
+                yield json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+
+        name = f"conversations-{start.isoformat()}-{end.isoformat()}.jsonl"
+        return StreamingResponse(
+            lines(),
+            media_type="application/x-ndjson",
+            headers={**_NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @app.get("/console/api/leads", include_in_schema=False)
     async def console_leads(

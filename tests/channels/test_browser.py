@@ -722,6 +722,21 @@ def test_the_console_shows_outcomes_as_charts(
         drop = page.get_by_role("img", name=re.compile("^Last question before leaving"))
         assert "Special contract terms 1" in (drop.get_attribute("aria-label") or "")
         assert "how much is E5 a month?" in page.locator(".unanswered").inner_text()
+        # an admin downloads the same conversations in full
+        with page.expect_download() as exported:
+            page.get_by_role("button", name="Export conversations").click()
+        download = exported.value
+        assert re.fullmatch(
+            r"conversations-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.jsonl", download.suggested_filename
+        )
+        rows = [json.loads(line) for line in Path(download.path()).read_text("utf-8").splitlines()]
+        assert len(rows) == 3
+        assert {row["transcript"][0]["text"] for row in rows} == {
+            "We're 300 people and would like a partner to help",
+            "hello",
+            "社員は5000名です",
+        }
+        page.get_by_text("Downloaded: the period's conversations in full").wait_for()
         page.locator("#analytics-panel").scroll_into_view_if_needed()
         shoot(page, "console-en-outcomes")
         page.get_by_role("button", name="日本語").click()

@@ -56,6 +56,7 @@
 
   function renderWho() {
     if (!auth.agent) return;
+    $("export").hidden = (auth.agent.roles || []).indexOf("admin") < 0; // exporting is for admins
     var roles = (auth.agent.roles || []).join(", ") || "—";
     $("signed-in-as").textContent = MA.t("console.signedInAs", { name: auth.agent.name, roles: roles });
   }
@@ -470,7 +471,7 @@
       var value = svg("text", { x: label + w + 6, y: y + bar - 4, class: "chart-value" });
       value.textContent = String(r[1]);
       chart.appendChild(text);
-      chart.appendChild(svg("rect", { x: label, y: y, width: Math.max(w, r[1] ? 2 : 0), height: bar, rx: 3, class: "chart-bar " + (className || "") }));
+      chart.appendChild(svg("rect", { x: label, y: y, width: Math.max(w, r[1] ? 2 : 0), height: bar, rx: 3, class: "chart-bar " + (r[2] || className || "") }));
       chart.appendChild(value);
     });
     return el("figure", { className: "chart" }, [el("figcaption", { text: title }), chart]);
@@ -499,7 +500,7 @@
         [MA.t("analytics.handoffs"), data.handoffs]
       ], "funnel"),
       barChart(MA.t("analytics.mix"), ["breadth", "enterprise", "self_service"].map(function (m) {
-        return [MA.motionName(m), data.motions[m] || 0];
+        return [MA.motionName(m), data.motions[m] || 0, "mix-" + m]; // each motion in its colour
       }), "mix"),
       barChart(MA.t("analytics.dropOff"), Object.keys(data.drop_off).map(function (slot) {
         return [MA.t("slot." + slot), data.drop_off[slot]];
@@ -513,13 +514,40 @@
     box.appendChild(items.length ? el("ul", { className: "unanswered" }, items) : el("p", { className: "result-empty", text: MA.t("analytics.noneUnanswered") }));
   }
 
-  function loadAnalytics(event) {
-    if (event) event.preventDefault();
+  /* The period, channel and language chosen in the Outcomes panel, as a query string. */
+  function outcomesQuery() {
     var days = Number($("a-period").value);
     var until = new Date();
     var since = new Date(until.getTime() - (days - 1) * 86400000);
-    var query = "analytics?since=" + since.toISOString().slice(0, 10) + "&until=" + until.toISOString().slice(0, 10) +
+    return "since=" + since.toISOString().slice(0, 10) + "&until=" + until.toISOString().slice(0, 10) +
       "&channel=" + $("a-channel").value + "&lang=" + $("a-lang").value;
+  }
+
+  /* Admins download the chosen conversations in full, as JSON Lines. */
+  function exportConversations() {
+    var status = $("export-status");
+    status.textContent = "";
+    $("export").setAttribute("aria-disabled", "true");
+    fetch("console/api/export?" + outcomesQuery(), { headers: { Authorization: "Bearer " + auth.token } })
+      .then(function (response) {
+        if (!response.ok) return MA.readError(response).then(function (err) { throw err; });
+        var name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+        return response.blob().then(function (blob) {
+          var link = el("a", { href: URL.createObjectURL(blob), download: name ? name[1] : "conversations.jsonl" });
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+          status.appendChild(el("p", { className: "status-line", "data-i18n": "analytics.exported", text: MA.t("analytics.exported") }));
+        });
+      }, function () { throw new MA.ApiError(0, ""); })
+      .catch(function (err) { status.appendChild(notice(consoleErrorText(err))); })
+      .then(function () { $("export").removeAttribute("aria-disabled"); });
+  }
+
+  function loadAnalytics(event) {
+    if (event) event.preventDefault();
+    var query = "analytics?" + outcomesQuery();
     working($("analytics"));
     consoleApi(query).then(function (data) {
       shown.analytics = data;
@@ -581,6 +609,7 @@
     $("session-form").addEventListener("submit", openSession);
     $("load-leads").addEventListener("click", loadLeads);
     $("analytics-form").addEventListener("submit", loadAnalytics);
+    $("export").addEventListener("click", exportConversations);
 
     writeJson(formProfile());
 
