@@ -42,6 +42,7 @@ from advisor.inputs import check_answer, check_lang, clean_text, has_words
 from advisor.metrics import Metrics
 from advisor.models.factory import make_chat_model
 from advisor.nlu import detect_lang
+from advisor.store.configuration import ConfigurationStore
 from advisor.store.feedback import FeedbackStore, Rating, rated_kind
 from advisor.store.keys import keyed_session_id
 from advisor.store.leads import Contact, Lead, LeadStore
@@ -95,6 +96,8 @@ class ChatService:
         # customers who asked to be contacted, and their ratings, beside their conversations
         self.leads = LeadStore(settings)
         self.feedback = FeedbackStore(settings)
+        # what admins change from the console: next-step links, how long conversations are kept
+        self.configuration = ConfigurationStore(settings)
         # OpenTelemetry spans of each turn, when an OTLP endpoint (or a provider) is given
         provider = tracer_provider or telemetry.tracer_provider(settings)
         self.tracing = (

@@ -438,21 +438,33 @@ def sessions() -> None:
     "--older-than-days",
     "days",
     type=click.FloatRange(min=0, min_open=True),
-    help="Erase conversations idle this long (default: ADVISOR_SESSION_RETENTION_DAYS).",
+    help="Erase conversations idle this long (default: the retention set in the console, "
+    "else ADVISOR_SESSION_RETENTION_DAYS).",
 )
 def sessions_purge(days: float | None) -> None:
     """Erase the conversations whose last turn is older than the retention period."""
+    from advisor.store.configuration import ConfigurationStore
     from advisor.store.retention import purge_sessions, retention_cutoff
     from advisor.store.sessions import make_checkpointer
 
     settings = get_settings()
-    days = days if days is not None else settings.session_retention_days
-    if days <= 0:
-        click.echo(
-            "Nothing purged: ADVISOR_SESSION_RETENTION_DAYS is 0 (keep conversations); "
-            "pass --older-than-days to purge anyway"
-        )
-        return
+    if days is None:
+        configuration = ConfigurationStore(settings)
+        try:
+            days = configuration.retention_days()
+            where = (
+                "the console's retention"
+                if "session_retention_days" in configuration.view()["changed"]
+                else "ADVISOR_SESSION_RETENTION_DAYS"
+            )
+        finally:
+            configuration.close()
+        if days <= 0:
+            click.echo(
+                f"Nothing purged: {where} is 0 (keep conversations); "
+                "pass --older-than-days to purge anyway"
+            )
+            return
     from advisor.store.leads import LeadStore
 
     cutoff = retention_cutoff(days)

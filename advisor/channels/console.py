@@ -35,6 +35,7 @@ from advisor.channels.openapi import SessionId
 from advisor.config import Settings
 from advisor.domain.schemas import Motion
 from advisor.errors import ConfigError, UserError
+from advisor.store.configuration import check_changes
 from advisor.store.feedback import mask, regression_case
 
 log = logging.getLogger(__name__)
@@ -324,6 +325,7 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
     reader = Depends(require_role(sign_in, READ_ROLES, "reading the support console"))
     eraser = Depends(require_role(sign_in, ADMIN_ROLES, "erasing a conversation"))
     exporter = Depends(require_role(sign_in, ADMIN_ROLES, "exporting conversations"))
+    configurer = Depends(require_role(sign_in, ADMIN_ROLES, "configuring the advisor"))
 
     @app.get("/console/api/me", include_in_schema=False)
     async def console_me(agent: Agent = reader) -> JSONResponse:
@@ -416,6 +418,28 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
             media_type="application/x-ndjson",
             headers={**_NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+    @app.get("/console/api/settings", include_in_schema=False)
+    async def console_settings(request: Request, agent: Agent = configurer) -> JSONResponse:
+        """Return what admins configure: next-step links and retention, with the defaults."""
+        configuration = request.app.state.service.configuration
+        return JSONResponse(await run_in_threadpool(configuration.view), headers=_NO_STORE)
+
+    @app.put("/console/api/settings", include_in_schema=False)
+    async def console_configure(request: Request, agent: Agent = configurer) -> JSONResponse:
+        """Change next-step links or the retention; a value equal to the default resets it.
+
+        Every worker uses the new values within a few seconds: the web chat's and Teams' cards
+        link to the new pages, and the next purge keeps conversations for the new period.
+        """
+        body = json_object(
+            await read_body(request), {"next_step_links", "session_retention_days"}, set()
+        )
+        changes = check_changes(body)
+        configuration = request.app.state.service.configuration
+        await run_in_threadpool(configuration.change, changes, agent.subject)
+        log.info("console: %s changed %s", agent.subject, ", ".join(sorted(changes)) or "nothing")
+        return JSONResponse(await run_in_threadpool(configuration.view), headers=_NO_STORE)
 
     @app.get("/console/api/leads", include_in_schema=False)
     async def console_leads(

@@ -181,16 +181,15 @@ def create_app(
                     tracer_provider=provider,
                 )
             )
-        purging = None
-        if settings.session_retention_days > 0:
-            await _purge(app, settings)  # before the first request is served
-            purging = asyncio.create_task(_purge_periodically(app, settings))
+        # the retention may be changed from the console, so the purge always runs, and each
+        # time reads how long conversations are kept (0: no limit, nothing purged)
+        await _purge(app, settings)  # before the first request is served
+        purging = asyncio.create_task(_purge_periodically(app, settings))
         if settings.lead_webhook_url:
             app.state.delivery = LeadDelivery(app.state.service.leads, settings)
             app.state.delivery.start(settings.lead_delivery_interval_s)
         yield
-        if purging is not None:
-            purging.cancel()
+        purging.cancel()
         if app.state.delivery is not None:
             await run_in_threadpool(app.state.delivery.stop)
             app.state.delivery = None
@@ -414,9 +413,11 @@ def create_app(
 
 async def _purge(app: FastAPI, settings: Settings) -> None:
     """Erase the conversations whose last turn is older than the retention period."""
-    days = settings.session_retention_days
-    cutoff = retention_cutoff(days)
     try:
+        days = await run_in_threadpool(app.state.service.configuration.retention_days)
+        if days <= 0:
+            return
+        cutoff = retention_cutoff(days)
         purged = await run_in_threadpool(purge_sessions, app.state.service.checkpointer, cutoff)
         await run_in_threadpool(app.state.service.leads.purge, cutoff)
         await run_in_threadpool(app.state.service.feedback.purge, cutoff)

@@ -7,12 +7,14 @@ serving them needs no build step and no network (no CDNs, no web fonts).
 from __future__ import annotations
 
 import html
+import json
 from functools import lru_cache
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from advisor import __version__
@@ -95,6 +97,13 @@ def citation_table(lang: Lang) -> dict[str, object]:
     return {s.id: s.citation().model_dump() for s in load_knowledge().in_lang(lang)}
 
 
+async def _links(request: Request) -> str:
+    """Return where each motion's next step leads, as JSON for a page's card."""
+    service = request.app.state.service
+    links = await run_in_threadpool(service.configuration.links)
+    return json.dumps(links, separators=(",", ":"))
+
+
 def mount_web(app: FastAPI, settings: Settings) -> None:
     """Add the chat page, the console, the widget script, the static files and CORS to `app`."""
     default_lang = settings.lang
@@ -107,7 +116,8 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         """Serve the web chat; `?embed=1` is the compact page the widget frames."""
         embed = request.query_params.get("embed") == "1"
         lang = page_lang(request, default_lang)
-        body = render_page("chat.html", lang=lang, embed="1" if embed else "0")
+        links = await _links(request)
+        body = render_page("chat.html", lang=lang, embed="1" if embed else "0", links=links)
         return _page(body, embeddable=embed)
 
     @app.get("/console", include_in_schema=False)
@@ -116,7 +126,8 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         if not console.enabled:
             return console_off()
         lang = page_lang(request, default_lang)
-        body = render_page("console.html", lang=lang, sso="1" if provider_sign_in else "0")
+        sso = "1" if provider_sign_in else "0"
+        body = render_page("console.html", lang=lang, sso=sso, links=await _links(request))
         return _page(body, embeddable=False)
 
     @app.get("/widget.js", include_in_schema=False)

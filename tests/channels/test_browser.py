@@ -778,3 +778,48 @@ def test_an_agent_signs_in_on_the_identity_providers_page(
             page.locator("#session-panel").scroll_into_view_if_needed()
             shoot(page, "console-en-signed-in-by-provider")
             page.context.close()
+
+
+def test_an_admin_sets_where_the_cards_next_step_leads(
+    tmp_path_factory: pytest.TempPathFactory, guidance_index: GuidanceIndex, browser: Any
+) -> None:
+    console_token = "browser-test-console-token-0123456789"
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("settings"), console_token=SecretStr(console_token)
+    )
+    partners = "https://partners.contoso.example/find?market=jp"
+    with serve_app(create_app(settings, index=guidance_index)) as advisor:
+        page = open_page(browser, advisor + "/console", width=1360, height=1000)
+        page.get_by_label("Access token").fill(console_token)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_text("Signed in as Console token (admin)").wait_for()
+        field = page.get_by_label("Next step for breadth (find a CSP partner)")
+        assert field.input_value() == "https://appsource.microsoft.com/marketplace/partner-dir"
+        field.fill("http://not-secure.example")
+        page.get_by_role("button", name="Save settings").click()
+        page.locator("#settings-status .notice").wait_for()
+        assert "https://" in page.locator("#settings-status .notice").inner_text()
+        field.fill(partners)
+        page.get_by_label("Keep conversations for (days after the last turn; 0 keeps them)").fill(
+            "90"
+        )
+        page.get_by_role("button", name="Save settings").click()
+        page.get_by_text(
+            "Saved. Cards in the web chat and Teams now link to these pages."
+        ).wait_for()
+        assert (
+            "Last changed by local-console-token" in page.locator("#settings-status").inner_text()
+        )
+        page.locator("#settings-panel").scroll_into_view_if_needed()
+        shoot(page, "console-en-settings")
+        page.context.close()
+
+        # a customer's card now leads to the configured page
+        page = open_page(browser, advisor + "/")
+        type_message(page, "We're 300 people and would like a partner to help")
+        click_reply(page, "No, none of these")
+        type_message(page, "About $50k a year on Azure")
+        cta = page.locator(".rec-card a.cta")
+        cta.wait_for()
+        assert cta.get_attribute("href") == partners
+        page.context.close()

@@ -420,3 +420,41 @@ def test_a_token_sign_in_only_console_has_no_provider_page(
         assert httpx.get(f"{url}/console/sign-in", timeout=30).status_code == 404
         page = httpx.get(f"{url}/console", timeout=30).text
         assert 'data-provider-sign-in="0"' in page
+
+
+def test_an_admin_configures_next_step_links_and_retention(
+    console: str, provider: Provider
+) -> None:
+    agent = bearer(token(provider.key, provider.issuer))
+    admin = bearer(token(provider.key, provider.issuer, sub="admin-sub", roles=["admin"]))
+    url = f"{console}/console/api/settings"
+    refused = httpx.get(url, headers=agent, timeout=30)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "configuring the advisor needs the console role admin"
+    before = httpx.get(url, headers=admin, timeout=30).json()
+    assert before["next_step_links"] == before["defaults"]["next_step_links"]
+
+    partners = "https://partners.contoso.example/find?market=jp&lang=ja"
+    bad = httpx.put(url, headers=admin, json={"next_step_links": {"breadth": "http://x.example"}})
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "next_step_links.breadth"
+    assert httpx.put(url, headers=agent, json={"session_retention_days": 7}).status_code == 403
+    changed = httpx.put(
+        url,
+        headers=admin,
+        json={"next_step_links": {"breadth": partners}, "session_retention_days": 7},
+        timeout=30,
+    )
+    assert changed.status_code == 200, changed.text
+    view = changed.json()
+    assert view["next_step_links"]["breadth"] == partners
+    assert view["session_retention_days"] == 7
+    assert view["changed"]["next_step_links.breadth"]["by"] == "admin-sub"
+    # the chat page's cards link to the new page at once
+    page = httpx.get(f"{console}/", timeout=30).text
+    assert "partners.contoso.example/find?market=jp&amp;lang=ja" in page
+
+    default = before["defaults"]
+    reset = httpx.put(url, headers=admin, json=default, timeout=30).json()
+    assert reset["changed"] == {}
+    assert reset["next_step_links"]["breadth"] == default["next_step_links"]["breadth"]

@@ -24,6 +24,7 @@ from advisor.domain.questions import question
 from advisor.domain.schemas import Lang, Profile
 from advisor.guidance.knowledge import load_knowledge
 from advisor.prompts import phrase
+from advisor.store.configuration import NEXT_STEP_LINKS
 from advisor.store.keys import session_key
 from tests.servers import serve_app
 
@@ -584,3 +585,18 @@ def test_anonymous_mode_takes_activities_from_this_machine_only(
     here = TestClient(app, client=("127.0.0.1", 50000))
     response = here.post("/api/messages", json=activity("a:local", "We need 40 seats"))
     assert response.status_code == 200
+
+
+def test_the_card_links_to_the_next_step_an_admin_configured(
+    http: httpx.Client, teams: tuple[str, FastAPI]
+) -> None:
+    service = teams[1].state.service
+    partners = "https://partners.contoso.example/find"
+    service.configuration.change({"next_step_links.breadth": partners}, "admin-sub")
+    try:
+        said = "About 300 seats, no special terms, a partner should help us, and no Azure"
+        reply = only(send(http, activity("a:configured-link", said)))
+        link = card(reply)["actions"][0]
+        assert (link["type"], link["url"]) == ("Action.OpenUrl", partners)
+    finally:
+        service.configuration.change({"next_step_links.breadth": NEXT_STEP_LINKS["breadth"]}, "a")

@@ -266,3 +266,22 @@ def test_sessions_purge_command(
         "Purged 2 conversations whose last turn was over 1e-05 days ago\n",
     )
     assert ChatService(Settings(data_dir=tmp_path)).exists(ids["new"]) is False
+
+
+@pytest.mark.slow
+def test_a_retention_set_in_the_console_is_the_one_the_purge_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path, session_retention_days=0, session_purge_interval_s=0.1)
+    app = create_app(settings)
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with monkeypatch.context() as past:
+            past.setattr(agent, "_now", lambda: LONG_AGO)
+            old = app.state.service.chat("We need 40 seats").session_id
+        time.sleep(0.5)  # several purges: with no limit, nothing goes
+        assert http.get(f"/v1/sessions/{old}").status_code == 200
+        app.state.service.configuration.change({"session_retention_days": 30.0}, "admin-sub")
+        deadline = time.monotonic() + 5
+        while http.get(f"/v1/sessions/{old}").status_code == 200:
+            assert time.monotonic() < deadline, "the purge did not take the console's retention"
+            time.sleep(0.05)

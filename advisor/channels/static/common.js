@@ -6,12 +6,16 @@
   var LANG_KEY = "motion-advisor.lang";
   var HAS_WORDS = /[A-Za-z\u3040-\u30ff\u4e00-\u9fff]/;
 
-  // Where each motion's next step leads; the page stays usable offline, these open in a new tab.
-  var NEXT_STEP_LINKS = {
-    breadth: "https://appsource.microsoft.com/marketplace/partner-dir",
-    enterprise: "https://www.microsoft.com/licensing/how-to-buy/how-to-buy",
-    self_service: "https://www.microsoft.com/microsoft-365/buy/compare-all-microsoft-365-products"
-  };
+  // Where each motion's next step leads (admins set them in the console; the server writes them
+  // into the page); they open in a new tab.
+  var NEXT_STEP_LINKS = (function () {
+    try {
+      var links = JSON.parse(document.body.getAttribute("data-next-step-links") || "{}");
+      return links && typeof links === "object" ? links : {};
+    } catch (e) {
+      return {};
+    }
+  })();
 
   var MA = {
     lang: "en",
@@ -271,9 +275,9 @@
     add(section(MA.t("card.partner"), (rec.partner_roles || []).map(function (p) {
       return MA.el("li", { text: p });
     }), "partner"));
-    if (opts.cta !== false && NEXT_STEP_LINKS[motion]) {
+    if (opts.cta !== false && MA.links[motion]) {
       add(MA.el("div", { className: "rec-actions" }, [
-        MA.el("a", { className: "button primary cta", href: NEXT_STEP_LINKS[motion], target: "_blank", rel: "noopener noreferrer" }, [
+        MA.el("a", { className: "button primary cta", href: MA.links[motion], target: "_blank", rel: "noopener noreferrer" }, [
           MA.t("cta." + motion),
           MA.el("span", { className: "visually-hidden", text: " " + MA.t("card.newTab") })
         ])

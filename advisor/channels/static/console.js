@@ -56,7 +56,10 @@
 
   function renderWho() {
     if (!auth.agent) return;
-    $("export").hidden = (auth.agent.roles || []).indexOf("admin") < 0; // exporting is for admins
+    var admin = (auth.agent.roles || []).indexOf("admin") >= 0; // exporting and settings are for admins
+    $("export").hidden = !admin;
+    $("settings-panel").hidden = !admin;
+    $("settings-nav").hidden = !admin;
     var roles = (auth.agent.roles || []).join(", ") || "—";
     $("signed-in-as").textContent = MA.t("console.signedInAs", { name: auth.agent.name, roles: roles });
   }
@@ -83,6 +86,7 @@
       saveToken(token);
       $("access-token").value = "";
       renderWho();
+      if ((agent.roles || []).indexOf("admin") >= 0) loadSettings();
       showSignedIn(true);
       if (auth.pendingSession) {
         $("session-id").value = auth.pendingSession;
@@ -559,6 +563,47 @@
     });
   }
 
+  var MOTION_KEYS = ["breadth", "enterprise", "self_service"];
+
+  /* Admins: what the advisor links to and how long it keeps conversations. */
+  function showSettings(view) {
+    MOTION_KEYS.forEach(function (m) { $("s-link-" + m).value = view.next_step_links[m]; });
+    $("s-retention").value = String(view.session_retention_days);
+    var status = $("settings-status");
+    status.textContent = "";
+    var last = Object.keys(view.changed).map(function (k) { return view.changed[k]; })
+      .sort(function (a, b) { return a.at < b.at ? 1 : -1; })[0];
+    if (last) status.appendChild(el("p", { className: "status-line", text: MA.t("settings.changedBy", { who: last.by, when: when(last.at) }) }));
+  }
+
+  function loadSettings() {
+    consoleApi("settings").then(showSettings).catch(function (err) {
+      $("settings-status").textContent = "";
+      $("settings-status").appendChild(notice(consoleErrorText(err)));
+    });
+  }
+
+  function saveSettings(event) {
+    event.preventDefault();
+    var links = {};
+    MOTION_KEYS.forEach(function (m) { links[m] = $("s-link-" + m).value.trim(); });
+    var days = $("s-retention").value.trim();
+    var body = { next_step_links: links, session_retention_days: days === "" ? null : Number(days) };
+    $("save-settings").setAttribute("aria-disabled", "true");
+    MA.requestJSON("console/api/settings", {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: "Bearer " + auth.token },
+      body: JSON.stringify(body)
+    }).then(function (view) {
+      showSettings(view);
+      MA.links = view.next_step_links;
+      $("settings-status").prepend(el("p", { className: "status-line", role: "status", text: MA.t("settings.saved") }));
+    }).catch(function (err) {
+      $("settings-status").textContent = "";
+      $("settings-status").appendChild(notice(consoleErrorText(err)));
+    }).then(function () { $("save-settings").removeAttribute("aria-disabled"); });
+  }
+
   function loadLeads() {
     working($("leads"));
     consoleApi("leads").then(function (result) {
@@ -610,6 +655,7 @@
     $("load-leads").addEventListener("click", loadLeads);
     $("analytics-form").addEventListener("submit", loadAnalytics);
     $("export").addEventListener("click", exportConversations);
+    $("settings-form").addEventListener("submit", saveSettings);
 
     writeJson(formProfile());
 

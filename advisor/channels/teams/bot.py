@@ -201,7 +201,12 @@ def build_agent(
             await context.send_activity(exc.message)
             return
         await context.send_activity(
-            reply_activity(turn, new_recommendation=new, group=_is_group(activity))
+            reply_activity(
+                turn,
+                new_recommendation=new,
+                group=_is_group(activity),
+                links=await run_in_threadpool(service.configuration.links),
+            )
         )
 
     @agent.error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from microsoft_agents.activity import (
@@ -15,6 +16,7 @@ from microsoft_agents.activity import (
 
 from advisor.domain.schemas import ChatTurn, Citation, Classification, Lang, Question
 from advisor.prompts import phrase, text
+from advisor.store.configuration import NEXT_STEP_LINKS
 from advisor.store.feedback import COMMENT_CHARS
 
 CARD_VERSION = "1.5"
@@ -54,12 +56,6 @@ def _cite(citation: Citation) -> str:
     return f"{citation.section} ({citation.published})"
 
 
-# the next step's page for each motion, as the web card links it
-NEXT_STEP_LINKS = {
-    "breadth": "https://appsource.microsoft.com/marketplace/partner-dir",
-    "enterprise": "https://www.microsoft.com/licensing/how-to-buy/how-to-buy",
-    "self_service": "https://www.microsoft.com/microsoft-365/buy/compare-all-microsoft-365-products",
-}
 # what a card's contact form submits, besides its fields; and a rating button
 LEAD_ACTION = "lead"
 RATE_ACTION = "rate"
@@ -160,10 +156,12 @@ def recommendation_card(
     citations: list[Citation],
     lang: Lang,
     number: int | None = None,
+    links: Mapping[str, str] = NEXT_STEP_LINKS,
 ) -> dict[str, Any]:
     """Render a recommendation as an Adaptive Card: motion, vehicle, reasons and their sources.
 
-    Its actions are the web card's: the next step's page, and asking to be contacted.
+    Its actions are the web card's: the next step's page (from `links`, by motion), and asking
+    to be contacted.
     """
     by_id = {c.id: c for c in citations}
     motion = recommendation.motion
@@ -215,7 +213,7 @@ def recommendation_card(
             {
                 "type": "Action.OpenUrl",
                 "title": text("teams", f"cta.{motion.value}", lang),
-                "url": NEXT_STEP_LINKS[motion.value],
+                "url": links[motion.value],
             }
         )
         actions.append(
@@ -253,7 +251,13 @@ def _adaptive(card: dict[str, Any]) -> Attachment:
     return Attachment(content_type="application/vnd.microsoft.card.adaptive", content=card)
 
 
-def reply_activity(turn: ChatTurn, *, new_recommendation: bool, group: bool) -> Activity:
+def reply_activity(
+    turn: ChatTurn,
+    *,
+    new_recommendation: bool,
+    group: bool,
+    links: Mapping[str, str] = NEXT_STEP_LINKS,
+) -> Activity:
     """Turn an advisor turn into one Teams message: text, quick replies, cards."""
     # the card shows why, the alternatives and the next step: the text need not say them too
     shows_card = turn.recommendation is not None and new_recommendation
@@ -275,7 +279,9 @@ def reply_activity(turn: ChatTurn, *, new_recommendation: bool, group: bool) -> 
     if turn.recommendation is not None and new_recommendation:
         attachments.append(
             _adaptive(
-                recommendation_card(turn.recommendation, turn.citations, turn.lang, turn.number)
+                recommendation_card(
+                    turn.recommendation, turn.citations, turn.lang, turn.number, links
+                )
             )
         )
     if turn.question is not None and turn.question.options:
