@@ -171,10 +171,12 @@ def _load_regression(path: Path) -> CaseFile:
 
 
 def _load_utterances(pattern: Path) -> CaseFile:
-    """Load the test split of the blind-written utterances of every language in `pattern`."""
+    """Load the blind-written utterances the reader is tested on: the test split, the second set."""
     paths = sorted(pattern.parent.glob(pattern.name))
     if not paths:
         raise UserError(f"{pattern}: no such files")
+    # the second test set beside them, every item of it (`utterances-heldout.*.yaml`)
+    paths += sorted(pattern.parent.glob(pattern.name.replace(".*", "-heldout.*", 1)))
     try:
         items = load_utterances(paths)
     except (ValueError, yaml.YAMLError) as exc:

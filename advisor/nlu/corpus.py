@@ -2,7 +2,8 @@
 
 The reader trains on the corpus that ships with the package (`advisor/nlu/corpus/train.*.yaml`)
 and on the training half of the blind-written utterances (`evals/blind/utterances.*.yaml`, odd
-ids). The other half (even ids) is the test split: it is never trained on. All use one format:
+ids). The other half (even ids) is the test split, and `evals/blind/utterances-heldout.*.yaml`
+(ids `h-…`) a second test set: neither is ever trained on. All use one format:
 
     - id: t-en-0001
       asked: special_terms      # the slot just asked about, or null
@@ -84,9 +85,14 @@ def blind_files() -> list[Path]:
     return sorted((data_path("evals") / "blind").glob("utterances.*.yaml"))
 
 
+def heldout_files() -> list[Path]:
+    """Return the reader's second test set, per language: blind-written, never trained on."""
+    return sorted((data_path("evals") / "blind").glob("utterances-heldout.*.yaml"))
+
+
 def in_test_split(item: Utterance) -> bool:
-    """Tell whether a blind-written utterance belongs to the test split (an even id)."""
-    return int(item.id.rsplit("-", 1)[1]) % 2 == 0
+    """Tell whether a blind-written utterance is tested on: an even id, or the second test set."""
+    return item.id.startswith("h-") or int(item.id.rsplit("-", 1)[1]) % 2 == 0
 
 
 def option_utterances() -> list[Utterance]:

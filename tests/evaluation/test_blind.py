@@ -65,9 +65,12 @@ def test_the_blind_sets_load_from_evals_blind_whatever_cases_says(tmp_path: Path
     assert {c["lang"] for c in heldout.cases} == {"en", "ja"}
     assert sum(c["lang"] == "en" for c in heldout.cases) >= 40
     assert sum(c["lang"] == "ja" for c in heldout.cases) >= 40
-    # the reader's test split: the even half of the blind utterances, never trained on
+    # the reader's test sets, never trained on: the even half of the first blind utterances,
+    # and every utterance of the second set
     tested = {c["id"] for c in reader.cases}
-    assert len(tested) == 450 and all(int(i.rsplit("-", 1)[1]) % 2 == 0 for i in tested)
+    split = {i for i in tested if i.startswith("u-")}
+    assert len(split) == 450 and all(int(i.rsplit("-", 1)[1]) % 2 == 0 for i in split)
+    assert len(tested - split) == 1200 and all(i.startswith("h-") for i in tested - split)
     assert not tested & {item.id for item in training_corpus()}
     assert {c["lang"] for c in chat.cases} == {c["lang"] for c in ask.cases} == {"en", "ja"}
     assert "glossary" in ask.extra["sections"]

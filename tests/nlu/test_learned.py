@@ -12,6 +12,7 @@ from advisor.nlu.corpus import (
     CORPUS_DIR,
     blind_files,
     by_lang,
+    heldout_files,
     in_test_split,
     load_utterances,
     training_corpus,
@@ -35,8 +36,11 @@ def test_the_corpus_is_big_enough_half_in_each_language_and_blind_enough() -> No
         for item in load_utterances([path])
     }
     assert len(blind_ids) / len(everything) >= 0.4
-    # the test split is blind-written and never trained on
+    # the test split is blind-written and never trained on; nor is the second test set
     assert not {i.id for i in blind if in_test_split(i)} & {i.id for i in trained}
+    second = load_utterances(heldout_files())
+    assert len(second) == 1200 and all(in_test_split(i) for i in second)
+    assert not {i.id for i in second} & {i.id for i in trained}
 
 
 def test_the_reader_is_deterministic() -> None:

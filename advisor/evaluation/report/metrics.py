@@ -249,10 +249,25 @@ BLIND_METRICS: dict[str, Described] = {
     ),
     "blind_reader_intent": (
         "blind reader: intent",
-        "Blind-written utterances (the reader's test split, never trained on) whose act, and for "
-        "an answer its special terms, self-service and preference, the reader gets right.",
+        "Blind-written utterances never trained on (the test split and the second set) whose act, "
+        "and for an answer its special terms, self-service and preference, the reader gets right.",
         "rate",
         "blind_reader_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_reader_split_intent": (
+        "blind reader: intent, first set's test split",
+        "Intent accuracy on the even half of the first blind-written utterances.",
+        "rate",
+        "blind_reader_split_cases",
+        ("en", "ja", "all"),
+    ),
+    "blind_reader_second_intent": (
+        "blind reader: intent, second set",
+        "Intent accuracy on a second blind-written set of 1,200 utterances, written later by "
+        "other authors and never trained on.",
+        "rate",
+        "blind_reader_second_cases",
         ("en", "ja", "all"),
     ),
     "blind_reader_facts": (

@@ -112,6 +112,19 @@ def blind_reader_metrics(results: Sequence[CaseResult]) -> dict[str, Any]:
                 metrics[f"{prefix}_{key}{suffix}"] = rate(
                     sum(r.data[reader][f"{key}_ok"] for r in chosen), len(chosen)
                 )
+    # the two test sets apart: the split of the first blind set, and the second set (ids h-…)
+    for name, in_set in (("split", False), ("second", True)):
+        for scope in ("", *LANGS):
+            chosen = [
+                r
+                for r in results
+                if r.case_id.startswith("h-") == in_set and (not scope or r.data["lang"] == scope)
+            ]
+            suffix = f"_{scope}" if scope else ""
+            metrics[f"blind_reader_{name}_cases{suffix}"] = len(chosen)
+            metrics[f"blind_reader_{name}_intent{suffix}"] = rate(
+                sum(r.data["combined"]["intent_ok"] for r in chosen), len(chosen)
+            )
     for lang in LANGS:
         metrics[f"blind_reader_confusion_{lang}"] = confusion(results, lang)
     return metrics
