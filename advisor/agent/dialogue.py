@@ -4,6 +4,7 @@ The pending question is state. A reply that answers it moves on; one that does n
 forward instead of the same question again, as the policy's "Reading what customers say" asks:
 - not understood: a clarification that explains the question in plain words and lists its
   options, worded differently each time;
+- small talk ("thanks!"): answered in kind, then the question again (twice in a row: clarified);
 - unsure or refusing about special terms: one explanation, then the advisor goes on as if none
   are needed, says so, and names what would change the answer;
 - unsure or refusing about self-service: the advisor assumes the customer wants help, and says so;
@@ -20,7 +21,7 @@ from typing import Any, Literal
 from advisor.domain.schemas import Slot
 from advisor.nlu import Understanding
 
-Kind = Literal["ask", "clarify", "assume", "decline", "rate"]
+Kind = Literal["ask", "clarify", "assume", "decline", "rate", "chat"]
 # clarifications of one question before the advisor goes on without its answer
 MAX_CLARIFICATIONS = 2
 # a refusal read with less confidence than this ("infinity") is clarified before it is taken
@@ -42,11 +43,14 @@ class Move:
 
 
 def clarifications_in_a_row(turns: Sequence[Mapping[str, Any]], slot: Slot) -> int:
-    """Return how many of the latest turns in a row clarified this slot's question."""
+    """Return how many of the latest turns in a row did not get this slot's question answered.
+
+    Clarifications count, and so does small talk in reply to the question.
+    """
     count = 0
     for record in reversed(turns):
         move = record.get("move") or {}
-        if move.get("kind") not in ("clarify", "rate") or move.get("slot") != slot.value:
+        if move.get("kind") not in ("clarify", "rate", "chat") or move.get("slot") != slot.value:
             break
         count += 1
     return count
@@ -80,6 +84,11 @@ def next_move(
         return Move("ask")  # other facts landed: the next question follows from them
     if reading.currency_unsupported:
         return Move("ask", pending)
+    chatted = bool(turns) and (turns[-1].get("move") or {}).get("kind") == "chat"
+    if act == "smalltalk" and not chatted:
+        # "thanks!", "hi again": answered in kind, then the question, which it did not answer;
+        # small talk twice in a row is taken as not understanding the question
+        return Move("chat", pending)
     if pending is Slot.SPECIAL_TERMS:
         if act == "refuse" or tried >= 1:
             return Move("assume", pending, {"special_terms": []})

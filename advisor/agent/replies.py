@@ -108,7 +108,9 @@ def compose_replies(
             assert move.slot is not None
             parts.append(phrase(f"clarify.{move.slot.value}.{move.attempt % 2}", lang))
         else:
-            if not said_something:
+            if move.kind == "chat":
+                parts.append(phrase(f"smalltalk.{_small_talk(turn.text)}", lang))
+            elif not said_something:
                 parts.append(phrase("greeting" if turn.first_turn else "nothing_understood", lang))
             elif turn.guidance or (turn.understood is not None and turn.understood.injection):
                 parts.append(phrase("resume", lang))
@@ -123,6 +125,25 @@ def compose_replies(
         reply = phrase("again", lang) + "\n\n" + reply  # never the same words twice in a row
     brief = None if brief_parts is None else "\n\n".join(p for p in brief_parts if p)
     return reply, brief
+
+
+_THANKS = re.compile(
+    r"\b(?:thanks?|thank you|thx|ty|cheers|much appreciated|appreciate it)\b"
+    r"|ありがと|有難う|有り難う|感謝|どうも",
+    re.IGNORECASE,
+)
+_HELLO = re.compile(
+    r"\b(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b"
+    r"|こんにちは|こんばんは|おはよう|はじめまして|初めまして",
+    re.IGNORECASE,
+)
+
+
+def _small_talk(text: str) -> str:
+    """Name the small talk a message makes: thanks, a hello, or anything else."""
+    if _THANKS.search(text):
+        return "thanks"
+    return "hello" if _HELLO.search(text) else "other"
 
 
 def _preamble(turn: TurnFacts) -> list[str]:

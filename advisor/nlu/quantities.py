@@ -30,7 +30,7 @@ _EXPLICIT_EN = (
 )
 _INFERRED_EN = (
     r"employees?|people|ppl|persons?|(?:support |office |admin |field |sales )?staff(?:ers)?"
-    r"|workers?|head ?count|heads|ftes?|personnel|of us"
+    r"|workers?|head ?count|heads|ftes?|personnel|of us|folks|peeps|individuals|humans"
     r"|colleagues|team members|members of staff|strong|fee earners|lawyers|attorneys|doctors|nurses"
     r"|teachers|engineers|developers|agents|drivers|consultants|accountants|designers"
     r"|technicians|volunteers|students|contractors"

@@ -139,6 +139,10 @@ def understand(
     numbers = find_numbers(s, merge([*injected, *asked]), expecting, azure_anywhere)
     core = FILLER.sub("", said)  # the reply without "ok then", 「じゃあ」 before it
     said_no = asked_for is not None and not UNSURE.search(said) and NO.match(core) is not None
+    # "no azure yet" to the seats question: that "no" is about Azure, not an answer of none
+    other_none = NO_AZURE if asked_for is Slot.SEATS else NO_SEATS
+    if said_no and asked_for in (Slot.SEATS, Slot.AZURE_ANNUAL_USD) and other_none.match(core):
+        said_no = False
 
     explicit = [(p, v) for p, v, inferred in numbers.seats if not inferred]
     explicit += [(m.start(), 0) for m in NO_SEATS.finditer(said)]

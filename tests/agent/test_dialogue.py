@@ -214,3 +214,40 @@ def test_asking_what_a_term_means_does_not_record_it(offline_service: ChatServic
     )
     assert profile(offline_service, turns).get("special_terms") is None
     assert turns[-1].question is not None and turns[-1].question.slot == "special_terms"
+
+
+@pytest.mark.parametrize(
+    ("lang", "messages", "thanks"),
+    [
+        ("en", ["hello", "nope nothing like that", "thanks!"], "You're welcome!"),
+        ("ja", ["こんにちは", "特にないかな", "ありがとうございます！"], "どういたしまして。"),
+    ],
+)
+def test_thanks_mid_question_is_answered_in_kind_and_assumes_nothing(
+    offline_service: ChatService, lang: str, messages: list[str], thanks: str
+) -> None:
+    turns = talk(offline_service, messages)
+    asked = turns[1].question
+    assert asked is not None and asked.slot == "self_service"
+    # not "let me ask it another way": the customer said thanks, not something unclear
+    assert turns[2].reply == f"{thanks}\n\n{asked.text}"
+    assert turns[2].question == asked
+    assert profile(offline_service, turns)["self_service"] is None
+    # small talk again is taken as not following the question: help is assumed, and said
+    again = talk(offline_service, [*messages, "lol" if lang == "en" else "笑"])[-1]
+    assert again.question is not None and again.question.slot == "seats"
+
+
+def test_no_azure_in_reply_to_the_seats_question_is_not_zero_seats(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        ["hello", "nope nothing like that", "we'd want someone to help us set it up tbh"]
+        + ["hmm no azure at the moment, maybe later", "we're about 5000 folks"],
+    )
+    assert profile(offline_service, turns)["azure_annual_usd"] == 0
+    assert turns[3].question is not None and turns[3].question.slot == "seats"
+    assert turns[-1].recommendation is not None
+    assert turns[-1].recommendation.motion == "enterprise"
+    assert profile(offline_service, turns)["seats"] == 5000
