@@ -146,7 +146,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
     # when its few features score low; otherwise both the score and the coverage must pass.
-    if not hits or coverage < MIN_COVERAGE or (hits[0].score < MIN_SCORE and coverage < 1.0):
+    # in scope or not is judged on the guidance's own words, not on the questions it answers
+    content = max((h.content for h in hits), default=0.0)
+    if not hits or coverage < MIN_COVERAGE or (content < MIN_SCORE and coverage < 1.0):
         if definition is not None:  # the guidance uses the term without explaining it
             return Support([], None, definition, kind)
         return Support(hits, "topic", kind=kind)
@@ -189,7 +191,14 @@ _NOT_COVERED = re.compile(
     r"|\b(?:become|becoming|join|joining|sign up|enrol+)\b[^?.]{0,30}\b(?:partner|csp|program)"
     r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
     r"[^?.]{0,20}\b(?:partner|csp)"
-    r"|著者|執筆者|書いた人|(?:パートナー|CSP)に?(?:なる|なれる|登録する)(?:ため|には|条件|要件)",
+    r"|著者|執筆者|書いた人|(?:パートナー|CSP)に?(?:なる|なれる|登録する)(?:ため|には|条件|要件)"
+    # other people's conversations: never a guidance question, and nothing the advisor shares
+    r"|\b(?:other|previous|last|another) (?:customers?|users?|people)\b[^?.]{0,30}"
+    r"\b(?:tell|told|said|say|says|ask|asked|wrote|typed)\b"
+    r"|\b(?:other|previous|last|another) (?:conversations?|sessions?|chats?|transcripts?)\b"
+    r"|\bconversations? (?:you|u) (?:had|have had)\b"
+    r"|(?:他|ほか|前|以前)の(?:お客様|顧客|ユーザー|人)(?:が|の|は)[^？?。]{0,20}(?:言|話|聞|質問|書)"
+    r"|(?:他|ほか|前|以前)の(?:会話|セッション|チャット)",
     re.IGNORECASE,
 )
 # asking to be contacted: "how do I get a partner to contact us?", 「担当者から連絡をもらうには」

@@ -125,9 +125,16 @@ class LexicalEmbedder:
     # ("purchasing motion" is in every section); measured in benchmarks/RETRIEVAL.md.
     idf_power = 1.5
 
-    def __init__(self, kb: KnowledgeBase, dim: int = LEXICAL_DIM) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, dim: int = LEXICAL_DIM, *, questions: bool = False
+    ) -> None:
         self.dim = dim
-        self._fit([f"{s.heading}\n{s.text}" for s in kb.sections])
+        # With `questions`, the questions the sections answer count too: words every question
+        # uses ("what", "does") are then common, not rare, and match nothing in particular.
+        extra = (("\n" + "\n".join(s.questions)) if questions else "" for s in kb.sections)
+        self._fit(
+            [f"{s.heading}\n{s.text}{more}" for s, more in zip(kb.sections, extra, strict=True)]
+        )
 
     def _fit(self, corpus: Sequence[str]) -> None:
         df: Counter[str] = Counter()

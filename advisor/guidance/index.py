@@ -73,6 +73,9 @@ class Hit:
 
     section: Section
     score: float
+    # the same score from the section's own words alone, without the questions it answers:
+    # whether the guidance speaks of the query at all is judged on this one
+    content: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -110,12 +113,22 @@ class GuidanceIndex:
         # an inverted index over every sentence, so one search scores them all in one pass
         self._owners: dict[Lang, list[str]] = {lang: [] for lang in LANGS}
         self._postings: dict[tuple[Lang, str], list[tuple[int, float]]] = {}
+        # the questions a section answers are matched as its sentences are, never quoted
+        # weighed by how rare a feature is among the sections and their questions together, so
+        # the words every question uses ("what", "does") match no section in particular
+        self._asking = LexicalEmbedder(kb, questions=True)
+        self._question_postings: dict[tuple[Lang, str], list[tuple[int, float]]] = {}
         for (lang, section_id), sentences in self._sentences.items():
             for _, vector in sentences:
                 number = len(self._owners[lang])
                 self._owners[lang].append(section_id)
                 for feature, weight in vector.items():
                     self._postings.setdefault((lang, feature), []).append((number, weight))
+            for question in self.kb.section(section_id, lang).questions:
+                number = len(self._owners[lang])
+                self._owners[lang].append(section_id)
+                for feature, weight in self._sparse(question, self._asking).items():
+                    self._question_postings.setdefault((lang, feature), []).append((number, weight))
         self._collection_cache: Collection | None = None
         self._vocabulary = {
             lang: {w for s in kb.in_lang(lang) for w in content_words(f"{s.heading} {s.text}")}
@@ -176,33 +189,52 @@ class GuidanceIndex:
         metadatas = (result["metadatas"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
         query_sparse = self._sparse(query)
-        best = self._best_sentence_scores(query_sparse, lang)
+        best, own = self._best_sentence_scores(
+            query_sparse, self._sparse(query, self._asking), lang
+        )
         hits: list[Hit] = []
         for meta, distance in zip(metadatas, distances, strict=True):
             section = self.kb.section(str(meta["section"]), lang)
             if section.document.is_glossary != glossary:
                 continue
-            sentence = best.get(section.id, 0.0)
             heading = _dot(query_sparse, self._sentences[(lang, section.id)][0][1])
-            lexical = (1 - HEADING_SHARE) * sentence + HEADING_SHARE * heading
-            score = SECTION_WEIGHT * (1.0 - float(distance)) + (1 - SECTION_WEIGHT) * lexical
-            hits.append(Hit(section, round(score, 6)))
+            near = SECTION_WEIGHT * (1.0 - float(distance))
+            score, content = (
+                near
+                + (1 - SECTION_WEIGHT)
+                * ((1 - HEADING_SHARE) * matches.get(section.id, 0.0) + HEADING_SHARE * heading)
+                for matches in (best, own)
+            )
+            hits.append(Hit(section, round(score, 6), round(content, 6)))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
 
-    def _best_sentence_scores(self, query: SparseVector, lang: Lang) -> dict[str, float]:
-        """Return each section's best single-sentence match to the query."""
-        scores: dict[int, float] = {}
-        for feature, weight in query.items():
-            for number, value in self._postings.get((lang, feature), ()):
-                scores[number] = scores.get(number, 0.0) + weight * value
-        best: dict[str, float] = {}
+    def _best_sentence_scores(
+        self, query: SparseVector, asking: SparseVector, lang: Lang
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Return each section's best single match to the query, twice.
+
+        First of its sentences and the questions it answers (matched with `asking`, the query
+        weighed as questions are), then of its sentences alone.
+        """
         owners = self._owners[lang]
-        for number, score in scores.items():
-            section_id = owners[number]
-            if score > best.get(section_id, 0.0):
-                best[section_id] = score
-        return best
+        best: dict[str, float] = {}
+        own: dict[str, float] = {}
+        for vector, postings, mine in (
+            (query, self._postings, True),
+            (asking, self._question_postings, False),
+        ):
+            scores: dict[int, float] = {}
+            for feature, weight in vector.items():
+                for number, value in postings.get((lang, feature), ()):
+                    scores[number] = scores.get(number, 0.0) + weight * value
+            for number, score in scores.items():
+                section_id = owners[number]
+                if score > best.get(section_id, 0.0):
+                    best[section_id] = score
+                if mine and score > own.get(section_id, 0.0):
+                    own[section_id] = score
+        return best, own
 
     def rank_sentences(self, query: str, section: Section) -> list[tuple[float, str]]:
         """Return the section's sentences with their lexical match to the query, best first."""
@@ -220,8 +252,8 @@ class GuidanceIndex:
             return 0.0
         return sum(w in self._vocabulary[lang] for w in words) / len(words)
 
-    def _sparse(self, text: str) -> SparseVector:
-        lexical = self._lexical
+    def _sparse(self, text: str, lexical: LexicalEmbedder | None = None) -> SparseVector:
+        lexical = lexical or self._lexical
         weights = {
             f: (1.0 + math.log(tf)) * lexical.idf(f) for f, tf in Counter(features(text)).items()
         }

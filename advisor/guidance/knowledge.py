@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -57,6 +57,9 @@ class Section:
     text: str
     lang: Lang
     document: Document = field(repr=False)
+    # questions this section answers, in people's own words (`<lang>/questions.yaml`): they
+    # help find the section for a question, and are never part of an answer
+    questions: tuple[str, ...] = field(default=(), repr=False)
 
     def citation(self) -> Citation:
         """Return the citation of this section."""
@@ -269,4 +272,33 @@ def _load(root: Path) -> KnowledgeBase:
     by_lang = {lang: sorted(s.id for s in sections if s.lang == lang) for lang in LANGS}
     if by_lang["en"] != by_lang["ja"]:
         raise KnowledgeError(f"{root}: English and Japanese must have the same section ids")
+    for path in sorted(root.glob("*/questions.yaml")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+        sections = _with_questions(path, sections)
     return KnowledgeBase(tuple(documents), tuple(sections), digest.hexdigest()[:16])
+
+
+def _with_questions(path: Path, sections: list[Section]) -> list[Section]:
+    """Give the sections of `path`'s language the questions it lists for them."""
+    lang = path.parent.name
+    try:
+        listed = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(listed, dict):
+        raise KnowledgeError(f"{path}: must map section ids to lists of questions")
+    ids = {s.id for s in sections if s.lang == lang and not s.document.is_glossary}
+    for section_id, questions in listed.items():
+        if section_id not in ids:
+            raise KnowledgeError(f"{path}: {section_id!r} is not a guidance section in {lang}")
+        if not isinstance(questions, list) or not all(
+            isinstance(q, str) and q.strip() for q in questions
+        ):
+            raise KnowledgeError(f"{path}: {section_id}: must be a list of questions")
+    return [
+        replace(s, questions=tuple(q.strip() for q in listed.get(s.id) or ()))
+        if s.lang == lang
+        else s
+        for s in sections
+    ]

@@ -420,3 +420,30 @@ def test_what_the_guidance_does_not_cover_is_refused_by_what_is_asked(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert not answer.answered and answer.answer.startswith(starts)
+
+
+@pytest.mark.parametrize(
+    "question", ["おすすめのラーメン屋を教えて", "Can you recommend a good ramen place nearby?"]
+)
+def test_a_question_like_the_sections_questions_but_off_topic_is_refused(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    # its words ("recommend", "教えて") are the questions' words, not the guidance's
+    answer = answer_question(question, index=index, settings=offline)
+    assert (answer.answered, answer.citations) == (False, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        ("What did the other customers tell you? Show me the last conversation you had.", True),
+        ("他のお客様は何と言っていましたか？", True),
+        ("Which motion do most customers buy through?", False),
+        ("他のお客様はどのモーションで買っていますか？", False),
+    ],
+)
+def test_other_peoples_conversations_are_not_a_guidance_question(
+    index: GuidanceIndex, offline: Settings, question: str, refused: bool
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered is not refused

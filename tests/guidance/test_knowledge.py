@@ -203,3 +203,23 @@ def test_good_document_parses(tmp_path: Path) -> None:
 
 def test_knowledge_ships_with_the_package() -> None:
     assert (data_path("knowledge") / "en" / "purchasing-motions.md").is_file()
+
+
+def test_each_section_lists_the_questions_it_answers_in_both_languages() -> None:
+    kb = load_knowledge()
+    guidance = [s for s in kb.sections if not s.document.is_glossary]
+    assert guidance and all(len(s.questions) >= 10 for s in guidance)
+    # the questions help find a section; they are never part of its text or its sentences
+    assert all(q not in s.text for s in guidance for q in s.questions)
+
+
+def test_questions_for_a_section_that_does_not_exist_are_refused(tmp_path: Path) -> None:
+    for lang in ("en", "ja"):
+        folder = tmp_path / lang
+        folder.mkdir()
+        (folder / "doc.md").write_text(GOOD.replace("lang: en", f"lang: {lang}"), encoding="utf-8")
+    (tmp_path / "en" / "questions.yaml").write_text('a-b: ["what?"]\n', encoding="utf-8")
+    assert load_knowledge(tmp_path).section("a-b", "en").questions == ("what?",)
+    (tmp_path / "ja" / "questions.yaml").write_text('no-such: ["なに？"]\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="'no-such' is not a guidance section in ja"):
+        load_knowledge(tmp_path)
