@@ -80,6 +80,10 @@ class PendingSignIn:
             raise SignInFailed("invalid") from None
         if not all(isinstance(v, str) for v in (pending.state, pending.nonce, pending.verifier)):
             raise SignInFailed("invalid")
+        if pending.session is not None and not (
+            isinstance(pending.session, str) and _SESSION_ID.fullmatch(pending.session)
+        ):
+            raise SignInFailed("invalid")
         return pending
 
 

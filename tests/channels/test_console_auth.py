@@ -458,3 +458,24 @@ def test_an_admin_configures_next_step_links_and_retention(
     reset = httpx.put(url, headers=admin, json=default, timeout=30).json()
     assert reset["changed"] == {}
     assert reset["next_step_links"]["breadth"] == default["next_step_links"]["breadth"]
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "not base64!",
+        "e30=",
+        "eyJzdGF0ZSI6MX0=",
+        "eyJzdGF0ZSI6ImEiLCJub25jZSI6ImIiLCJ2ZXJpZmllciI6ImMiLCJzZXNzaW9uIjpbMV19",
+    ],
+)
+def test_a_tampered_sign_in_cookie_is_an_invalid_sign_in_not_an_error(
+    console: str, cookie: str
+) -> None:
+    back = httpx.get(
+        f"{console}/console/signed-in?code=abc&state=a",
+        cookies={"advisor_console_sign_in": cookie},
+        timeout=30,
+    )
+    assert back.status_code == 303
+    assert back.headers["location"] == "/console#sign_in_error=invalid"
