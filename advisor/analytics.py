@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from advisor.agent.state import session_view
 from advisor.domain.policy import questions_needed
 from advisor.domain.schemas import Profile, Slot
-from advisor.errors import NotFoundError
 from advisor.store.retention import thread_ids
 
 CHANNELS = ("all", "web", "teams")
@@ -96,14 +96,10 @@ def export(
     Everything stored about it: the transcript, the profile, the last recommendation, its
     ratings and its lead with the lead's delivery.
     """
-    for session_id, _ in conversations(service, since, until, channel, lang):
-        try:
-            session = service.session(session_id)
-        except NotFoundError:  # erased since it was listed
-            continue
+    for session_id, values in conversations(service, since, until, channel, lang):
         lead = service.leads.of_session(session_id)
         yield {
-            **session,
+            **session_view(session_id, values),
             "channel": "teams" if session_id.startswith(TEAMS_PREFIX) else "web",
             "ratings": [rating.view() for rating in service.feedback.of_session(session_id)],
             "lead": lead.view() if lead is not None else None,

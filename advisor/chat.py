@@ -25,7 +25,7 @@ from advisor import telemetry
 from advisor.agent.context import TurnContext
 from advisor.agent.graph import build_agent
 from advisor.agent.guards import StreamGate
-from advisor.agent.state import turn_count
+from advisor.agent.state import session_view, turn_count
 from advisor.config import Settings
 from advisor.domain.policy import classify
 from advisor.domain.schemas import ChatTurn, Lang, Profile
@@ -445,31 +445,7 @@ class ChatService:
         values = self.graph.get_state(self._config(session_id)).values
         if not values:
             raise NotFoundError(f"session_id: no session {session_id}", field="session_id")
-        turns = values.get("turns") or []
-        shown = turns if limit is None else turns[-limit:] if limit > 0 else []
-        transcript: list[dict[str, Any]] = []
-        for record in shown:
-            transcript.append({"role": "customer", "text": record["customer"], "at": record["at"]})
-            transcript.append(
-                {
-                    "role": "advisor",
-                    "text": record["turn"]["reply"],
-                    "at": record["at"],
-                    "turn": record["turn"],
-                }
-            )
-        last = turns[-1]["turn"] if turns else None
-        return {
-            "session_id": session_id,
-            "created_at": values.get("created_at"),
-            "lang": last["lang"] if last else None,
-            "profile": values.get("profile") or {},
-            "recommendation": last["recommendation"] if last else None,
-            "question": last["question"] if last else None,
-            "transcript": transcript,
-            "turn_count": turn_count(values),
-            "earlier_turns": turn_count(values) - len(shown),
-        }
+        return session_view(session_id, values, limit=limit)
 
     def rate(self, session_id: str, number: int, rating: str, comment: str | None) -> Rating:
         """Store a customer's rating of one turn's recommendation or guidance answer."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypeVar
 
 from langchain.agents import AgentState
@@ -124,3 +124,34 @@ def last_figure_slot(state: Any) -> Slot | None:
         if "azure_annual_usd" in facts:
             return Slot.AZURE_ANNUAL_USD
     return None
+
+
+def session_view(
+    session_id: str, values: Mapping[str, Any], *, limit: int | None = None
+) -> dict[str, Any]:
+    """Write a stored conversation as `ChatService.session` returns it, from its values."""
+    turns = values.get("turns") or []
+    shown = turns if limit is None else turns[-limit:] if limit > 0 else []
+    transcript: list[dict[str, Any]] = []
+    for record in shown:
+        transcript.append({"role": "customer", "text": record["customer"], "at": record["at"]})
+        transcript.append(
+            {
+                "role": "advisor",
+                "text": record["turn"]["reply"],
+                "at": record["at"],
+                "turn": record["turn"],
+            }
+        )
+    last = turns[-1]["turn"] if turns else None
+    return {
+        "session_id": session_id,
+        "created_at": values.get("created_at"),
+        "lang": last["lang"] if last else None,
+        "profile": values.get("profile") or {},
+        "recommendation": last["recommendation"] if last else None,
+        "question": last["question"] if last else None,
+        "transcript": transcript,
+        "turn_count": turn_count(values),
+        "earlier_turns": turn_count(values) - len(shown),
+    }

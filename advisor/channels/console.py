@@ -53,7 +53,8 @@ ADMIN_ROLES = frozenset({"admin"})
 KEY_REFRESH_S = 300.0
 FETCH_TIMEOUT_S = 5.0
 CLOCK_SKEW_S = 60
-_NO_STORE = {"Cache-Control": "no-store"}
+# console answers hold customers' data or sign-in tokens: never kept by a cache
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Agent(BaseModel):
@@ -330,7 +331,7 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
     @app.get("/console/api/me", include_in_schema=False)
     async def console_me(agent: Agent = reader) -> JSONResponse:
         """Return who is signed in: subject, name and roles."""
-        return JSONResponse(agent.model_dump(), headers=_NO_STORE)
+        return JSONResponse(agent.model_dump(), headers=NO_STORE)
 
     @app.get("/console/api/sessions/{session_id}", include_in_schema=False)
     async def console_session(
@@ -342,7 +343,7 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         ratings = await run_in_threadpool(service.feedback.of_session, session_id)
         result["feedback"] = [rating.view() for rating in ratings]
         log.info("console: %s opened a conversation", agent.subject)
-        return JSONResponse(result, headers=_NO_STORE)
+        return JSONResponse(result, headers=NO_STORE)
 
     @app.post("/console/api/sessions/{session_id}/regression-case", include_in_schema=False)
     async def console_regression_case(
@@ -391,7 +392,7 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
             lambda: outcomes(service, since=start, until=end, channel=channel, lang=lang)
         )
         log.info("console: %s read the analytics", agent.subject)
-        return JSONResponse(result, headers=_NO_STORE)
+        return JSONResponse(result, headers=NO_STORE)
 
     @app.get("/console/api/export", include_in_schema=False)
     async def console_export(
@@ -416,14 +417,14 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         return StreamingResponse(
             lines(),
             media_type="application/x-ndjson",
-            headers={**_NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
+            headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     @app.get("/console/api/settings", include_in_schema=False)
     async def console_settings(request: Request, agent: Agent = configurer) -> JSONResponse:
         """Return what admins configure: next-step links and retention, with the defaults."""
         configuration = request.app.state.service.configuration
-        return JSONResponse(await run_in_threadpool(configuration.view), headers=_NO_STORE)
+        return JSONResponse(await run_in_threadpool(configuration.view), headers=NO_STORE)
 
     @app.put("/console/api/settings", include_in_schema=False)
     async def console_configure(request: Request, agent: Agent = configurer) -> JSONResponse:
@@ -439,7 +440,7 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
         configuration = request.app.state.service.configuration
         await run_in_threadpool(configuration.change, changes, agent.subject)
         log.info("console: %s changed %s", agent.subject, ", ".join(sorted(changes)) or "nothing")
-        return JSONResponse(await run_in_threadpool(configuration.view), headers=_NO_STORE)
+        return JSONResponse(await run_in_threadpool(configuration.view), headers=NO_STORE)
 
     @app.get("/console/api/leads", include_in_schema=False)
     async def console_leads(
@@ -455,7 +456,7 @@ def mount_console(app: FastAPI, settings: Settings) -> ConsoleSignIn:
             "leads": [lead.view() for lead in leads],
             "webhook": bool(request.app.state.settings.lead_webhook_url),
         }
-        return JSONResponse(body, headers=_NO_STORE)
+        return JSONResponse(body, headers=NO_STORE)
 
     @app.delete("/console/api/sessions/{session_id}", include_in_schema=False)
     async def console_delete_session(

@@ -22,7 +22,6 @@ import base64
 import hmac
 import json
 import logging
-import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -34,16 +33,16 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from advisor.channels.console import ConsoleSignIn, KeySetUnavailable
+from advisor.channels.console import NO_STORE, ConsoleSignIn, KeySetUnavailable
 from advisor.config import Settings
+from advisor.errors import UserError
+from advisor.store.sessions import check_session_id
 
 log = logging.getLogger(__name__)
 
 COOKIE = "advisor_console_sign_in"
 COOKIE_AGE_S = 600  # the time an agent has to sign in on the provider's page
 FETCH_TIMEOUT_S = 10.0
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-_NO_STORE = {"Cache-Control": "no-store"}
 
 
 class SignInFailed(Exception):
@@ -80,9 +79,7 @@ class PendingSignIn:
             raise SignInFailed("invalid") from None
         if not all(isinstance(v, str) for v in (pending.state, pending.nonce, pending.verifier)):
             raise SignInFailed("invalid")
-        if pending.session is not None and not (
-            isinstance(pending.session, str) and _SESSION_ID.fullmatch(pending.session)
-        ):
+        if pending.session is not None and _session_or_none(pending.session) is None:
             raise SignInFailed("invalid")
         return pending
 
@@ -166,6 +163,16 @@ class ProviderSignIn:
         return id_token
 
 
+def _session_or_none(value: object) -> str | None:
+    """Return a well-formed conversation id, or None for anything else (nothing is echoed)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return check_session_id(value)
+    except UserError:
+        return None
+
+
 def _redirect_uri(request: Request, configured: str | None) -> str:
     return configured or str(request.url_for("console_signed_in"))
 
@@ -174,7 +181,7 @@ def _landing(request: Request, fragment: str, session: str | None) -> RedirectRe
     where = str(request.url_for("console_page").path)
     if session:
         where += f"?session={quote(session)}"
-    response = RedirectResponse(f"{where}#{fragment}", status_code=303, headers=_NO_STORE)
+    response = RedirectResponse(f"{where}#{fragment}", status_code=303, headers=NO_STORE)
     response.delete_cookie(COOKIE, path="/console")
     return response
 
@@ -188,15 +195,13 @@ def mount_sign_in(app: FastAPI, settings: Settings, console: ConsoleSignIn) -> b
     @app.get("/console/sign-in", include_in_schema=False)
     async def console_sign_in(request: Request) -> Response:
         """Send the agent to the identity provider's sign-in page."""
-        session = request.query_params.get("session")
-        if session is not None and not _SESSION_ID.fullmatch(session):
-            session = None
+        session = _session_or_none(request.query_params.get("session"))
         redirect_uri = _redirect_uri(request, flow.redirect_url)
         try:
             url, pending = await run_in_threadpool(flow.begin, redirect_uri, session)
         except KeySetUnavailable:
             return _landing(request, "sign_in_error=unavailable", session)
-        response = RedirectResponse(url, status_code=302, headers=_NO_STORE)
+        response = RedirectResponse(url, status_code=302, headers=NO_STORE)
         response.set_cookie(
             COOKIE,
             pending.cookie(),

@@ -119,26 +119,28 @@ class ConfigurationStore(Table):
             self._rows, self._read_at = rows, self._clock()
         return rows
 
-    def value(self, name: str) -> Any:
-        """Return a setting's value: the admins' if they set one, else the deployment's."""
-        stored = self._stored().get(name)
-        return stored[0] if stored is not None else self.defaults[name]
+    def values(self) -> dict[str, Any]:
+        """Return every setting: the admins' value where they set one, else the deployment's."""
+        stored = self._stored()
+        return {name: stored[name][0] if name in stored else d for name, d in self.defaults.items()}
 
     def links(self) -> dict[str, str]:
         """Return where each motion's next step leads."""
-        return {m: str(self.value(f"next_step_links.{m}")) for m in MOTIONS}
+        values = self.values()
+        return {m: str(values[f"next_step_links.{m}"]) for m in MOTIONS}
 
     def retention_days(self) -> float:
         """Return how many days a conversation is kept after its last turn (0: no limit)."""
-        return float(self.value("session_retention_days"))
+        return float(self.values()["session_retention_days"])
 
     def view(self) -> dict[str, Any]:
         """Return the settings as the console shows them, with who changed each and when."""
         stored = self._stored()
+        values = self.values()
         changed = {name: {"at": at, "by": by} for name, (_, at, by) in sorted(stored.items())}
         return {
-            "next_step_links": self.links(),
-            "session_retention_days": self.retention_days(),
+            "next_step_links": {m: values[f"next_step_links.{m}"] for m in MOTIONS},
+            "session_retention_days": float(values["session_retention_days"]),
             "defaults": {
                 "next_step_links": dict(NEXT_STEP_LINKS),
                 "session_retention_days": self.defaults["session_retention_days"],

@@ -116,6 +116,14 @@ def shoot(page: Page, name: str, *, full_page: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
+def sign_in_with_token(page: Page, token: str, *, wait: bool = True) -> None:
+    """Sign in to the console with the local console token; wait until it says so."""
+    page.get_by_label("Access token").fill(token)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    if wait:
+        page.get_by_text("Signed in as Console token (admin)").wait_for()
+
+
 def advisor_messages(page: Page) -> int:
     return int(page.locator("#log .msg.advisor:not(.pending)").count())
 
@@ -423,9 +431,7 @@ def _use_the_console(advisor: str, console_token: str, browser: Any) -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.locator("#signin-error .notice").wait_for()
     assert "did not sign you in" in page.locator("#signin-error .notice").inner_text()
-    page.get_by_label("Access token").fill(console_token)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_text("Signed in as Console token (admin)").wait_for()
+    sign_in_with_token(page, console_token)
     assert page.get_by_role("button", name="Sign out").is_visible()
 
     page.get_by_label("Seat-based licences").fill("5000")
@@ -604,9 +610,7 @@ def test_the_console_lists_leads_and_opens_their_conversation(
             lead = http.post(f"/v1/sessions/{turn['session_id']}/lead", json=contact)
             assert lead.status_code == 201
         page = open_page(browser, advisor + "/console", width=1360, height=1000)
-        page.get_by_label("Access token").fill(console_token)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        page.get_by_text("Signed in as Console token (admin)").wait_for()
+        sign_in_with_token(page, console_token)
         page.get_by_role("button", name="Show the latest").click()
         row = page.locator("table.leads tbody tr")
         row.first.wait_for()
@@ -654,8 +658,7 @@ def test_a_customer_rates_and_the_console_makes_a_regression_case(
         page.context.close()
 
         page = open_page(browser, f"{advisor}/console?session={session.strip(chr(34))}", width=1360)
-        page.get_by_label("Access token").fill(console_token)
-        page.get_by_role("button", name="Sign in", exact=True).click()
+        sign_in_with_token(page, console_token, wait=False)
         page.locator(".turns li").first.wait_for()
         ratings = page.locator(".turn-rating")
         assert ratings.count() == 2
@@ -706,9 +709,7 @@ def test_the_console_shows_outcomes_as_charts(
                     turn = http.post("/v1/chat", json=body).json()
 
         page = open_page(browser, advisor + "/console", width=1360, height=1100)
-        page.get_by_label("Access token").fill(console_token)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        page.get_by_text("Signed in as Console token (admin)").wait_for()
+        sign_in_with_token(page, console_token)
         page.get_by_role("button", name="Show", exact=True).click()
         tiles = page.locator("#analytics .tile")
         tiles.first.wait_for()
@@ -790,9 +791,7 @@ def test_an_admin_sets_where_the_cards_next_step_leads(
     partners = "https://partners.contoso.example/find?market=jp"
     with serve_app(create_app(settings, index=guidance_index)) as advisor:
         page = open_page(browser, advisor + "/console", width=1360, height=1000)
-        page.get_by_label("Access token").fill(console_token)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        page.get_by_text("Signed in as Console token (admin)").wait_for()
+        sign_in_with_token(page, console_token)
         field = page.get_by_label("Next step for breadth (find a CSP partner)")
         assert field.input_value() == "https://appsource.microsoft.com/marketplace/partner-dir"
         field.fill("http://not-secure.example")

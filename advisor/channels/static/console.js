@@ -34,10 +34,13 @@
   }
 
   /* Call the console API with the agent's bearer token; a 401 means signing in again. */
-  function consoleApi(path, method) {
+  function consoleApi(path, method, body) {
+    var headers = { Accept: "application/json", Authorization: "Bearer " + auth.token };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     return MA.requestJSON("console/api/" + path, {
       method: method || "GET",
-      headers: { Accept: "application/json", Authorization: "Bearer " + auth.token }
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body)
     }).catch(function (err) {
       if (err instanceof MA.ApiError && err.status === 401) signOut(MA.t("console.expired"));
       throw err;
@@ -361,11 +364,7 @@
     make.addEventListener("click", function () {
       var body = choice.value && choice.value !== recommended ? { motion: choice.value } : {};
       out.textContent = "";
-      MA.requestJSON("console/api/sessions/" + encodeURIComponent(session.session_id) + "/regression-case", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: "Bearer " + auth.token },
-        body: JSON.stringify(body)
-      }).then(function (made) {
+      consoleApi("sessions/" + encodeURIComponent(session.session_id) + "/regression-case", "POST", body).then(function (made) {
         var link = el("a", {
           className: "button",
           download: made.filename,
@@ -590,11 +589,7 @@
     var days = $("s-retention").value.trim();
     var body = { next_step_links: links, session_retention_days: days === "" ? null : Number(days) };
     $("save-settings").setAttribute("aria-disabled", "true");
-    MA.requestJSON("console/api/settings", {
-      method: "PUT",
-      headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: "Bearer " + auth.token },
-      body: JSON.stringify(body)
-    }).then(function (view) {
+    consoleApi("settings", "PUT", body).then(function (view) {
       showSettings(view);
       MA.links = view.next_step_links;
       $("settings-status").prepend(el("p", { className: "status-line", role: "status", text: MA.t("settings.saved") }));
