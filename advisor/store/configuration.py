@@ -119,9 +119,9 @@ class ConfigurationStore(Table):
             self._rows, self._read_at = rows, self._clock()
         return rows
 
-    def values(self) -> dict[str, Any]:
+    def values(self, stored: dict[str, tuple[Any, str, str]] | None = None) -> dict[str, Any]:
         """Return every setting: the admins' value where they set one, else the deployment's."""
-        stored = self._stored()
+        stored = self._stored() if stored is None else stored
         return {name: stored[name][0] if name in stored else d for name, d in self.defaults.items()}
 
     def links(self) -> dict[str, str]:
@@ -136,7 +136,7 @@ class ConfigurationStore(Table):
     def view(self) -> dict[str, Any]:
         """Return the settings as the console shows them, with who changed each and when."""
         stored = self._stored()
-        values = self.values()
+        values = self.values(stored)
         changed = {name: {"at": at, "by": by} for name, (_, at, by) in sorted(stored.items())}
         return {
             "next_step_links": {m: values[f"next_step_links.{m}"] for m in MOTIONS},
