@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage, ToolMessage
+from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
@@ -23,7 +23,7 @@ from opentelemetry.trace import Span
 
 from advisor import telemetry
 from advisor.agent.context import TurnContext
-from advisor.agent.graph import build_agent
+from advisor.agent.graph import ANSWERING, build_agent
 from advisor.agent.guards import StreamGate
 from advisor.agent.state import session_view, turn_count
 from advisor.config import Settings
@@ -302,14 +302,11 @@ class ChatService:
                         durability=self.settings.store_durability,
                     )
                     gate = StreamGate()
-                    answering = False  # the model now writes its answer to a guidance question
                     for chunk, meta in cast(Iterator[tuple[Any, dict[str, Any]]], parts):
-                        if isinstance(chunk, ToolMessage) and chunk.name == "search_guidance":
-                            answering = True
-                        elif (
-                            answering
+                        # only the model's answer to a guidance question is streamed
+                        if (
+                            meta.get(ANSWERING)
                             and isinstance(chunk, AIMessageChunk)
-                            and meta.get("langgraph_node") == "model"
                             and chunk.text
                             and not chunk.tool_call_chunks
                         ):

@@ -61,7 +61,7 @@ def test_a_turn_is_a_trace_of_its_agent_steps_model_call_and_tools(
     turn = service.chat(MESSAGE)
     finished = exporter.get_finished_spans()
     named = by_name(finished)
-    assert {"invoke_agent motion-advisor", "agent graph", "step model", "step tools"} <= set(named)
+    assert {"invoke_agent motion-advisor", "agent graph", "step turn"} <= set(named)
     agent = named["invoke_agent motion-advisor"]
     assert agent.attributes is not None
     assert agent.attributes["gen_ai.operation.name"] == "invoke_agent"
@@ -71,16 +71,16 @@ def test_a_turn_is_a_trace_of_its_agent_steps_model_call_and_tools(
     assert agent.attributes["advisor.question"] == turn.question.slot
     # the steps hang under the graph, the graph under the turn
     assert parent_of(named["agent graph"], finished) == "invoke_agent motion-advisor"
-    assert parent_of(named["step model"], finished) == "agent graph"
+    assert parent_of(named["step turn"], finished) == "agent graph"
     model_calls = [s for s in finished if s.name.startswith("chat ")]
     assert len(model_calls) == 1
-    assert parent_of(model_calls[0], finished) == "step model"
+    assert parent_of(model_calls[0], finished) == "step turn"
     assert model_calls[0].attributes is not None
     assert model_calls[0].attributes["gen_ai.operation.name"] == "chat"
     tools = [s for s in finished if s.name.startswith("execute_tool ")]
     assert {s.name for s in tools} >= {"execute_tool record_facts"}
     for tool in tools:
-        assert parent_of(tool, finished) == "step tools"
+        assert parent_of(tool, finished) == "step turn"
         assert tool.attributes is not None
         assert tool.attributes["gen_ai.tool.call.id"]
     # what the customer wrote stays out of every span
@@ -232,7 +232,7 @@ def test_spans_are_exported_over_otlp_to_the_configured_endpoint(
         assert provider.force_flush(10_000)
         provider.shutdown()
     assert collector.services == {"motion-advisor"}
-    assert {"invoke_agent motion-advisor", "step model", "execute_tool record_facts"} <= set(
+    assert {"invoke_agent motion-advisor", "step turn", "execute_tool record_facts"} <= set(
         collector.names
     )
 

@@ -1,14 +1,12 @@
 """LangGraph's helper threads, kept across turns instead of started anew for each one.
 
 LangGraph runs every graph run with a thread pool of its own, to save checkpoints in the
-background, and the ToolNode opens another for each tool step, even one that runs a single
-tool call; each pool starts a thread and drops it when the step or the run ends, so every
-turn started two threads. On a busy server a hand-off to a new thread also waits for the GIL.
+background; the pool starts a thread and drops it when the run ends, so every turn started one.
+On a busy server a hand-off to a new thread also waits for the GIL.
 
-`install()` points both at one process-wide pool whose threads are reused, and runs a tool
-step with a single tool call in the calling thread (in a copy of its context, as the pool
-would). Several tool calls in one step still run in parallel, in a pool of their own, as
-before. A run that sets `max_concurrency` keeps LangGraph's own pools.
+`install()` points LangGraph at one process-wide pool whose threads are reused; the agent runs
+tool calls made together in the same pool. A run with durability "exit" saves its one
+checkpoint in its own thread. A run that sets `max_concurrency` keeps LangGraph's own pool.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import AbstractContextManager, contextmanager
-from contextvars import Context, copy_context
+from contextvars import Context
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -102,27 +100,6 @@ def _run_here(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[An
     return future
 
 
-class _ToolStepExecutor(_SharedExecutor):
-    """A tool step's executor: one tool call runs here, in a copy of the caller's context."""
-
-    def __init__(self, fallback: ExecutorFor, config: RunnableConfig | None) -> None:
-        self._fallback = fallback
-        self._config = config
-
-    def map(
-        self,
-        fn: Callable[..., Any],
-        *iterables: Iterable[Any],
-        timeout: float | None = None,
-        chunksize: int = 1,
-    ) -> Iterator[Any]:
-        columns = [list(column) for column in iterables]
-        if len({len(column) for column in columns}) == 1 and len(columns[0]) == 1:
-            return iter([copy_context().run(fn, *(column[0] for column in columns))])
-        with self._fallback(self._config) as executor:
-            return iter(list(executor.map(fn, *columns, timeout=timeout)))
-
-
 def _background(fallback: ExecutorFor) -> ExecutorFor:
     @contextmanager
     def executor_for(config: RunnableConfig | None) -> Iterator[Executor]:
@@ -136,20 +113,8 @@ def _background(fallback: ExecutorFor) -> ExecutorFor:
     return executor_for
 
 
-def _tool_step(fallback: ExecutorFor) -> ExecutorFor:
-    @contextmanager
-    def executor_for(config: RunnableConfig | None) -> Iterator[Executor]:
-        if (config or {}).get("max_concurrency"):
-            with fallback(config) as executor:
-                yield executor
-            return
-        yield _ToolStepExecutor(fallback, config)
-
-    return executor_for
-
-
 def install() -> None:
-    """Point LangGraph's background executor and the ToolNode's at the shared pool, once.
+    """Point LangGraph's background executor at the shared pool, once.
 
     Where a LangGraph release no longer looks its executors up by this name, nothing is
     changed and runs use LangGraph's own pools, as before.
@@ -157,11 +122,9 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from langgraph.prebuilt import tool_node
     from langgraph.pregel import _executor
 
-    for module, wrap in ((_executor, _background), (tool_node, _tool_step)):
-        original = getattr(module, _LOOKUP, None)
-        if callable(original):
-            setattr(module, _LOOKUP, wrap(original))
+    original = getattr(_executor, _LOOKUP, None)
+    if callable(original):
+        setattr(_executor, _LOOKUP, _background(original))
     _installed = True

@@ -1,10 +1,11 @@
-"""The advisor agent: one LangChain agent graph, whatever chat model runs it.
+"""The advisor agent: one LangGraph step per customer turn, whatever chat model runs it.
 
-The graph is `create_agent` with the advisor's three tools and one middleware that reads the
-customer's message once (as the turn's first model call begins), writes the system prompt
-(around each model call) and composes the ChatTurn from the classifier (after the agent). A
-turn that records facts or classifies ends after that one model call; a guidance question
-takes a second call, to write the answer; a picked quick reply takes none.
+The graph has a single node, `turn`. It reads the customer's message once, calls the model
+with the advisor's three tools, runs the tool calls the model makes and, when they are done,
+composes the ChatTurn from the classifier. A turn that records facts or classifies ends after
+that one model call (`record_facts` and `classify_motion` return directly); a guidance question
+takes a second call, to write the answer; a picked quick reply takes none. Being one step, a
+turn is read from the store once and, by default, written once, as it ends.
 """
 
 from __future__ import annotations
@@ -12,21 +13,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from concurrent.futures import Future
+from contextvars import copy_context
 from typing import Any, cast
 
-from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware
-from langchain.agents.middleware.types import (
-    ExtendedModelResponse,
-    ModelRequest,
-    ModelResponse,
-)
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables.config import merge_configs
+from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_config
+from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -45,7 +51,7 @@ from advisor.agent.state import (
     state_profile,
     turn_count,
 )
-from advisor.agent.tools import advisor_tools
+from advisor.agent.tools import advisor_tools, run_tool_call
 from advisor.agent.turn import build_turn
 from advisor.domain.questions import question
 from advisor.domain.schemas import ChatTurn, Lang, Question, Slot
@@ -56,23 +62,58 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ja": "日本語"}
 
+# the graph's one node; streamed model output carries it as its `langgraph_node`
+NODE = "turn"
+# metadata on the model call that writes the answer to a guidance question, for streaming
+ANSWERING = "advisor_answering"
 
-class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
-    """Read the message once as the turn starts, prompt the model, compose the turn after it."""
 
-    state_schema = AdvisorState
+class AdvisorAgent:
+    """One customer turn: read the message, call the model and its tools, compose the turn."""
 
-    def __init__(self, rephraser: BaseChatModel | None = None) -> None:
-        super().__init__()
+    def __init__(self, model: BaseChatModel, rephraser: BaseChatModel | None = None) -> None:
+        self.model = model
+        self.tools: dict[str, BaseTool] = {tool.name: tool for tool in advisor_tools()}
+        # A model that reads the turn (the offline one) is bound to each turn's reading;
+        # any other is bound to the tools once, not on every call.
+        self.reads_turn = bool(getattr(model, "reads_turn", False))
+        self.bound: Runnable[Any, Any] | None = (
+            None if self.reads_turn else model.bind_tools(list(self.tools.values()))
+        )
         # the model that may rephrase templated replies (ADVISOR_LLM_REPHRASE), if any
         self.rephraser = rephraser
+
+    def __call__(self, state: AdvisorState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+        """Run the customer's turn: the graph's one step."""
+        context = runtime.context
+        config = get_config()
+        current: dict[str, Any] = {**state, **self.start_turn(state, context)}
+        added: list[AnyMessage] = []
+        answering = False
+        while context.answer is None and context.model_calls < context.settings.agent_max_steps:
+            context.model_calls += 1
+            response = self.call_model(current, context, config, answering=answering)
+            added.append(response)
+            current["messages"] = [*current["messages"], response]
+            context.allow_tool_calls([response])
+            calls = response.tool_calls
+            if not calls:
+                break
+            results, profile = self.run_tools(calls, current, context, config)
+            added.extend(results)
+            current["messages"] = [*current["messages"], *results]
+            if profile is not None:
+                current["profile"] = profile
+            known = [call["name"] for call in calls if call["name"] in self.tools]
+            if known and all(self.tools[name].return_direct for name in known):
+                break
+            answering = "search_guidance" in known
+        return self.finish_turn(cast(AdvisorState, current), context, added)
 
     def start_turn(self, state: Any, context: TurnContext) -> dict[str, Any]:
         """Read the customer's message against the question asked; take a quick reply as given.
 
-        Runs as the turn's first model call begins rather than as a graph step of its own
-        (a `before_agent` hook), whose stepping cost LangGraph more than this work. Returns the
-        state update: a new conversation's fields, and a quick reply's fact.
+        Returns the state update: a new conversation's fields, and a quick reply's fact.
         """
         if context.opened is not None:
             context.opened(state)
@@ -101,71 +142,87 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
         )
         return update
 
-    def wrap_model_call(
+    def call_model(
         self,
-        request: ModelRequest[TurnContext],
-        handler: Callable[[ModelRequest[TurnContext]], ModelResponse[Any]],
-    ) -> ModelResponse[Any] | ExtendedModelResponse[Any]:
-        """Give the model the system prompt for this language, with what is known so far.
-
-        The turn's first call starts the turn (`start_turn`). A quick reply needs no model:
-        its fact is recorded and the turn goes straight to its composition. A turn calls the
-        model at most `ADVISOR_AGENT_MAX_STEPS` times; past that the model is not called and
-        the turn is composed from what is known.
-        """
-        context = request.runtime.context
-        update = self.start_turn(request.state, context) if context.model_calls == 0 else {}
-        if context.answer is not None:
-            return _with_update(ModelResponse(result=[AIMessage(content="")]), update)
-        context.model_calls += 1
-        if context.model_calls > context.settings.agent_max_steps:
-            return _with_update(ModelResponse(result=[AIMessage(content="")]), update)
+        state: dict[str, Any],
+        context: TurnContext,
+        config: RunnableConfig,
+        *,
+        answering: bool,
+    ) -> AIMessage:
+        """Call the model with the system prompt for this language and what is known so far."""
         lang = context.lang
-        asked = asked_question(request.state, lang)
+        asked = asked_question(state, lang)
         prompt = render(
             "system",
             lang,
             language=LANGUAGE_NAMES[lang],
             next_question=asked.text if asked is not None else "-",
-            profile=json.dumps(
-                state_profile(request.state).model_dump(mode="json"), ensure_ascii=False
-            ),
+            profile=json.dumps(state_profile(state).model_dump(mode="json"), ensure_ascii=False),
         )
         # The profile is in the system prompt, so older turns need not be sent again.
-        history = recent_turns(request.messages, context.settings.agent_history_turns)
-        settings = request.model_settings
-        if getattr(request.model, "reads_turn", False):
-            settings = {**settings, "reading": context.reading}
-        response = handler(
-            request.override(
-                system_message=SystemMessage(prompt), messages=history, model_settings=settings
-            )
-        )
-        context.allow_tool_calls(response.result)
-        return _with_update(response, update)
+        history = recent_turns(state["messages"], context.settings.agent_history_turns)
+        bound = self.bound
+        if bound is None:
+            bound = self.model.bind_tools(list(self.tools.values()), reading=context.reading)
+        call_config = merge_configs(config, {"metadata": {ANSWERING: answering}})
+        response = bound.invoke([SystemMessage(prompt), *history], call_config)
+        if not isinstance(response, AIMessage):
+            response = AIMessage(content=getattr(response, "content", ""))
+        return response
 
-    def wrap_tool_call(
+    def run_tools(
         self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
-    ) -> ToolMessage | Command[Any]:
-        """Run a tool call within the turn's budget; refuse the ones beyond it, unrun."""
-        call = request.tool_call
-        context = cast(TurnContext, request.runtime.context)
-        if context.allows(call["id"]):
-            return handler(request)
-        return ToolMessage(
-            "Refused: this turn has used all its tool calls.",
-            tool_call_id=call["id"] or "",
-            name=call["name"],
-            status="error",
-        )
+        calls: list[Any],
+        state: dict[str, Any],
+        context: TurnContext,
+        config: RunnableConfig,
+    ) -> tuple[list[ToolMessage], dict[str, Any] | None]:
+        """Run a model response's tool calls within the turn's budget; refuse the rest, unrun.
 
-    def after_agent(
-        self, state: AdvisorState, runtime: Runtime[TurnContext]
-    ) -> dict[str, Any] | None:
-        """Turn the agent's result into the ChatTurn the customer sees."""
-        context = runtime.context
+        Calls made together run together, against the same state, as a tool-calling model
+        expects. Returns their results in call order, and the profile they leave, if changed.
+        """
+        outcomes: list[ToolMessage | Command[Any] | Future[ToolMessage | Command[Any]]] = []
+        granted = [call for call in calls if context.allows(call.get("id"))]
+        pool = executors.shared_pool() if len(granted) > 1 else None
+        for call in calls:
+            if not context.allows(call.get("id")):
+                outcomes.append(_refused(call))
+            elif pool is not None:
+                outcomes.append(
+                    pool.submit(copy_context().run, self.run_tool, call, state, context, config)
+                )
+            else:
+                outcomes.append(self.run_tool(call, state, context, config))
+        results: list[ToolMessage] = []
+        profile: dict[str, Any] | None = None
+        for found in outcomes:
+            outcome = found.result() if isinstance(found, Future) else found
+            if isinstance(outcome, Command):
+                written = cast(dict[str, Any], outcome.update or {})
+                profile = written.get("profile", profile)
+                results.extend(written.get("messages", []))
+            else:
+                results.append(outcome)
+        return results, profile
+
+    def run_tool(
+        self, call: Any, state: dict[str, Any], context: TurnContext, config: RunnableConfig
+    ) -> ToolMessage | Command[Any]:
+        """Run one tool call; a call of a tool the agent does not have is refused, unrun."""
+        tool = self.tools.get(call["name"])
+        if tool is None:
+            names = ", ".join(self.tools)
+            return _error(
+                call, f"Error: {call['name']} is not a valid tool. The tools are: {names}."
+            )
+        return run_tool_call(tool, call, state, context, config)
+
+    def finish_turn(
+        self, state: AdvisorState, context: TurnContext, added: list[AnyMessage]
+    ) -> dict[str, Any]:
+        """Compose the ChatTurn the customer sees, and the turn's whole state update."""
         composed = build_turn(state, context)
         turn = composed.turn.model_copy(update={"number": turn_count(state) + 1})
         if self.rephraser is not None and not context.guidance:
@@ -180,16 +237,14 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             motion,
             asks,
         )
+        customer = latest_customer_text(state)
         if context.settings.log_message_text:
             log.info(
-                "session %s: customer %r; advisor %r",
-                context.session_id,
-                latest_customer_text(state),
-                turn.reply,
+                "session %s: customer %r; advisor %r", context.session_id, customer, turn.reply
             )
         record = {
             "at": _now(),
-            "customer": latest_customer_text(state),
+            "customer": customer,
             "turn": turn.model_dump(mode="json"),
             **composed.record,
         }
@@ -201,30 +256,33 @@ class AdvisorMiddleware(AgentMiddleware[AdvisorState, TurnContext, Any]):
             ]
         settings = context.settings
         # the store keeps the latest turns, and only the messages the model is shown again
-        turns = [*state.get("turns", []), record][-settings.session_kept_turns :]
+        turns = [*(state.get("turns") or []), record][-settings.session_kept_turns :]
         update: dict[str, Any] = {
+            "created_at": state["created_at"],
+            "profile": state.get("profile") or {},
             **composed.update,
             "turns": turns,
             "turn_count": turn_count(state) + 1,
         }
-        messages: list[Any] = older_messages(state["messages"], settings.agent_history_turns)
+        # the turn's messages, its last one the reply the customer reads
         final = final_ai_message(state)
-        if final is not None and final.text != turn.reply:
-            messages.append(AIMessage(content=turn.reply, id=final.id))
-        elif final is None:
-            messages.append(AIMessage(content=turn.reply))
-        if messages:
-            update["messages"] = messages
+        messages: list[BaseMessage] = [m for m in added if m is not final]
+        if final is not None and final.text == turn.reply:
+            messages.append(final)
+        else:
+            messages.append(AIMessage(content=turn.reply, id=final.id if final else None))
+        earlier = state["messages"][: len(state["messages"]) - len(added)]
+        removed = older_messages([*earlier, *messages], settings.agent_history_turns)
+        update["messages"] = [*removed, *messages]
         return update
 
 
-def _with_update(
-    response: ModelResponse[Any], update: dict[str, Any]
-) -> ModelResponse[Any] | ExtendedModelResponse[Any]:
-    """Return a model response with the turn's state update alongside, if it has one."""
-    if not update:
-        return response
-    return ExtendedModelResponse(model_response=response, command=Command(update=update))
+def _refused(call: Any) -> ToolMessage:
+    return _error(call, "Refused: this turn has used all its tool calls.")
+
+
+def _error(call: Any, text: str) -> ToolMessage:
+    return ToolMessage(text, tool_call_id=call.get("id") or "", name=call["name"], status="error")
 
 
 def rephrase(model: BaseChatModel, turn: ChatTurn) -> ChatTurn:
@@ -253,17 +311,9 @@ def build_agent(
     *,
     rephrase: bool = False,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Build the advisor graph around a chat model.
-
-    The turn's limits (model calls, tool calls) live in the middleware's hooks rather than in
-    limit middlewares of their own, which would add two graph steps to every model call.
-    """
+    """Build the advisor graph around a chat model: one node, run once per customer turn."""
     executors.install()  # no new threads for every turn
-    return create_agent(
-        model,
-        tools=advisor_tools(),
-        middleware=[AdvisorMiddleware(rephraser=model if rephrase else None)],
-        context_schema=TurnContext,
-        checkpointer=checkpointer,
-        name="motion_advisor",
-    )
+    graph = StateGraph(AdvisorState, context_schema=TurnContext)
+    graph.add_node(NODE, AdvisorAgent(model, rephraser=model if rephrase else None))
+    graph.add_edge(START, NODE)
+    return graph.compile(checkpointer=checkpointer, name="motion_advisor")

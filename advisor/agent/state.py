@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypeVar
+from typing import Annotated, Any, NotRequired, Required, TypedDict, TypeVar
 
-from langchain.agents import AgentState
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, RemoveMessage
+from langgraph.graph.message import add_messages
 
 from advisor.domain.schemas import Profile, Slot
 
 
-class AdvisorState(AgentState[Any]):
+class AdvisorState(TypedDict):
     """The conversation state kept by the checkpointer, per session."""
+
+    # the messages the model is shown again: the latest turns', tool calls and results included
+    messages: Required[Annotated[list[AnyMessage], add_messages]]
 
     profile: NotRequired[dict[str, Any]]
     # one record per turn: {"at", "customer", "turn", "facts" recorded, "move" taken}

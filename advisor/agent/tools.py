@@ -7,19 +7,19 @@ recommendation are then composed from the classifier, with no second model call.
 `search_guidance` the model writes the answer.
 """
 
-# No `from __future__ import annotations` here: LangChain reads a tool's type hints on every
-# call, and string annotations would be evaluated anew each time (over a millisecond a turn).
+from __future__ import annotations
+
 import json
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from langchain.tools import ToolRuntime
-from langchain_core.callbacks import CallbackManagerForToolRun
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.runnables.config import get_callback_manager_for_config
+from langchain_core.tools import BaseTool, StructuredTool, tool
+from langgraph.config import get_stream_writer
 from langgraph.types import Command
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from advisor.agent.context import TurnContext
 from advisor.agent.facts import merge_facts, pending_profile
@@ -35,46 +35,7 @@ from advisor.guidance.answering import (
 from advisor.inputs import clean_text
 
 
-class _AdvisorTool(StructuredTool):
-    """A StructuredTool that LangChain can inspect cheaply on every call.
-
-    LangChain looks up the type hints of a tool's `_run` each time the tool runs, and
-    StructuredTool's are strings (its module defers its annotations), evaluated anew on every
-    call. This `_run` is StructuredTool's, with its annotations as objects.
-    """
-
-    def _run(
-        self,
-        *args: Any,
-        config: RunnableConfig,
-        run_manager: CallbackManagerForToolRun | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        return super()._run(*args, config=config, run_manager=run_manager, **kwargs)
-
-
-def _advisor_tool(*, return_direct: bool = False) -> Callable[[Callable[..., Any]], StructuredTool]:
-    """Make a tool of a function, as LangChain's `@tool` does, for cheaper calls.
-
-    The tool's `runtime` is also left out of the dump LangChain makes of a call's validated
-    arguments: it dumps them only to see which were given, and walked the conversation's
-    messages and the turn's context on every call. The tool still gets its runtime, as
-    LangChain passes injected arguments on as given.
-    """
-
-    def make(func: Callable[..., Any]) -> StructuredTool:
-        made = _AdvisorTool.from_function(func, name=func.__name__, return_direct=return_direct)
-        schema = made.args_schema
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            if "runtime" in schema.model_fields:
-                schema.model_fields["runtime"].exclude = True
-                schema.model_rebuild(force=True)
-        return made
-
-    return make
-
-
-@_advisor_tool(return_direct=True)
+@tool(return_direct=True)
 def record_facts(
     runtime: ToolRuntime[TurnContext, Any],
     seats: Annotated[
@@ -136,7 +97,7 @@ def record_facts(
     )
 
 
-@_advisor_tool(return_direct=True)
+@tool(return_direct=True)
 def classify_motion(runtime: ToolRuntime[TurnContext, Any]) -> str:
     """Classify the customer's profile: the motion, or the next question to ask."""
     context = runtime.context
@@ -155,7 +116,7 @@ def outcome(context: TurnContext, profile: Profile) -> dict[str, Any]:
     return {"motion": result.motion.value, "vehicle": result.vehicle, "rule": result.rule}
 
 
-@_advisor_tool()
+@tool
 def search_guidance(
     runtime: ToolRuntime[TurnContext, Any],
     query: Annotated[
@@ -196,3 +157,61 @@ def search_guidance(
 def advisor_tools() -> list[BaseTool]:
     """Return every tool the agent may call; it has no others."""
     return [record_facts, classify_motion, search_guidance]
+
+
+def run_tool_call(
+    tool: BaseTool, call: Any, state: dict[str, Any], context: TurnContext, config: RunnableConfig
+) -> ToolMessage | Command[Any]:
+    """Run one of the model's tool calls, giving the tool its runtime.
+
+    The arguments are checked against the tool's own schema and the tool's function is called
+    with them, with the callbacks told of the call (traces show it). This is what LangChain's
+    `tool.invoke` does, without the signature and type-hint inspections it makes on every
+    call. Arguments that do not fit the schema come back to the model as an error result.
+    """
+    name, call_id = call["name"], call.get("id") or ""
+    runtime = ToolRuntime(
+        state=state,
+        context=context,
+        config=config,
+        stream_writer=get_stream_writer(),
+        tool_call_id=call_id,
+        store=None,
+    )
+    schema = tool.args_schema
+    assert isinstance(tool, StructuredTool) and isinstance(schema, type)
+    assert issubclass(schema, BaseModel) and tool.func is not None
+    given = call.get("args") if isinstance(call.get("args"), dict) else {}
+    try:
+        parsed = schema.model_validate({**given, "runtime": runtime})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return ToolMessage(
+            f"Error: the arguments of {name} are not valid ({problems}). Fix them and call again.",
+            tool_call_id=call_id,
+            name=name,
+            status="error",
+        )
+    run = get_callback_manager_for_config(config).on_tool_start(
+        {"name": name, "description": tool.description},
+        json.dumps(given, ensure_ascii=False, default=str),
+        inputs=given,
+        tool_call_id=call_id,
+        name=name,
+    )
+    try:
+        output = tool.func(**{field: getattr(parsed, field) for field in schema.model_fields})
+    except Exception as exc:
+        run.on_tool_error(exc)
+        raise
+    run.on_tool_end(output)
+    if isinstance(output, Command):
+        for message in (output.update or {}).get("messages", []):
+            if isinstance(message, ToolMessage) and message.name is None:
+                message.name = name
+        return output
+    if isinstance(output, ToolMessage):
+        return output
+    return ToolMessage(str(output), tool_call_id=call_id, name=name)

@@ -71,16 +71,34 @@ def test_other_durabilities_save_in_the_background_as_langgraph_does(
     assert service.session(session)["transcript"][-1]["text"] == turn.reply
 
 
-def test_a_single_tool_call_runs_in_the_turns_thread_and_parallel_ones_still_in_parallel() -> None:
-    from langgraph.prebuilt import tool_node
+def test_a_single_tool_call_runs_in_the_turns_thread_and_parallel_ones_still_in_parallel(
+    tmp_path: Path, guidance_index: GuidanceIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor.agent import tools
+    from tests.scripted import ScriptedChatModel
 
-    from advisor.agent import executors
-
-    executors.install()
-    here = threading.current_thread()
+    model = ScriptedChatModel()
+    service = ChatService(Settings(data_dir=tmp_path), model=model, index=guidance_index)
     barrier = threading.Barrier(2, timeout=10)
+    threads: list[threading.Thread] = []
+    search = tools.find_support
 
-    with tool_node.get_executor_for_config({}) as executor:
-        assert list(executor.map(lambda _: threading.current_thread(), [1])) == [here]
-        # two calls that each wait for the other finish only if they run at once
-        assert list(executor.map(lambda n: (barrier.wait(), n)[1], [1, 2])) == [1, 2]
+    def searched(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        if waiting:
+            barrier.wait()  # two searches that each wait for the other finish only together
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(tools, "find_support", searched)
+    waiting = False
+    model.enqueue_tool_calls([("search_guidance", {"query": "What is CSP?"})])
+    model.enqueue_text("CSP partners resell and support [1].")
+    service.chat("What is CSP?")
+    assert threads == [threading.current_thread()]
+    waiting = True
+    model.enqueue_tool_calls(
+        [("search_guidance", {"query": "What is CSP?"}), ("search_guidance", {"query": "EA?"})]
+    )
+    model.enqueue_text("CSP partners resell and support [1].")
+    service.chat("What are CSP and EA?")
+    assert len(threads) == 3 and threading.current_thread() not in threads[1:]
