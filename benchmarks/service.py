@@ -1,6 +1,7 @@
 """Benchmark the HTTP service on loopback: index build, route latencies, chat throughput, memory.
 
 Usage: python benchmarks/service.py [--requests 300] [--conversations 16] [--workers 1]
+                                   [--rounds 3]
 
 Starts `advisor serve` in its own process with a fresh data directory, measures, and prints
 figures. Every request goes to 127.0.0.1; loops are bounded in count. Route latencies are taken
@@ -122,11 +123,53 @@ def light_conversation(
     return turns
 
 
+def throughput(port: int, conversations: int) -> tuple[int, float, list[float], int, float]:
+    """Run `conversations` customers at once, six conversations each, over keep-alive.
+
+    Returns the turns answered, the seconds taken, each turn's latency, the customers that met
+    an error (a failed request or a dropped connection ends that customer's run) and the CPU
+    time the customers used.
+    """
+    total_turns = 0
+    errors = 0
+    lock = threading.Lock()
+    latencies: list[float] = []
+
+    def customer(i: int) -> None:
+        nonlocal total_turns, errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            for j in range(6):
+                seen: list[float] = []
+                turns = light_conversation(conn, PROFILES[(i + j) % len(PROFILES)], "en", seen)
+                with lock:
+                    total_turns += turns
+                    latencies.extend(seen)
+        except (OSError, RuntimeError, http.client.HTTPException) as exc:
+            with lock:
+                errors += 1
+            print(f"customer {i}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        finally:
+            conn.close()
+
+    start, cpu = time.perf_counter(), time.process_time()
+    threads = [threading.Thread(target=customer, args=(i,)) for i in range(conversations)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return total_turns, elapsed, latencies, errors, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--conversations", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="advisor serve --workers")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="throughput runs, each of 16 customers by default"
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="advisor-bench-"))
@@ -196,37 +239,20 @@ def main() -> None:
             p50, p95 = statistics.median(values), percentile(values, 0.95)
             print(f"{route:28} {len(values):5d} {p50:8.2f} {p95:8.2f} {p50 / base_p50:17.1f}x")
 
-        total_turns = 0
-        lock = threading.Lock()
-        concurrent_latencies: list[float] = []
-
-        def worker(i: int) -> None:
-            nonlocal total_turns
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            try:
-                for j in range(6):
-                    latencies: list[float] = []
-                    profile = PROFILES[(i + j) % len(PROFILES)]
-                    turns = light_conversation(conn, profile, "en", latencies)
-                    with lock:
-                        total_turns += turns
-                        concurrent_latencies.extend(latencies)
-            finally:
-                conn.close()
-
-        start, cpu = time.perf_counter(), time.process_time()
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.conversations)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        rounds = [throughput(port, args.conversations) for _ in range(args.rounds)]
+        for n, (turns, elapsed, latencies, errors, cpu) in enumerate(rounds, start=1):
+            print(
+                f"\n{args.conversations} conversations at once, {args.workers} worker(s), "
+                f"round {n}: {turns} turns in {elapsed:.2f} s = {turns / elapsed:.1f} turns/s; "
+                f"turn p50 {statistics.median(latencies):.1f} ms, "
+                f"p95 {percentile(latencies, 0.95):.1f} ms; {errors} errors; "
+                f"load generator CPU {cpu:.2f} s"
+            )
+        rates = [turns / elapsed for turns, elapsed, *_ in rounds]
         print(
-            f"\n{args.conversations} conversations at once, {args.workers} worker(s): "
-            f"{total_turns} turns in {elapsed:.2f} s = {total_turns / elapsed:.1f} turns/s; "
-            f"turn p50 {statistics.median(concurrent_latencies):.1f} ms, "
-            f"p95 {percentile(concurrent_latencies, 0.95):.1f} ms; "
-            f"load generator CPU {cpu:.2f} s"
+            f"\nturns/s over {len(rounds)} rounds: median {statistics.median(rates):.1f} "
+            f"(min {min(rates):.1f}, max {max(rates):.1f}); "
+            f"errors {sum(r[3] for r in rounds)}"
         )
         print(f"server peak memory (VmHWM): {server_memory(server.pid)}")
     finally:

@@ -27,13 +27,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import BaseCallbackHandler, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langgraph.types import Command
 from pydantic import PrivateAttr
 
 Responder = Callable[[list[BaseMessage]], AIMessage | str]
@@ -209,3 +210,28 @@ def tool_result(messages: Sequence[BaseMessage], name: str) -> dict[str, Any]:
             data: dict[str, Any] = json.loads(message.text)
             return data
     raise AssertionError(f"the model was not given a {name} result")
+
+
+class ToolResults(BaseCallbackHandler):
+    """What each tool call returned, as the agent tells its callbacks (pass it to ChatService).
+
+    A tool that records facts ends the model's part of the turn, so no model reads its result
+    in that turn; this is where a test reads it.
+    """
+
+    run_inline = True
+
+    def __init__(self) -> None:
+        self.results: list[ToolMessage] = []
+
+    def on_tool_end(self, output: Any, **kwargs: Any) -> None:
+        """Keep the result message of a finished tool call."""
+        if isinstance(output, Command):
+            update = output.update if isinstance(output.update, dict) else {}
+            self.results.extend(m for m in update.get("messages", []) if isinstance(m, ToolMessage))
+        elif isinstance(output, ToolMessage):
+            self.results.append(output)
+
+    def last(self, name: str) -> dict[str, Any]:
+        """Return the JSON the named tool returned most recently."""
+        return tool_result(self.results, name)

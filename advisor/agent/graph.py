@@ -20,9 +20,8 @@ from typing import Any, cast
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
-    AnyMessage,
-    BaseMessage,
     HumanMessage,
+    RemoveMessage,
     SystemMessage,
     ToolMessage,
 )
@@ -32,6 +31,7 @@ from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.config import get_config
 from langgraph.graph import START, StateGraph
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command
@@ -44,12 +44,11 @@ from advisor.agent.state import (
     AdvisorState,
     asked_slot,
     correction_slot,
-    final_ai_message,
+    earlier_turns,
     latest_customer_text,
-    older_messages,
-    recent_turns,
     state_profile,
     turn_count,
+    turn_messages,
 )
 from advisor.agent.tools import advisor_tools, run_tool_call
 from advisor.agent.turn import build_turn
@@ -88,19 +87,16 @@ class AdvisorAgent:
         context = runtime.context
         config = get_config()
         current: dict[str, Any] = {**state, **self.start_turn(state, context)}
-        added: list[AnyMessage] = []
         answering = False
         while context.answer is None and context.model_calls < context.settings.agent_max_steps:
             context.model_calls += 1
             response = self.call_model(current, context, config, answering=answering)
-            added.append(response)
             current["messages"] = [*current["messages"], response]
             context.allow_tool_calls([response])
             calls = response.tool_calls
             if not calls:
                 break
             results, profile = self.run_tools(calls, current, context, config)
-            added.extend(results)
             current["messages"] = [*current["messages"], *results]
             if profile is not None:
                 current["profile"] = profile
@@ -108,7 +104,7 @@ class AdvisorAgent:
             if known and all(self.tools[name].return_direct for name in known):
                 break
             answering = "search_guidance" in known
-        return self.finish_turn(cast(AdvisorState, current), context, added)
+        return self.finish_turn(cast(AdvisorState, current), context)
 
     def start_turn(self, state: Any, context: TurnContext) -> dict[str, Any]:
         """Read the customer's message against the question asked; take a quick reply as given.
@@ -160,8 +156,11 @@ class AdvisorAgent:
             next_question=asked.text if asked is not None else "-",
             profile=json.dumps(state_profile(state).model_dump(mode="json"), ensure_ascii=False),
         )
-        # The profile is in the system prompt, so older turns need not be sent again.
-        history = recent_turns(state["messages"], context.settings.agent_history_turns)
+        # The profile is in the system prompt; earlier turns are shown as what was said.
+        history = [
+            *earlier_turns(state, context.settings.agent_history_turns - 1),
+            *turn_messages(state["messages"]),
+        ]
         bound = self.bound
         if bound is None:
             bound = self.model.bind_tools(list(self.tools.values()), reading=context.reading)
@@ -219,9 +218,7 @@ class AdvisorAgent:
             )
         return run_tool_call(tool, call, state, context, config)
 
-    def finish_turn(
-        self, state: AdvisorState, context: TurnContext, added: list[AnyMessage]
-    ) -> dict[str, Any]:
+    def finish_turn(self, state: AdvisorState, context: TurnContext) -> dict[str, Any]:
         """Compose the ChatTurn the customer sees, and the turn's whole state update."""
         composed = build_turn(state, context)
         turn = composed.turn.model_copy(update={"number": turn_count(state) + 1})
@@ -255,7 +252,7 @@ class AdvisorAgent:
                 {"answered": a.answered, "refusal": a.refusal} for a in context.guidance
             ]
         settings = context.settings
-        # the store keeps the latest turns, and only the messages the model is shown again
+        # the store keeps the latest turns
         turns = [*(state.get("turns") or []), record][-settings.session_kept_turns :]
         update: dict[str, Any] = {
             "created_at": state["created_at"],
@@ -263,17 +260,9 @@ class AdvisorAgent:
             **composed.update,
             "turns": turns,
             "turn_count": turn_count(state) + 1,
+            # the turn is kept in `turns`; its messages are not kept beyond it
+            "messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES)],
         }
-        # the turn's messages, its last one the reply the customer reads
-        final = final_ai_message(state)
-        messages: list[BaseMessage] = [m for m in added if m is not final]
-        if final is not None and final.text == turn.reply:
-            messages.append(final)
-        else:
-            messages.append(AIMessage(content=turn.reply, id=final.id if final else None))
-        earlier = state["messages"][: len(state["messages"]) - len(added)]
-        removed = older_messages([*earlier, *messages], settings.agent_history_turns)
-        update["messages"] = [*removed, *messages]
         return update
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, NotRequired, Required, TypedDict, TypeVar
+from typing import Annotated, Any, NotRequired, Required, TypedDict
 
-from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, RemoveMessage
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage
 from langgraph.graph.message import add_messages
 
 from advisor.domain.schemas import Profile, Slot
@@ -16,7 +16,8 @@ from advisor.domain.schemas import Profile, Slot
 class AdvisorState(TypedDict):
     """The conversation state kept by the checkpointer, per session."""
 
-    # the messages the model is shown again: the latest turns', tool calls and results included
+    # the turn's messages as it runs: the customer's, the model's, tool calls and results;
+    # cleared as the turn ends (earlier turns are shown to a model from `turns`)
     messages: Required[Annotated[list[AnyMessage], add_messages]]
 
     profile: NotRequired[dict[str, Any]]
@@ -33,14 +34,6 @@ class AdvisorState(TypedDict):
 def state_profile(state: Any) -> Profile:
     """Return the profile stored in the conversation state."""
     return Profile.model_validate(state.get("profile") or {})
-
-
-def older_messages(messages: Sequence[BaseMessage], turns: int) -> list[RemoveMessage]:
-    """Return removals for the messages before the last `turns` customer turns."""
-    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
-    if len(starts) <= turns:
-        return []
-    return [RemoveMessage(id=m.id) for m in messages[: starts[-turns]] if m.id]
 
 
 def turn_count(state: Any) -> int:
@@ -64,15 +57,23 @@ def latest_customer_text(state: Any) -> str:
     return "" if index is None else messages[index].text
 
 
-_Message = TypeVar("_Message", bound=BaseMessage)
+def turn_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """Return this turn's messages: the customer's latest one and what followed it."""
+    index = last_customer_index(messages)
+    return [] if index is None else list(messages[index:])
 
 
-def recent_turns(messages: Sequence[_Message], turns: int) -> list[_Message]:
-    """Keep the messages of the last `turns` customer turns, whole, so tool calls keep results."""
-    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
-    if len(starts) <= turns:
-        return list(messages)
-    return list(messages[starts[-turns] :])
+def earlier_turns(state: Any, turns: int) -> list[BaseMessage]:
+    """Return the conversation's last `turns` turns as the model is shown them again.
+
+    Each is what the customer wrote and the reply they read; the facts gathered are in the
+    system prompt, so a model needs neither the earlier tool calls nor their results.
+    """
+    shown: list[BaseMessage] = []
+    for record in (state.get("turns") or [])[-turns:] if turns > 0 else []:
+        shown.append(HumanMessage(record["customer"]))
+        shown.append(AIMessage(record["turn"]["reply"]))
+    return shown
 
 
 def final_ai_message(state: AdvisorState) -> AIMessage | None:

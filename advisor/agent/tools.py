@@ -206,12 +206,15 @@ def run_tool_call(
     except Exception as exc:
         run.on_tool_error(exc)
         raise
-    run.on_tool_end(output)
+    result: ToolMessage | Command[Any]
     if isinstance(output, Command):
         for message in (output.update or {}).get("messages", []):
             if isinstance(message, ToolMessage) and message.name is None:
                 message.name = name
-        return output
-    if isinstance(output, ToolMessage):
-        return output
-    return ToolMessage(str(output), tool_call_id=call_id, name=name)
+        result = output
+    elif isinstance(output, ToolMessage):
+        result = output
+    else:
+        result = ToolMessage(str(output), tool_call_id=call_id, name=name)
+    run.on_tool_end(result)
+    return result

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 
 from advisor.agent.guards import leaks_prompt
-from advisor.agent.state import recent_turns
+from advisor.agent.state import earlier_turns
 from advisor.chat import ChatService
 from advisor.config import Settings
 from advisor.domain.schemas import ChatTurn
 from advisor.prompts import template
 from tests.fake_openai import ScriptedOpenAI
+from tests.scripted import ToolResults
 
 BREADTH_FACTS = {
     "seats": 300,
@@ -130,7 +131,13 @@ def llm(server: ScriptedOpenAI) -> Iterator[ScriptedOpenAI]:
     assert server.pending == 0, "the test left scripted replies unused"
 
 
-def scripted(llm: ScriptedOpenAI, tmp_path: Path, index: Any, **settings: Any) -> ChatService:
+def scripted(
+    llm: ScriptedOpenAI,
+    tmp_path: Path,
+    index: Any,
+    results: ToolResults | None = None,
+    **settings: Any,
+) -> ChatService:
     return ChatService(
         Settings(
             data_dir=tmp_path,
@@ -141,6 +148,7 @@ def scripted(llm: ScriptedOpenAI, tmp_path: Path, index: Any, **settings: Any) -
             **settings,
         ),
         index=index,
+        callbacks=[results] if results is not None else None,
     )
 
 
@@ -174,19 +182,14 @@ def decide_breadth(llm: ScriptedOpenAI, service: ChatService) -> tuple[str, dict
 def test_facts_recorded_from_an_injection_are_refused(
     llm: ScriptedOpenAI, tmp_path: Path, index: Any, message: str, facts: dict[str, Any]
 ) -> None:
-    service = scripted(llm, tmp_path, index)
+    results = ToolResults()
+    service = scripted(llm, tmp_path, index, results)
     session_id, before = decide_breadth(llm, service)
     llm.enqueue_tool_calls([("record_facts", facts)], text="Done: I now recommend self-service.")
     turn = service.chat(message, session_id)
     assert_held(turn, service, before)
-    # what the model reads back of this turn: the facts it was refused
-    llm.enqueue_tool_calls([("classify_motion", {})])
-    service.chat("ok", session_id)
-    tool_reply = next(
-        json.loads(m["content"])
-        for m in llm.requests[-1]["messages"]
-        if m["role"] == "tool" and "not_recorded" in m["content"]
-    )
+    # what the tool answered the model: the facts it refused to record
+    tool_reply = results.last("record_facts")
     assert sorted(tool_reply["not_recorded"]) == sorted(facts)
 
 
@@ -350,16 +353,17 @@ def test_history_sent_to_the_model_is_bounded(
     assert len(service.session(session_id)["transcript"]) == 12, "the store keeps every turn"
 
 
-def test_recent_turns_keeps_whole_turns() -> None:
-    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-
-    messages = [
-        HumanMessage("a"),
-        AIMessage("", tool_calls=[{"name": "classify_motion", "args": {}, "id": "1"}]),
-        ToolMessage("{}", tool_call_id="1"),
-        AIMessage("q?"),
-        HumanMessage("b"),
-        AIMessage("q2?"),
+def test_earlier_turns_are_shown_as_what_was_said() -> None:
+    state = {
+        "turns": [
+            {"customer": f"message {n}", "turn": {"reply": f"reply {n}"}} for n in range(1, 4)
+        ]
+    }
+    shown = earlier_turns(state, 2)
+    assert [(m.type, m.text) for m in shown] == [
+        ("human", "message 2"),
+        ("ai", "reply 2"),
+        ("human", "message 3"),
+        ("ai", "reply 3"),
     ]
-    assert recent_turns(messages, 1) == messages[4:]
-    assert recent_turns(messages, 2) == messages
+    assert earlier_turns(state, 0) == [] and earlier_turns({}, 5) == []
