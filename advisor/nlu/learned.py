@@ -19,11 +19,12 @@ import logging
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import joblib
 import numpy as np
@@ -238,11 +239,11 @@ class Stack:
 
     def features(self, text: str) -> tuple[Any, Any]:
         """Return the message's feature columns and values: tf-idf, sublinear, unit length."""
-        counts: dict[int, int] = {}
-        for gram in self.analyse(features_text(text)):
-            column = self.vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
+        found: Counter[int | None] = Counter(
+            map(self.vocabulary.get, self.analyse(features_text(text)))
+        )
+        found.pop(None, None)  # n-grams the vocabulary does not have
+        counts = cast(Counter[int], found)
         columns = np.fromiter(sorted(counts), dtype=np.intp, count=len(counts))
         values = (np.log([counts[c] for c in columns.tolist()]) + 1.0) * self.idf[columns]
         norm = np.sqrt(values @ values) if len(values) else 0.0

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 # Only the head of a message is read, so a pasted 100 KB document stays fast.
 MAX_CHARS = 10_000
@@ -97,6 +98,7 @@ _JA_SPACING = re.compile(
 )
 
 
+@lru_cache(maxsize=256)  # a message is normalised by the rules and by the learned reader
 def normalise(text: str) -> str:
     """Return the message as one clean, lower-case, NFKC string of bounded length."""
     text = text[:MAX_CHARS]
