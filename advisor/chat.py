@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, HumanMessage, RemoveMessage
+from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.errors import GraphRecursionError
@@ -283,6 +283,7 @@ class ChatService:
         message = HumanMessage(text, id=uuid.uuid4().hex)
         provisional = turn_lang or self._turn_lang(text, requested, None)
         context = self._context(session_id, provisional, answer, key)
+        context.message = message
         if not fresh:
             context.opened = lambda state: self._opened(
                 state, context, text, requested, must_exist=must_exist
@@ -295,7 +296,7 @@ class ChatService:
             try:
                 if deltas:
                     parts = self.graph.stream(
-                        {"messages": [message]},
+                        {},
                         run_config,
                         context=context,
                         stream_mode="messages",
@@ -318,23 +319,23 @@ class ChatService:
                     # the turn comes from the context, so LangGraph need not copy the whole
                     # state out after every step, as it does for invoke's default "values"
                     self.graph.invoke(
-                        {"messages": [message]},
+                        {},
                         run_config,
                         context=context,
                         stream_mode="updates",
                         durability=self.settings.store_durability,
                     )
             except _Repeat as repeat:  # a retry: the turn it repeats is the answer, run again
-                self._undo(session_id, message)
+                self._undo(session_id)
                 if deltas:
                     yield "delta", repeat.turn.reply
                 yield "turn", repeat.turn
                 return
             except AdvisorError:
-                self._undo(session_id, message)
+                self._undo(session_id)
                 raise
             except GraphRecursionError:
-                self._undo(session_id, message)
+                self._undo(session_id)
                 raise ServiceError("the advisor took too many steps on that message") from None
             except Exception as exc:
                 log.warning("turn failed in session %s: %s", session_id, type(exc).__name__)
@@ -342,7 +343,7 @@ class ChatService:
                     raise ServiceError(
                         "the conversation store is not answering; please try again in a moment"
                     ) from exc
-                self._undo(session_id, message)
+                self._undo(session_id)
                 raise ServiceError(
                     "the language model did not answer; please try again in a moment "
                     "(your conversation so far is kept)"
@@ -388,39 +389,17 @@ class ChatService:
         if turn_count(state) >= self.settings.session_max_turns:
             raise _full(self.settings.session_max_turns, context.lang)
 
-    def _undo(self, session_id: str, message: HumanMessage) -> None:
-        """Put a session back as it was before the turn that brought `message` failed.
+    def _undo(self, session_id: str) -> None:
+        """Clear away what a failed turn left in the store.
 
-        A turn that fails is stored as far as it got, so the stored state is compared with the
-        latest one before the message arrived: a session the turn opened is erased, and any
-        other gets its messages, profile and turns back.
+        A turn is one graph step that writes the conversation whole as it ends, so a failed one
+        changed nothing; all it can leave is a checkpoint of the state it found (with durability
+        "sync" or "async"), or an empty one for a conversation it was to open.
         """
-        config = self._config(session_id)
-        now: dict[str, Any] | None = None
-        before: dict[str, Any] = {}
-        for snapshot in self.graph.get_state_history(config):
-            ids = {m.id for m in snapshot.values.get("messages", [])}
-            if message.id not in ids:
-                before = snapshot.values
-                break
-            now = now if now is not None else snapshot.values
-        if now is None:
-            return  # nothing of this turn was stored
-        if "created_at" not in before:
-            self.delete(session_id)
-            return
-        kept = {m.id for m in before.get("messages", [])}
-        added = [m for m in now.get("messages", []) if m.id not in kept]
-        self.graph.update_state(
-            config,
-            {
-                "messages": [RemoveMessage(id=m.id) for m in added if m.id],
-                "profile": before.get("profile", {}),
-                "turns": before.get("turns", []),
-                "turn_count": turn_count(before),
-            },
-        )
-        self._prune(session_id)
+        if self.graph.get_state(self._config(session_id)).values:
+            self._prune(session_id)
+        else:
+            self.checkpointer.delete_thread(session_id)
 
     def _prune(self, session_id: str) -> None:
         """Drop the session's older checkpoints: the latest one holds the whole conversation."""

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from langchain_core.messages import HumanMessage
+
 from advisor.config import Settings
 from advisor.domain import policy
 from advisor.domain.schemas import Answer, ChatTurn, Classification, Lang, Profile
@@ -25,6 +27,8 @@ class TurnContext:
     session_id: str
     lang: Lang
     index: Any = None  # a GuidanceIndex; typed loosely so tool schemas need not import Chroma
+    # the customer's message (stored only in the turn's record, as text)
+    message: HumanMessage = field(default_factory=lambda: HumanMessage(""))
     # a quick reply the customer picked: {"slot": ..., "value": ...}, taken as given
     answer: dict[str, Any] | None = None
     # the client's Idempotency-Key for this turn, kept with the turn to answer a retry

@@ -21,7 +21,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
     HumanMessage,
-    RemoveMessage,
     SystemMessage,
     ToolMessage,
 )
@@ -31,7 +30,6 @@ from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.config import get_config
 from langgraph.graph import START, StateGraph
-from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command
@@ -42,13 +40,13 @@ from advisor.agent.facts import merge_facts
 from advisor.agent.guards import keeps_the_turn
 from advisor.agent.state import (
     AdvisorState,
+    TurnState,
     asked_slot,
     correction_slot,
     earlier_turns,
     latest_customer_text,
     state_profile,
     turn_count,
-    turn_messages,
 )
 from advisor.agent.tools import advisor_tools, run_tool_call
 from advisor.agent.turn import build_turn
@@ -86,7 +84,8 @@ class AdvisorAgent:
         """Run the customer's turn: the graph's one step."""
         context = runtime.context
         config = get_config()
-        current: dict[str, Any] = {**state, **self.start_turn(state, context)}
+        current: dict[str, Any] = {**state, "messages": [context.message]}
+        current.update(self.start_turn(current, context))
         answering = False
         while context.answer is None and context.model_calls < context.settings.agent_max_steps:
             context.model_calls += 1
@@ -104,7 +103,7 @@ class AdvisorAgent:
             if known and all(self.tools[name].return_direct for name in known):
                 break
             answering = "search_guidance" in known
-        return self.finish_turn(cast(AdvisorState, current), context)
+        return self.finish_turn(cast(TurnState, current), context)
 
     def start_turn(self, state: Any, context: TurnContext) -> dict[str, Any]:
         """Read the customer's message against the question asked; take a quick reply as given.
@@ -159,7 +158,7 @@ class AdvisorAgent:
         # The profile is in the system prompt; earlier turns are shown as what was said.
         history = [
             *earlier_turns(state, context.settings.agent_history_turns - 1),
-            *turn_messages(state["messages"]),
+            *state["messages"],
         ]
         bound = self.bound
         if bound is None:
@@ -218,7 +217,7 @@ class AdvisorAgent:
             )
         return run_tool_call(tool, call, state, context, config)
 
-    def finish_turn(self, state: AdvisorState, context: TurnContext) -> dict[str, Any]:
+    def finish_turn(self, state: TurnState, context: TurnContext) -> dict[str, Any]:
         """Compose the ChatTurn the customer sees, and the turn's whole state update."""
         composed = build_turn(state, context)
         turn = composed.turn.model_copy(update={"number": turn_count(state) + 1})
@@ -260,8 +259,6 @@ class AdvisorAgent:
             **composed.update,
             "turns": turns,
             "turn_count": turn_count(state) + 1,
-            # the turn is kept in `turns`; its messages are not kept beyond it
-            "messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES)],
         }
         return update
 

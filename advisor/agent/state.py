@@ -5,20 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, NotRequired, Required, TypedDict
+from typing import Any, NotRequired, Required, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage
-from langgraph.graph.message import add_messages
 
 from advisor.domain.schemas import Profile, Slot
 
 
 class AdvisorState(TypedDict):
     """The conversation state kept by the checkpointer, per session."""
-
-    # the turn's messages as it runs: the customer's, the model's, tool calls and results;
-    # cleared as the turn ends (earlier turns are shown to a model from `turns`)
-    messages: Required[Annotated[list[AnyMessage], add_messages]]
 
     profile: NotRequired[dict[str, Any]]
     # one record per turn: {"at", "customer", "turn", "facts" recorded, "move" taken}
@@ -29,6 +24,16 @@ class AdvisorState(TypedDict):
     declined: NotRequired[list[str]]  # figures the customer would not give
     # an Azure amount in another currency, kept until the customer gives a rate or USD
     foreign: NotRequired[dict[str, Any] | None]
+
+
+class TurnState(AdvisorState):
+    """What a turn works on: the stored state, and this turn's messages as it runs.
+
+    The messages (the customer's, the model's, tool calls and results) are not stored: the
+    turn is kept in `turns`, and a model is shown earlier turns as what was said.
+    """
+
+    messages: Required[list[AnyMessage]]
 
 
 def state_profile(state: Any) -> Profile:
@@ -57,12 +62,6 @@ def latest_customer_text(state: Any) -> str:
     return "" if index is None else messages[index].text
 
 
-def turn_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
-    """Return this turn's messages: the customer's latest one and what followed it."""
-    index = last_customer_index(messages)
-    return [] if index is None else list(messages[index:])
-
-
 def earlier_turns(state: Any, turns: int) -> list[BaseMessage]:
     """Return the conversation's last `turns` turns as the model is shown them again.
 
@@ -76,7 +75,7 @@ def earlier_turns(state: Any, turns: int) -> list[BaseMessage]:
     return shown
 
 
-def final_ai_message(state: AdvisorState) -> AIMessage | None:
+def final_ai_message(state: TurnState) -> AIMessage | None:
     """Return the model's last reply of this turn: a message with no tool calls."""
     messages = state["messages"]
     index = last_customer_index(messages)

@@ -15,7 +15,7 @@ from advisor.agent.dialogue import next_move
 from advisor.agent.guards import conflicts, leaks_prompt
 from advisor.agent.replies import TurnFacts, compose_replies
 from advisor.agent.state import (
-    AdvisorState,
+    TurnState,
     asked_slot,
     final_ai_message,
     latest_customer_text,
@@ -46,7 +46,7 @@ class Composed:
     record: dict[str, Any] = field(default_factory=dict)  # facts recorded, move taken
 
 
-def build_turn(state: AdvisorState, context: TurnContext) -> Composed:
+def build_turn(state: TurnState, context: TurnContext) -> Composed:
     """Build the ChatTurn of the turn that just ran, from state the classifier decides on."""
     lang = context.lang
     reading = context.reading
@@ -118,7 +118,7 @@ def build_turn(state: AdvisorState, context: TurnContext) -> Composed:
     return Composed(turn, update, record)
 
 
-def _convert_pending(state: AdvisorState, reading: Understanding, profile: Profile) -> float | None:
+def _convert_pending(state: TurnState, reading: Understanding, profile: Profile) -> float | None:
     """Convert an Azure amount given earlier in another currency, now that a rate is given."""
     foreign = state.get("foreign")
     rate = reading.rate
@@ -130,7 +130,7 @@ def _convert_pending(state: AdvisorState, reading: Understanding, profile: Profi
 
 
 def _foreign(
-    state: AdvisorState, reading: Understanding, recorded: dict[str, Any]
+    state: TurnState, reading: Understanding, recorded: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Return the foreign-currency Azure amount still waiting for a rate, if any."""
     if "azure_annual_usd" in recorded:
@@ -140,13 +140,13 @@ def _foreign(
     return state.get("foreign")
 
 
-def _previous_reply(state: AdvisorState) -> str | None:
+def _previous_reply(state: TurnState) -> str | None:
     turns = state.get("turns") or []
     return turns[-1]["turn"]["reply"] if turns else None
 
 
 def _written_answer(
-    state: AdvisorState, context: TurnContext, classification: Classification
+    state: TurnState, context: TurnContext, classification: Classification
 ) -> str | None:
     """Return the model's answer to a guidance question, without the sentences it may not say."""
     if not context.guidance:
@@ -163,7 +163,7 @@ def _written_answer(
     return joiner.join(kept) or None
 
 
-def _previous_recommendation(state: AdvisorState) -> Motion | None:
+def _previous_recommendation(state: TurnState) -> Motion | None:
     turns = state.get("turns") or []
     if not turns:
         return None

@@ -62,7 +62,7 @@ def test_old_turns_leave_the_store_but_the_profile_and_count_stay(
     assert shown["earlier_turns"] == 3
     assert shown["profile"]["seats"] == 300
     # a turn's messages (tool calls and results) are not kept once it is over
-    assert service.graph.get_state(service._config(session)).values["messages"] == []
+    assert "messages" not in service.graph.get_state(service._config(session)).values
     # a later turn still reads the facts given long ago
     turn = service.chat("a partner please", session)
     assert turn.recommendation is not None and turn.recommendation.motion.value == "breadth"
