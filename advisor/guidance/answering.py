@@ -137,6 +137,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
     if later:
         return Support([], f"later:{later[0]}", kind=kind)
+    if kind == "compare":  # each motion compared is answered from its own section
+        sides = [index.kb.section(sid, lang) for sid in compared_sections(question)]
+        return Support([Hit(side, 1.0, 1.0) for side in sides], None, kind=kind)
     # "what's an EA exactly?": what the guidance says about the term, not about "exactly"
     query = question
     if definition is not None:
@@ -264,7 +267,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "who",
         re.compile(
-            r"^\s*who\b|\bwho (?:is|are|should|can|does|do|handles?|owns?|manages?)\b"
+            r"^\s*who\b|\bwhose\b|\bwho (?:is|are|should|can|does|do|handles?|owns?|manages?)\b"
             r"|\bwhich (?:customers|partners|companies|organi[sz]ations|businesses)\b"
             r"|\bfor whom\b|\bwhat (?:kind|sort|type) of (?:customers?|compan\w+|organi\w+)"
             r"|誰|だれ|どの(?:ような|よう な)?(?:お客様|顧客|企業|会社|組織)"
@@ -309,11 +312,58 @@ _YES_NO = re.compile(
 )
 
 
+_COMPARE = re.compile(
+    r"\bdiffer\w*|\bdistinguish\w*|\bvs\b|\bversus\b|\bcompar\w*|\bcontrast\b"
+    r"|\bwhich (?:is|one|would|should|fits|suits)\b|\bor\b[^?]*\bbetter\b|\bbetter\b[^?]*\bor\b"
+    r"|違い|違う|異なる|比較|比べ|どっち|どちら|差は|ちがい",
+    re.IGNORECASE,
+)
+# the motion each side of a comparison names: the motion, its contract or who sells it
+_SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "breadth-motion",
+        re.compile(
+            r"\bbreadth\b|\bcsp\b|cloud solution provider|\breseller\b|ブレドゥス|ブレッドス"
+            r"|(?<![ａ-ｚA-Za-z])ＣＳＰ|CSP",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "enterprise-motion",
+        re.compile(
+            r"\benterprise\b|\beas?\b|\bmcas?\b|enterprise agreement|customer agreement"
+            r"|\bmicrosoft seller|\bseller\b|エンタープライズ|EA|MCA|販売担当|営業担当",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "self-service-motion",
+        re.compile(
+            r"self[- ]?serv\w*|\bonline\b|\bweb ?direct\b|\bon (?:our|my|their) own\b"
+            r"|セルフサービス|セルフ|オンライン|自分で|ウェブ",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+def compared_sections(question: str) -> list[str]:
+    """Return the sections of the motions a question names, in the order it names them."""
+    found = [(m.start(), sid) for sid, pattern in _SIDES if (m := pattern.search(question))]
+    return [sid for _, sid in sorted(found)]
+
+
 def question_kind(question: str) -> str:
-    """Return what kind of answer a question wants: must, when, how_many, who, what_is, other."""
+    """Return what kind of answer a question wants.
+
+    must, when, how_many, who, compare (two of the motions, or the ways they buy, set side by
+    side), what_is or other.
+    """
     for kind, pattern in _KINDS:
         if pattern.search(question):
             return kind
+    if _COMPARE.search(question) and len(compared_sections(question)) >= 2:
+        return "compare"
     if _DEFINITION_BEFORE.search(question) or _DEFINITION_AFTER.search(question):
         return "what_is"
     return "other"
@@ -373,6 +423,8 @@ def extractive_answer(
     "how many", an obligation for "must", an actor for "who") count for more. A "must"
     question answered by "not mandatory" starts with a plain no.
     """
+    if kind == "compare":
+        return _compared(question, hits, index=index, lang=lang)
     best = hits[0].score
     wanted = _ANSWERS_KIND.get(kind)
     sections = [h.section for h in hits if h.score >= RELATIVE_SECTION * best]
@@ -443,6 +495,37 @@ def extractive_answer(
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
     citations = [sections[rank].citation() for rank in markers]
     return _dated(text, citations, lang, index.kb.as_of(lang))
+
+
+# how each motion buys: the sentence of its section that names the route
+_ROUTES: dict[str, re.Pattern[str]] = {
+    "breadth-motion": re.compile(r"\bCSP\b|Cloud Solution Provider|CSP"),
+    "enterprise-motion": re.compile(r"\bEA\b|\bMCA\b|Enterprise Agreement|seller|EA|MCA|販売担当"),
+    "self-service-motion": re.compile(
+        r"\bonline\b|web portal|オンライン|Web ポータル", re.IGNORECASE
+    ),
+}
+
+
+def _compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
+    """Set the motions a question compares side by side, each from its own section.
+
+    For each, in the order the question names them: who buys that way (the section's opening
+    sentence), how they buy (the first sentence naming the route) and the sentence that best
+    matches the question, each said once.
+    """
+    parts: list[tuple[str, int]] = []
+    for marker, hit in enumerate(hits, start=1):
+        sentences = hit.section.sentences()
+        route = _ROUTES.get(hit.section.id)
+        how = next((t for t in sentences[1:] if route is not None and route.search(t)), None)
+        ranked = [text for _, text in index.rank_sentences(question, hit.section)]
+        best = next((t for t in ranked if t not in (sentences[0], how)), None)
+        chosen = list(dict.fromkeys(t for t in (sentences[0], how, best) if t is not None))
+        chosen.sort(key=sentences.index)
+        parts += [(text, marker) for text in chosen]
+    text = join_cited(parts, lang)
+    return _dated(text, [hit.section.citation() for hit in hits], lang, index.kb.as_of(lang))
 
 
 def _list_after(section: Section, position: int) -> list[str]:

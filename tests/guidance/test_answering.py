@@ -447,3 +447,44 @@ def test_other_peoples_conversations_are_not_a_guidance_question(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered is not refused
+
+
+@pytest.mark.parametrize(
+    ("question", "who", "how"),
+    [
+        (
+            "what's the difference between csp and ea anyway?",
+            ["Small and mid-size", "largest customers"],
+            ["Cloud Solution Provider (CSP) partners", "Microsoft seller"],
+        ),
+        (
+            "CSPとEAの違いは何ですか？",
+            ["中堅・中小企業", "最大規模のお客様"],
+            ["CSP", "販売担当者"],
+        ),
+        (
+            "self-service or enterprise, which one fits a company that knows what it wants?",
+            ["Any customer", "largest customers"],
+            ["online", "Microsoft seller"],
+        ),
+    ],
+)
+def test_a_comparison_sets_each_motion_side_by_side_from_its_own_section(
+    index: GuidanceIndex, offline: Settings, question: str, who: list[str], how: list[str]
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered
+    for fact in [*who, *how]:
+        assert fact in answer.answer
+    # in the order the question names them, each motion cited from its own section
+    assert answer.answer.index(who[0]) < answer.answer.index(who[1])
+    assert len(answer.citations) == 2
+
+
+def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "Whose feedback was the guidance on CSP versus EA based on?", index=index, settings=offline
+    )
+    assert "purchasing-guidance" in [c.id for c in answer.citations]
