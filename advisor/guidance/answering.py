@@ -48,8 +48,8 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
 _OTHER_VENDORS = re.compile(
-    r"\b(?:aws|amazon|google|gcp|workspace|oracle|salesforce|ibm|alibaba|sap|vmware|zoom|slack"
-    r"|adobe|dropbox|servicenow|apple)\b|アマゾン|グーグル|オラクル",
+    r"(?<![A-Za-z])(?:aws|amazon|google|gcp|workspace|oracle|salesforce|ibm|alibaba|sap|vmware"
+    r"|zoom|slack|adobe|dropbox|servicenow|apple)(?![A-Za-z])|アマゾン|グーグル|オラクル",
     re.IGNORECASE,
 )
 _PRICE_ASK = re.compile(
@@ -58,7 +58,16 @@ _PRICE_ASK = re.compile(
     r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
     r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
     r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
-    r"|いくら|料金|月額|年額|値段|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い",
+    r"|いくら|料金|月額|年額|値段|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い"
+    # a rate or an amount of a discount, an incentive or a margin (the guidance names no figure)
+    r"|\b(?:incentive|discount|rebate|margin|commission)s? (?:rate|percentage|level|amount)s?\b"
+    r"|\bhow (?:big|large|much|generous) (?:is|are|of|would be) (?:the |a |an |our |their )?"
+    r"(?:\w+ ){0,3}(?:discount|rebate|margin|incentive|commission)s?\b"
+    r"|\bwhat (?:exact |typical |usual |kind of )?(?:margin|rebate|commission|discount)s?\b"
+    r"|\b(?:exact|typical|usual|standard|average) (?:incentive|discount|margin|rebate)s?\b"
+    r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の)?(?:何|なん|どのくらい|どれくらい|いくつ)"
+    r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
+    r"|高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
     re.IGNORECASE,
 )
 
@@ -177,7 +186,22 @@ _SKU_OR_REGION = re.compile(
     r"|the uk|canada|mexico|australia|korea|africa|asia)\b"
     r"|\bwhich (?:countries|regions)\b|\bdata ?cent(?:er|re) regions?\b"
     r"|どの\s*SKU|SKU\s*(?:番号|コード)|品番|(?:どの|どこの)(?:国|地域|リージョン)"
-    r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)",
+    r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)"
+    # which product or plan to buy, or what one includes: the guidance names none
+    r"|\bwhich (?:\w+ ){0,3}(?:plans?|editions?|suites?|tiers?|bundles?)\b"
+    r"|\bwhich products? (?:count|should|do|to)\b"
+    r"|\b(?:business (?:basic|standard|premium)|e[135]|f[13]|a[135]|defender|intune|copilot"
+    r"|power bi|visio|project plan|windows 365|teams phone|dynamics 365 \w+)\b"
+    r"|\bwhat features\b|\bfeatures? (?:does|do|of|it has)\b"
+    r"|どの(?:プラン|エディション)|(?:ビジネス|Business) ?(?:Basic|Standard|Premium"
+    r"|ベーシック|スタンダード|プレミアム)|機能(?:は|が|を)"
+    # one country or region, or how they differ: the guidance speaks of none
+    r"|\b(?:in|for|from|across|to) (?:the )?(?:eu|european union|emea|apac|latam|mainland china"
+    r"|china|india|brazil|germany|france|uk|united kingdom|the us|usa|united states|canada|mexico"
+    r"|australia|korea|singapore|japan)\b|\bheadquartered in\b"
+    r"|\b(?:every|each|all|other|different|some) (?:countr(?:y|ies)|regions?|markets?)\b"
+    r"|中国|欧州|EU(?:圏|域内)?で|米国|アメリカ|インド|国ごと|国によって|各国|海外|地域によって"
+    r"|日本(?:でも|では|国内)|具体的に(?:どの|どんな)製品",
     re.IGNORECASE,
 )
 
@@ -195,6 +219,25 @@ _NOT_COVERED = re.compile(
     r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
     r"[^?.]{0,20}\b(?:partner|csp)"
     r"|著者|執筆者|書いた人|(?:パートナー|CSP)に?(?:なる|なれる|登録する)(?:ため|には|条件|要件)"
+    # terms of a contract the guidance does not state: minimums, length, payment, ending it
+    r"|\bminimum (?:number of |order of |annual )?(?:seats?|users?|licen[cs]es?|purchase|spend"
+    r"|commitment|order|size|quantity)\b"
+    r"|\b(?:contract|agreement|ea|mca|subscription|commitment) (?:length|duration|period)\b"
+    r"|\b(?:contract|agreement|ea|mca) term\b(?!s)"
+    r"|\bhow long (?:is|are|does|do|will)\b[^?]{0,30}\b(?:contract|agreement|ea|mca|term"
+    r"|commitment)s?\b|\bpayment terms?\b|\bpenalt(?:y|ies)\b|\bnotice period\b"
+    r"|\bdays'? notice\b|\b(?:end|terminate|cancel|exit|leave)\b[^?.]{0,30}\bearly\b"
+    r"|\bhow (?:do|can) (?:we|i|a partner|partners) (?:qualify|apply|enrol+|join)\b"
+    r"|\bqualify for\b"
+    r"|最低(?:購入)?(?:シート|ライセンス|数|金額|人数|ユーザー)|契約期間|何年契約|支払(?:い)?条件"
+    r"|違約金|中途解約|解約|通知期間|参加(?:する)?(?:ため)?の?(?:条件|要件|資格)|認定(?:要件|条件)"
+    r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
+    r"|同業他社|他社の(?:事例|例)"
+    # the assistant itself, and other organisations' choices
+    r"|\bwho (?:built|made|created|trained|programmed) you\b|\bare you (?:an? )?(?:ai|bot|robot"
+    r"|human|person|chatgpt|gpt)\b|\bwhat (?:ai|model|llm)\b[^?]{0,20}\byou\b"
+    r"|\b(?:remember|store|keep)\b[^?.]{0,30}\bbetween (?:sessions|conversations|chats)\b"
+    r"|あなた(?:は|って)[^？?。]{0,20}(?:AI|モデル|誰|何者|人間|ロボット)|株価|天気"
     # other people's conversations: never a guidance question, and nothing the advisor shares
     r"|\b(?:other|previous|last|another) (?:customers?|users?|people)\b[^?.]{0,30}"
     r"\b(?:tell|told|said|say|says|ask|asked|wrote|typed)\b"
@@ -219,7 +262,16 @@ _AFTERWARDS = re.compile(
     r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
     r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
     r"(?:happen|change|go ahead|take effect|start)"
-    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか|のですか|の)?[?？]",
+    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか|のですか|の)?[?？]"
+    r"|\b(?:latest|newest|most recent|this (?:fiscal )?year'?s?|next (?:fiscal )?year'?s?)\s+"
+    r"(?:\w+\s+){0,2}(?:rules?|incentives?|thresholds?|programs?|programmes?|pricing"
+    r"|policy|policies)\b"
+    r"|\b(?:rules?|incentives?|thresholds?|programs?|pricing|policy) (?:for|of|in) (?:this|next)"
+    r" (?:fiscal )?year\b|\bnext year\b|\bsince (?:20\d\d|the update|then)\b"
+    r"|\b(?:did|has|have|was|were)\b[^?]{0,40}\b(?:actually|really|eventually|finally|ever)\b"
+    r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect)"
+    r"|最新の(?:\w{0,12}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
+    r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)|今年度|来年度?|今期|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
     re.IGNORECASE,
 )
 

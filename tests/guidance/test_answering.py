@@ -488,3 +488,48 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "Whose feedback was the guidance on CSP versus EA based on?", index=index, settings=offline
     )
     assert "purchasing-guidance" in [c.id for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What discount percentage would we get on a big EA?",
+        "How large is the typical CSP partner margin?",
+        "Which Microsoft 365 plan should our 30 staff buy?",
+        "Is the self-service motion the same in the EU?",
+        "What's the minimum number of licences for an EA?",
+        "How long is the contract term for an MCA?",
+        "Is there a penalty if we leave our agreement early?",
+        "What are the latest CSP incentive rules?",
+        "Is the 2,400 limit still the same today, or has it been raised since 2022?",
+        "Are you an AI, and who built you?",
+        "EAの最低購入シート数は？",
+        "MCAの契約期間は何年ですか",
+        "EAの支払いは前払いですか？",
+        "日本でもセルフサービスで買えますか",
+        "Salesforceのライセンスもパートナーから買えますか",
+        "最新のCSPのルールを教えて",
+    ],
+)
+def test_near_topic_questions_the_guidance_never_answers_are_refused(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert not answer.answered, answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which contract terms need the enterprise motion?",
+        "Are MCA terms the same for everyone?",
+        "We have 3,000 users: is CSP or an EA better for us?",
+        "Which product lines are the wholesale prices aligned for?",
+        "According to the latest update, when could the new incentives start?",
+        "値引き交渉だけでもエンタープライズで買う必要がありますか",
+    ],
+)
+def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    assert answer_question(question, index=index, settings=offline).answered
