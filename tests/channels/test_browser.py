@@ -793,7 +793,10 @@ def test_an_admin_sets_where_the_cards_next_step_leads(
         page = open_page(browser, advisor + "/console", width=1360, height=1000)
         sign_in_with_token(page, console_token)
         field = page.get_by_label("Next step for breadth (find a CSP partner)")
-        assert field.input_value() == "https://appsource.microsoft.com/marketplace/partner-dir"
+        # the panel fills in once the console has read the settings: wait for it, not a moment
+        playwright_api.expect(field).to_have_value(
+            "https://appsource.microsoft.com/marketplace/partner-dir"
+        )
         field.fill("http://not-secure.example")
         page.get_by_role("button", name="Save settings").click()
         page.locator("#settings-status .notice").wait_for()
