@@ -184,12 +184,17 @@ def understand(
     elif asked_for == Slot.AZURE_ANNUAL_USD and said_no and bare_no:
         azure = 0.0
 
+    # "we don't really use Azure yet": a no about Azure (or seats) and nothing else says none
+    # to nothing else, while "nope, no Azure yet" also answers the question asked
+    about = [m.span() for pattern in (NO_AZURE, NO_SEATS) for m in pattern.finditer(said)]
+    rest = FILLER.sub("", blank(said, about)).strip()
+    other_only = bool(about) and NO.match(rest) is None and _little(rest)
     service = find_self_service(said)
     self_service = service[1] if service else None
     if self_service is None and asked_for == Slot.SELF_SERVICE and not UNSURE.search(said):
         if YES.match(core):
             self_service = True
-        elif NO.match(core):
+        elif NO.match(core) and not other_only:
             self_service = False
     preferred = None if injected else find_preference(said)
 
@@ -214,7 +219,7 @@ def understand(
         if preferred == Motion.SELF_SERVICE:
             rules = rules.model_copy(update={"self_service": True})
         return rules
-    return combine(rules, learned_reader().read(text, expecting), expecting)
+    return combine(rules, learned_reader().read(text, expecting), expecting, other_only=other_only)
 
 
 def _rules_act(reading: Understanding, said: str) -> Act:
@@ -228,13 +233,18 @@ def _rules_act(reading: Understanding, said: str) -> Act:
 
 
 def combine(
-    rules: Understanding, meaning: Meaning, asked_about: Slot | None = None
+    rules: Understanding,
+    meaning: Meaning,
+    asked_about: Slot | None = None,
+    *,
+    other_only: bool = False,
 ) -> Understanding:
     """Put the rules' figures and the learned meaning together into one reading.
 
     Nothing is recorded from a refusal, small talk or an instruction; an unsure reply keeps only
     the figures it estimates. An instruction the rules spot stays an instruction, whatever the
-    model reads.
+    model reads. With `other_only` (the message's only no is about Azure or seats), the model's
+    reading of a no to special terms or to self-service is not taken.
     """
     act: Act = "instruction" if rules.injection else meaning.act
     confidence = 1.0 if rules.injection else meaning.act_confidence
@@ -300,6 +310,9 @@ def combine(
             rules_service: bool | None = None
         else:
             rules_service = rules.self_service
+        if other_only:  # "we don't use Azure" says nothing of terms or of help
+            terms = None if terms == () else terms
+            service = None if service is False else service
         update |= {
             "special_terms": _first(rules_terms, terms),
             "self_service": _first(rules_service, service),
@@ -313,6 +326,13 @@ def combine(
         act = rules.act if rules.act in ("unsure", "question") else meaning.other_act
         combined = combined.model_copy(update={"act": act})
     return combined
+
+
+def _little(text: str) -> bool:
+    """Tell whether what is left of a message is a few words at most ("we ... yet", 「まだ」)."""
+    words = re.findall(r"[a-z']+", text)
+    japanese = re.findall(r"[\u3040-\u30ff\u4e00-\u9fff]", text)
+    return len(words) <= 3 and len(japanese) <= 6
 
 
 def _rules_preference(rules: Understanding) -> Motion | None:

@@ -619,3 +619,25 @@ def test_a_term_reported_then_denied_answers_the_terms_question_as_none() -> Non
     ):
         assert understand(text, expecting="special_terms").special_terms == ()
         assert understand(text).special_terms is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "facts"),
+    [
+        ("we don't really use Azure yet", "special_terms", {"azure_annual_usd": 0.0}),
+        ("Azureは使っていません", "special_terms", {"azure_annual_usd": 0.0}),
+        ("no azure", "self_service", {"azure_annual_usd": 0.0}),
+        ("弊社はまだAzureを使っていません", "self_service", {"azure_annual_usd": 0.0}),
+        # a no of its own beside it still answers the question asked
+        ("nope, no azure yet", "special_terms", {"azure_annual_usd": 0.0, "special_terms": []}),
+        (
+            "いいえ、Azureも使っていません",
+            "special_terms",
+            {"azure_annual_usd": 0.0, "special_terms": []},
+        ),
+    ],
+)
+def test_a_no_about_azure_answers_nothing_else(
+    text: str, asked: str, facts: dict[str, Any]
+) -> None:
+    assert understand(text, expecting=Slot(asked)).facts() == facts
