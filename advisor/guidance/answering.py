@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -20,7 +19,13 @@ from advisor.config import Settings
 from advisor.domain.schemas import Answer, Citation, Lang
 from advisor.errors import ServiceError
 from advisor.guidance.index import GuidanceIndex, Hit
-from advisor.guidance.knowledge import KnowledgeBase, Section
+from advisor.guidance.knowledge import Section
+from advisor.guidance.reading import (
+    compared_sections,
+    defined_term,
+    out_of_scope,
+    question_kind,
+)
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -44,32 +49,7 @@ KIND_BONUS = 0.5
 DEFINITION_SENTENCES = 2
 MAX_LIST_ITEMS = 5
 
-_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-
-_OTHER_VENDORS = re.compile(
-    r"(?<![A-Za-z])(?:aws|amazon|google|gcp|workspace|oracle|salesforce|ibm|alibaba|sap|vmware"
-    r"|zoom|slack|adobe|dropbox|servicenow|apple)(?![A-Za-z])|アマゾン|グーグル|オラクル",
-    re.IGNORECASE,
-)
-_PRICE_ASK = re.compile(
-    r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
-    r"|\bhow much (?:is|are|for)\b"
-    r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
-    r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
-    r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
-    r"|いくら|料金|月額|年額|値段|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い"
-    # a rate or an amount of a discount, an incentive or a margin (the guidance names no figure)
-    r"|\b(?:incentive|discount|rebate|margin|commission)s? (?:rate|percentage|level|amount)s?\b"
-    r"|\bhow (?:big|large|much|generous) (?:is|are|of|would be) (?:the |a |an |our |their )?"
-    r"(?:\w+ ){0,3}(?:discount|rebate|margin|incentive|commission)s?\b"
-    r"|\bwhat (?:exact |typical |usual |kind of )?(?:margin|rebate|commission|discount)s?\b"
-    r"|\b(?:exact|typical|usual|standard|average) (?:incentive|discount|margin|rebate)s?\b"
-    r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の)?(?:何|なん|どのくらい|どれくらい|いくつ)"
-    r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
-    r"|高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -132,20 +112,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     """
     kind = question_kind(question)
     definition = defined_term(question, index.kb, lang)
-    if _OTHER_VENDORS.search(question):
-        return Support([], "vendor", kind=kind)
-    if asks_price(question):
-        return Support([], "price", kind=kind)
-    if definition is None and (_SKU_OR_REGION.search(question) or _NOT_COVERED.search(question)):
-        return Support([], "topic", kind=kind)
-    if _AFTERWARDS.search(question):
-        return Support([], "afterwards", kind=kind)
-    if _CONTACT.search(question):
-        return Support([], "contact", kind=kind)
-    as_of = index.kb.as_of(lang)
-    later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
-    if later:
-        return Support([], f"later:{later[0]}", kind=kind)
+    reason = out_of_scope(question, index.kb.as_of(lang), defines=definition is not None)
+    if reason is not None:
+        return Support([], reason, kind=kind)
     if kind == "compare":  # each motion compared is answered from its own section
         sides = [index.kb.section(sid, lang) for sid in compared_sections(question)]
         return Support([Hit(side, 1.0, 1.0) for side in sides], None, kind=kind)
@@ -167,45 +136,6 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     return Support(hits, None, definition, kind)
 
 
-_THRESHOLD = re.compile(
-    r"\b(?:above|over|beyond|exceed\w*|more than|less than|under|below|up to|at most|at least"
-    r"|threshold|cut-?off|limit|line|point)\b"
-    r"|超え|超過|以上|以下|未満|まで|上限|下限|境目|境界|基準|ライン|目安|しきい値|閾値",
-    re.IGNORECASE,
-)
-_GUIDANCE_FIGURE = re.compile(
-    r"\b(?:seats?|users?|licen[cs]es?|azure|consumption|spend\w*|annual\w*|a year|per year"
-    r"|deal size|deals?)\b|シート|席|ユーザー|Azure|年間|利用額|消費額|案件|規模",
-    re.IGNORECASE,
-)
-_SKU_OR_REGION = re.compile(
-    r"\b(?:which|what)\b[^?.]{0,20}\b(?:skus?|part numbers?|product codes?)\b"
-    r"|\bsku (?:number|code|id)s?\b"
-    r"|\b(?:available|availability|offered|sold|supported)\b[^?.]{0,40}\bin (?:my |our |the )?"
-    r"(?:country|countries|region|regions|brazil|india|china|japan|germany|france|europe|the us"
-    r"|the uk|canada|mexico|australia|korea|africa|asia)\b"
-    r"|\bwhich (?:countries|regions)\b|\bdata ?cent(?:er|re) regions?\b"
-    r"|どの\s*SKU|SKU\s*(?:番号|コード)|品番|(?:どの|どこの)(?:国|地域|リージョン)"
-    r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)"
-    # which product or plan to buy, or what one includes: the guidance names none
-    r"|\bwhich (?:\w+ ){0,3}(?:plans?|editions?|suites?|tiers?|bundles?)\b"
-    r"|\bwhich products? (?:count|should|do|to)\b"
-    r"|\b(?:business (?:basic|standard|premium)|e[135]|f[13]|a[135]|defender|intune|copilot"
-    r"|power bi|visio|project plan|windows 365|teams phone|dynamics 365 \w+)\b"
-    r"|\bwhat features\b|\bfeatures? (?:does|do|of|it has)\b"
-    r"|どの(?:プラン|エディション)|(?:ビジネス|Business) ?(?:Basic|Standard|Premium"
-    r"|ベーシック|スタンダード|プレミアム)|機能(?:は|が|を)"
-    # one country or region, or how they differ: the guidance speaks of none
-    r"|\b(?:in|for|from|across|to) (?:the )?(?:eu|european union|emea|apac|latam|mainland china"
-    r"|china|india|brazil|germany|france|uk|united kingdom|the us|usa|united states|canada|mexico"
-    r"|australia|korea|singapore|japan)\b|\bheadquartered in\b"
-    r"|\b(?:every|each|all|other|different|some) (?:countr(?:y|ies)|regions?|markets?)\b"
-    r"|中国|欧州|EU(?:圏|域内)?で|米国|アメリカ|インド|国ごと|国によって|各国|海外|地域によって"
-    r"|日本(?:でも|では|国内)|具体的に(?:どの|どんな)製品",
-    re.IGNORECASE,
-)
-
-
 _HEDGES = re.compile(
     r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
     re.IGNORECASE,
@@ -213,122 +143,6 @@ _HEDGES = re.compile(
 
 
 # what the guidance never covers: who wrote it, and how a partner joins or qualifies for a program
-_NOT_COVERED = re.compile(
-    r"\b(?:author|who wrote|written by)\b"
-    r"|\b(?:become|becoming|join|joining|sign up|enrol+)\b[^?.]{0,30}\b(?:partner|csp|program)"
-    r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
-    r"[^?.]{0,20}\b(?:partner|csp)"
-    r"|著者|執筆者|書いた人|(?:パートナー|CSP)に?(?:なる|なれる|登録する)(?:ため|には|条件|要件)"
-    # terms of a contract the guidance does not state: minimums, length, payment, ending it
-    r"|\bminimum (?:number of |order of |annual )?(?:seats?|users?|licen[cs]es?|purchase|spend"
-    r"|commitment|order|size|quantity)\b"
-    r"|\b(?:contract|agreement|ea|mca|subscription|commitment) (?:length|duration|period)\b"
-    r"|\b(?:contract|agreement|ea|mca) term\b(?!s)"
-    r"|\bhow long (?:is|are|does|do|will)\b[^?]{0,30}\b(?:contract|agreement|ea|mca|term"
-    r"|commitment)s?\b|\bpayment terms?\b|\bpenalt(?:y|ies)\b|\bnotice period\b"
-    r"|\bdays'? notice\b|\b(?:end|terminate|cancel|exit|leave)\b[^?.]{0,30}\bearly\b"
-    r"|\bhow (?:do|can) (?:we|i|a partner|partners) (?:qualify|apply|enrol+|join)\b"
-    r"|\bqualify for\b"
-    r"|最低(?:購入)?(?:シート|ライセンス|数|金額|人数|ユーザー)|契約期間|何年契約|支払(?:い)?条件"
-    r"|違約金|中途解約|解約|通知期間|参加(?:する)?(?:ため)?の?(?:条件|要件|資格)|認定(?:要件|条件)"
-    r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
-    r"|同業他社|他社の(?:事例|例)"
-    # the assistant itself, and other organisations' choices
-    r"|\bwho (?:built|made|created|trained|programmed) you\b|\bare you (?:an? )?(?:ai|bot|robot"
-    r"|human|person|chatgpt|gpt)\b|\bwhat (?:ai|model|llm)\b[^?]{0,20}\byou\b"
-    r"|\b(?:remember|store|keep)\b[^?.]{0,30}\bbetween (?:sessions|conversations|chats)\b"
-    r"|あなた(?:は|って)[^？?。]{0,20}(?:AI|モデル|誰|何者|人間|ロボット)|株価|天気"
-    # other people's conversations: never a guidance question, and nothing the advisor shares
-    r"|\b(?:other|previous|last|another) (?:customers?|users?|people)\b[^?.]{0,30}"
-    r"\b(?:tell|told|said|say|says|ask|asked|wrote|typed)\b"
-    r"|\b(?:other|previous|last|another) (?:conversations?|sessions?|chats?|transcripts?)\b"
-    r"|\bconversations? (?:you|u) (?:had|have had)\b"
-    r"|(?:他|ほか|前|以前)の(?:お客様|顧客|ユーザー|人)(?:が|の|は)[^？?。]{0,20}(?:言|話|聞|質問|書)"
-    r"|(?:他|ほか|前|以前)の(?:会話|セッション|チャット)",
-    re.IGNORECASE,
-)
-# asking to be contacted: "how do I get a partner to contact us?", 「担当者から連絡をもらうには」
-_CONTACT = re.compile(
-    r"\b(?:contact|call|email|e-mail|reach|ring) (?:me|us)\b|\bget in touch\b|\bhear back\b"
-    r"|\b(?:can|could|may|like to|want to|let me|let us) (?:i |we )?(?:talk|speak) (?:to|with) "
-    r"(?:a |an |some)?(?:one|body|person|human|real|seller|sales|partner)"
-    r"|連絡(?:を|が)?(?:もら|ほし|欲し|して|いただ|くだ|下さ|来る|くる)"
-    r"|(?:担当者?|営業|セールス|販売担当者?|パートナー)(?:の方)?(?:と|に)"
-    r"(?:話したい|話せ|相談したい|相談でき|つないで|繋いで|連絡)",
-    re.IGNORECASE,
-)
-# what happened after the guidance's last update: "did it actually happen?", 「その後どうなった」
-_AFTERWARDS = re.compile(
-    r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
-    r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
-    r"(?:happen|change|go ahead|take effect|start)"
-    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか|のですか|の)?[?？]"
-    r"|\b(?:latest|newest|most recent|this (?:fiscal )?year'?s?|next (?:fiscal )?year'?s?)\s+"
-    r"(?:\w+\s+){0,2}(?:rules?|incentives?|thresholds?|programs?|programmes?|pricing"
-    r"|policy|policies)\b"
-    r"|\b(?:rules?|incentives?|thresholds?|programs?|pricing|policy) (?:for|of|in) (?:this|next)"
-    r" (?:fiscal )?year\b|\bnext year\b|\bsince (?:20\d\d|the update|then)\b"
-    r"|\b(?:did|has|have|was|were)\b[^?]{0,40}\b(?:actually|really|eventually|finally|ever)\b"
-    r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect)"
-    r"|最新の(?:\w{0,12}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
-    r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)|今年度|来年度?|今期|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
-    re.IGNORECASE,
-)
-
-
-def asks_price(question: str) -> bool:
-    """Tell whether a question asks for a price, a discount or a rate the guidance does not give.
-
-    "Above how much Azure a year does the enterprise motion fit?" asks for the guidance's own
-    threshold, not a price, so it is in scope.
-    """
-    if not _PRICE_ASK.search(question):
-        return False
-    return not (_THRESHOLD.search(question) and _GUIDANCE_FIGURE.search(question))
-
-
-_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "must",
-        re.compile(
-            r"\b(?:must|have to|has to|had to|required|require[sd]?|mandatory|obligat\w*|forced"
-            r"|compulsory|need to (?:move|switch|change|transition|migrate|go))\b"
-            r"|義務|必須|しなければ|しないといけ|必要があります|強制|ねばなら|移行しないと"
-            r"|(?:し|させ)ないと(?:ダメ|だめ|いけな|まず)|させられ",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "when",
-        re.compile(
-            r"\bwhen\b|\bwhat (?:date|year|month|time)\b|\bwhich (?:date|year|month)\b"
-            r"|\bby when\b|\bdeadline\b|\btimeline\b|\bhow long\b|いつ|何月|何年|日付|日程"
-            r"|時期|期限|スケジュール|タイムライン",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "how_many",
-        re.compile(
-            r"\bhow (?:many|much|big|large)\b|\bwhat (?:size|number|threshold|limit)\b"
-            r"|\bup to\b|\bat what\b|\babove what\b|いくつ|何シート|何席|いくら|何人|何件"
-            r"|どのくらい|どれくらい|どの程度|どれだけ|何ドル|規模",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "who",
-        re.compile(
-            r"^\s*who\b|\bwhose\b|\bwho (?:is|are|should|can|does|do|handles?|owns?|manages?)\b"
-            r"|\bwhich (?:customers|partners|companies|organi[sz]ations|businesses)\b"
-            r"|\bfor whom\b|\bwhat (?:kind|sort|type) of (?:customers?|compan\w+|organi\w+)"
-            r"|誰|だれ|どの(?:ような|よう な)?(?:お客様|顧客|企業|会社|組織)"
-            r"|どんな(?:お客様|顧客|企業|会社|組織)|対象",
-            re.IGNORECASE,
-        ),
-    ),
-)
-# what a sentence needs to answer each kind of question
 _ANSWERS_KIND: dict[str, re.Pattern[str]] = {
     "must": re.compile(
         r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
@@ -362,108 +176,6 @@ _YES_NO = re.compile(
     r"|could|shall)\b|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か)[?？]?\s*$",
     re.IGNORECASE,
 )
-
-
-_COMPARE = re.compile(
-    r"\bdiffer\w*|\bdistinguish\w*|\bvs\b|\bversus\b|\bcompar\w*|\bcontrast\b"
-    r"|\bwhich (?:is|one|would|should|fits|suits)\b|\bor\b[^?]*\bbetter\b|\bbetter\b[^?]*\bor\b"
-    r"|違い|違う|異なる|比較|比べ|どっち|どちら|差は|ちがい",
-    re.IGNORECASE,
-)
-# the motion each side of a comparison names: the motion, its contract or who sells it
-_SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "breadth-motion",
-        re.compile(
-            r"\bbreadth\b|\bcsp\b|cloud solution provider|\breseller\b|ブレドゥス|ブレッドス"
-            r"|(?<![ａ-ｚA-Za-z])ＣＳＰ|CSP",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "enterprise-motion",
-        re.compile(
-            r"\benterprise\b|\beas?\b|\bmcas?\b|enterprise agreement|customer agreement"
-            r"|\bmicrosoft seller|\bseller\b|エンタープライズ|EA|MCA|販売担当|営業担当",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "self-service-motion",
-        re.compile(
-            r"self[- ]?serv\w*|\bonline\b|\bweb ?direct\b|\bon (?:our|my|their) own\b"
-            r"|セルフサービス|セルフ|オンライン|自分で|ウェブ",
-            re.IGNORECASE,
-        ),
-    ),
-)
-
-
-def compared_sections(question: str) -> list[str]:
-    """Return the sections of the motions a question names, in the order it names them."""
-    found = [(m.start(), sid) for sid, pattern in _SIDES if (m := pattern.search(question))]
-    return [sid for _, sid in sorted(found)]
-
-
-def question_kind(question: str) -> str:
-    """Return what kind of answer a question wants.
-
-    must, when, how_many, who, compare (two of the motions, or the ways they buy, set side by
-    side), what_is or other.
-    """
-    for kind, pattern in _KINDS:
-        if pattern.search(question):
-            return kind
-    if _COMPARE.search(question) and len(compared_sections(question)) >= 2:
-        return "compare"
-    if _DEFINITION_BEFORE.search(question) or _DEFINITION_AFTER.search(question):
-        return "what_is"
-    return "other"
-
-
-_DEFINITION_BEFORE = re.compile(
-    r"(?:what(?:'s| is| are|'re)|what exactly (?:is|are)|define|explain|meaning of|definition of"
-    r"|mean by|heard of"
-    r"|tell me about)\s+(?:exactly\s+)?(?:an?\s+|the\s+|this\s+)?(?:term\s+|thing called\s+"
-    r"|so-called\s+)?[\"'“]?$",
-    re.IGNORECASE,
-)
-# after "what is X": the question ends, or only hedges it ("what's an EA exactly?"), so "what's a
-# CSP partner actually do?" is not a definition question
-_DEFINITION_END = re.compile(
-    r"[\"'”]?\s*(?:program(?:me)?|rights?|skus?|agreement)?\s*(?:,?\s*(?:exactly|actually|again"
-    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please))*\s*[?.!]*\s*$",
-    re.IGNORECASE,
-)
-_DEFINITION_AFTER = re.compile(
-    r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
-    r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
-    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん|どういう|どんな)|っていうのは"
-    r"|というのは|の意味|の略|を説明|とはどういう)",
-    re.IGNORECASE,
-)
-
-
-@cache
-def _term_pattern(term: str) -> re.Pattern[str]:
-    """Return how a glossary term is found in a question (a Latin term as a whole word)."""
-    escaped = re.escape(term)
-    pattern = rf"(?<![A-Za-z]){escaped}s?(?![A-Za-z])" if term.isascii() else escaped
-    return re.compile(pattern, re.IGNORECASE)
-
-
-def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:
-    """Return the glossary entry of the term a "what is X?" question asks about, if any."""
-    for term, section in kb.glossary_terms(lang):
-        for m in _term_pattern(term).finditer(question):
-            before = question[: m.start()].rstrip()
-            before = before + " " if before and not before.endswith(('"', "'", "“")) else before
-            after = question[m.end() :]
-            if _DEFINITION_AFTER.search(after) or (
-                _DEFINITION_BEFORE.search(before) and _DEFINITION_END.match(after)
-            ):
-                return section
-    return None
 
 
 def extractive_answer(
