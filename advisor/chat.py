@@ -280,7 +280,7 @@ class ChatService:
         run_config: RunnableConfig = (
             {**config, "callbacks": self.callbacks} if self.callbacks else config
         )
-        message = HumanMessage(text, id=uuid.uuid4().hex)
+        message = HumanMessage(text)
         provisional = turn_lang or self._turn_lang(text, requested, None)
         context = self._context(session_id, provisional, answer, key)
         context.message = message

@@ -73,9 +73,10 @@ class AdvisorAgent:
         self.tools: dict[str, BaseTool] = {tool.name: tool for tool in advisor_tools()}
         # A model that reads the turn (the offline one) is bound to each turn's reading;
         # any other is bound to the tools once, not on every call.
-        self.reads_turn = bool(getattr(model, "reads_turn", False))
         self.bound: Runnable[Any, Any] | None = (
-            None if self.reads_turn else model.bind_tools(list(self.tools.values()))
+            None
+            if getattr(model, "reads_turn", False)
+            else model.bind_tools(list(self.tools.values()))
         )
         # the model that may rephrase templated replies (ADVISOR_LLM_REPHRASE), if any
         self.rephraser = rephraser
@@ -164,10 +165,7 @@ class AdvisorAgent:
         if bound is None:
             bound = self.model.bind_tools(list(self.tools.values()), reading=context.reading)
         call_config = merge_configs(config, {"metadata": {ANSWERING: answering}})
-        response = bound.invoke([SystemMessage(prompt), *history], call_config)
-        if not isinstance(response, AIMessage):
-            response = AIMessage(content=getattr(response, "content", ""))
-        return response
+        return cast(AIMessage, bound.invoke([SystemMessage(prompt), *history], call_config))
 
     def run_tools(
         self,
@@ -182,10 +180,10 @@ class AdvisorAgent:
         expects. Returns their results in call order, and the profile they leave, if changed.
         """
         outcomes: list[ToolMessage | Command[Any] | Future[ToolMessage | Command[Any]]] = []
-        granted = [call for call in calls if context.allows(call.get("id"))]
-        pool = executors.shared_pool() if len(granted) > 1 else None
-        for call in calls:
-            if not context.allows(call.get("id")):
+        granted = [context.allows(call.get("id")) for call in calls]
+        pool = executors.shared_pool() if sum(granted) > 1 else None
+        for call, allowed in zip(calls, granted, strict=True):
+            if not allowed:
                 outcomes.append(_refused(call))
             elif pool is not None:
                 outcomes.append(
