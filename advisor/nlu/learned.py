@@ -75,11 +75,11 @@ def _terms_label(terms: tuple[SpecialTerm, ...] | None) -> str:
 class LearnedReader:
     """The trained models: one vectoriser, and one linear model per thing to read."""
 
-    def __init__(self, items: Sequence[Utterance], *, c: float = 8.0) -> None:
+    def __init__(self, items: Sequence[Utterance], *, c: float = 16.0) -> None:
         if not items:
             raise ValueError("the reader needs a training corpus")
         self.vectoriser = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1, dtype=np.float64
+            analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=1, dtype=np.float64
         )
         base = self.vectoriser.fit_transform([features_text(item.text) for item in items])
         x = self._with_context(base, [item.asked for item in items])
@@ -302,7 +302,7 @@ class Stack:
 _lock = threading.Lock()
 _reader: LearnedReader | None = None
 # bump when the features or models change, so a cached model of the old kind is not loaded
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 
 def corpus_key() -> str:

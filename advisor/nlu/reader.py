@@ -249,8 +249,10 @@ def combine(
     act: Act = "instruction" if rules.injection else meaning.act
     confidence = 1.0 if rules.injection else meaning.act_confidence
     if confidence < UNCLEAR and act == "answer" and not rules.facts():
-        # too unsure to record anything: the advisor asks again, differently
-        act = "unsure" if rules.act == "unsure" else meaning.other_act
+        # too unsure to record anything: the advisor asks again, differently. A reply the model
+        # takes for an answer it cannot place ("infinity") is no refusal to answer.
+        other = meaning.other_act
+        act = "unsure" if rules.act == "unsure" or other == "refuse" else other
     stated = rules.facts()
     figures = rules.seats is not None or rules.azure_annual_usd is not None
     if act in ("smalltalk", "refuse") and stated and (act == "smalltalk" or figures):
