@@ -23,7 +23,7 @@ from opentelemetry.trace import Span
 
 from advisor import telemetry
 from advisor.agent.context import TurnContext
-from advisor.agent.graph import ANSWERING, build_agent
+from advisor.agent.graph import ANSWERING, AdvisorAgent, build_agent, run_turn
 from advisor.agent.guards import StreamGate
 from advisor.agent.state import session_view, turn_count
 from advisor.config import Settings
@@ -86,11 +86,10 @@ class ChatService:
         )
         self.model = model if model is not None else make_chat_model(settings)
         self.index = index
-        self.graph = build_agent(
-            self.model,
-            self.checkpointer,
-            rephrase=settings.llm_rephrase and not getattr(self.model, "reads_turn", False),
-        )
+        rephrase = settings.llm_rephrase and not getattr(self.model, "reads_turn", False)
+        # the turn's one step, run by the graph when streamed and directly otherwise
+        self.agent = AdvisorAgent(self.model, rephraser=self.model if rephrase else None)
+        self.graph = build_agent(self.agent, self.checkpointer)
         # one turn at a time per session, in this process and in any other sharing the store
         self.session_lock = make_session_lock(settings)
         # customers who asked to be contacted, and their ratings, beside their conversations
@@ -316,15 +315,7 @@ class ChatService:
                                 streamed = True
                                 yield "delta", released
                 else:
-                    # the turn comes from the context, so LangGraph need not copy the whole
-                    # state out after every step, as it does for invoke's default "values"
-                    self.graph.invoke(
-                        {},
-                        run_config,
-                        context=context,
-                        stream_mode="updates",
-                        durability=self.settings.store_durability,
-                    )
+                    run_turn(self.graph, self.agent, run_config, context)
             except _Repeat as repeat:  # a retry: the turn it repeats is the answer, run again
                 self._undo(session_id)
                 if deltas:

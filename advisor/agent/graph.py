@@ -24,10 +24,16 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    CheckpointMetadata,
+    copy_checkpoint,
+    create_checkpoint,
+    empty_checkpoint,
+)
 from langgraph.config import get_config
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -61,6 +67,7 @@ LANGUAGE_NAMES: dict[Lang, str] = {"en": "English", "ja": "日本語"}
 
 # the graph's one node; streamed model output carries it as its `langgraph_node`
 NODE = "turn"
+GRAPH = "motion_advisor"
 # metadata on the model call that writes the answer to a guidance question, for streaming
 ANSWERING = "advisor_answering"
 
@@ -83,8 +90,12 @@ class AdvisorAgent:
 
     def __call__(self, state: AdvisorState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         """Run the customer's turn: the graph's one step."""
-        context = runtime.context
-        config = get_config()
+        return self.run(state, runtime.context, get_config())
+
+    def run(
+        self, state: AdvisorState, context: TurnContext, config: RunnableConfig
+    ) -> dict[str, Any]:
+        """Run the customer's turn on the stored state; return the state's update."""
         current: dict[str, Any] = {**state, "messages": [context.message]}
         current.update(self.start_turn(current, context))
         answering = False
@@ -290,14 +301,74 @@ def _now() -> str:
 
 
 def build_agent(
-    model: BaseChatModel,
-    checkpointer: BaseCheckpointSaver[Any] | None,
-    *,
-    rephrase: bool = False,
+    agent: AdvisorAgent, checkpointer: BaseCheckpointSaver[Any] | None
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Build the advisor graph around a chat model: one node, run once per customer turn."""
+    """Build the advisor graph around its step: one node, run once per customer turn."""
     executors.install()  # no new threads for every turn
     graph = StateGraph(AdvisorState, context_schema=TurnContext)
-    graph.add_node(NODE, AdvisorAgent(model, rephraser=model if rephrase else None))
+    graph.add_node(NODE, agent)
     graph.add_edge(START, NODE)
-    return graph.compile(checkpointer=checkpointer, name="motion_advisor")
+    return graph.compile(checkpointer=checkpointer, name=GRAPH)
+
+
+def run_turn(
+    graph: CompiledStateGraph[Any, Any, Any, Any],
+    agent: AdvisorAgent,
+    config: RunnableConfig,
+    context: TurnContext,
+) -> None:
+    """Run one turn as the graph's step, and store the conversation as the step leaves it.
+
+    `graph.invoke` runs the same step inside LangGraph's loop (channels, tasks, a checkpoint
+    made at every tick), which costs about as much as the step's own work. Here the stored
+    state is read once, the step runs, and the new state is written once, through the
+    checkpointer, as a checkpoint of the same graph: `graph.get_state` and `graph.stream`
+    read it as they read their own. A failed step writes nothing.
+    Callbacks still see a run of the graph around a run of its step, as tracing expects.
+    A streamed turn goes through `graph.stream`, which hands out the model's tokens.
+    """
+    saver = graph.checkpointer
+    assert isinstance(saver, BaseCheckpointSaver)
+    found = saver.get_tuple(config)
+    values = found.checkpoint["channel_values"] if found is not None else {}
+    state = cast(AdvisorState, {k: v for k, v in values.items() if k in _STORED})
+    if config.get("callbacks"):
+        update = _step_with_callbacks(agent, state, context, config)
+    else:
+        update = agent.run(state, context, config)
+    base = copy_checkpoint(found.checkpoint) if found is not None else empty_checkpoint()
+    versions = {
+        key: saver.get_next_version(base["channel_versions"].get(key), None) for key in update
+    }
+    base["channel_values"].update(update)
+    base["channel_versions"].update(versions)
+    step = (found.metadata.get("step", 0) if found is not None else 0) + 1
+    checkpoint = create_checkpoint(base, None, step)
+    checkpoint["updated_channels"] = sorted(update)
+    parent = found.config if found is not None else config
+    metadata: CheckpointMetadata = {"source": "loop", "step": step, "parents": {}}
+    saver.put(
+        {"configurable": {"checkpoint_ns": "", **parent["configurable"]}},
+        checkpoint,
+        metadata,
+        versions,
+    )
+
+
+# the conversation state's fields, as stored; the rest of a checkpoint is LangGraph's own
+_STORED = frozenset(AdvisorState.__annotations__)
+
+
+def _step_with_callbacks(
+    agent: AdvisorAgent, state: AdvisorState, context: TurnContext, config: RunnableConfig
+) -> dict[str, Any]:
+    """Run the step inside runs named as LangGraph names the graph's run and its step's."""
+
+    def step(state: AdvisorState, config: RunnableConfig) -> dict[str, Any]:
+        return agent.run(state, context, config)
+
+    def whole(state: AdvisorState, config: RunnableConfig) -> dict[str, Any]:
+        meta: RunnableConfig = {"metadata": {"langgraph_node": NODE, "langgraph_step": 1}}
+        return RunnableLambda(step, name=NODE).invoke(state, merge_configs(config, meta))
+
+    return RunnableLambda(whole, name=GRAPH).invoke(state, config)

@@ -17,7 +17,6 @@ from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import get_callback_manager_for_config
 from langchain_core.tools import BaseTool, StructuredTool, tool
-from langgraph.config import get_stream_writer
 from langgraph.types import Command
 from pydantic import BaseModel, Field, ValidationError
 
@@ -159,6 +158,10 @@ def advisor_tools() -> list[BaseTool]:
     return [record_facts, classify_motion, search_guidance]
 
 
+def _write_nothing(_chunk: Any) -> None:
+    return None
+
+
 def run_tool_call(
     tool: BaseTool, call: Any, state: dict[str, Any], context: TurnContext, config: RunnableConfig
 ) -> ToolMessage | Command[Any]:
@@ -174,7 +177,7 @@ def run_tool_call(
         state=state,
         context=context,
         config=config,
-        stream_writer=get_stream_writer(),
+        stream_writer=_write_nothing,  # the tools stream nothing of their own
         tool_call_id=call_id,
         store=None,
     )

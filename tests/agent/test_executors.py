@@ -59,15 +59,28 @@ def test_an_exit_durability_save_runs_in_the_turns_own_thread(
 
 
 @pytest.mark.parametrize("durability", ["async", "sync"])
-def test_other_durabilities_save_in_the_background_as_langgraph_does(
+def test_other_durabilities_save_streamed_turns_in_the_background_as_langgraph_does(
     tmp_path: Path, guidance_index: GuidanceIndex, durability: str
 ) -> None:
     settings = Settings(data_dir=tmp_path, store_durability=durability)
     service = ChatService(settings, index=guidance_index)
+    session = service.chat("We need 500 seats").session_id
+    puts = _threads_of(service, "put")
+    events = list(service.stream("no special terms", session))
+    turn = events[-1][1]
+    assert puts and threading.current_thread() not in puts
+    assert service.session(session)["transcript"][-1]["text"] == turn.reply
+
+
+def test_a_turn_not_streamed_is_written_once_in_its_own_thread_whatever_the_durability(
+    tmp_path: Path, guidance_index: GuidanceIndex
+) -> None:
+    settings = Settings(data_dir=tmp_path, store_durability="sync")
+    service = ChatService(settings, index=guidance_index)
     puts = _threads_of(service, "put")
     session = service.chat("We need 500 seats").session_id
     turn = service.chat("no special terms", session)
-    assert puts and threading.current_thread() not in puts
+    assert puts == [threading.current_thread()] * 2
     assert service.session(session)["transcript"][-1]["text"] == turn.reply
 
 
