@@ -72,6 +72,19 @@ _HAS_LETTER = re.compile(r"[a-z\u3041-\u30ff\u4e00-\u9fff]")
 _EN_SUBCLAUSE = re.compile(r"(?:(?<!\d),|,(?!\d))\s*|;\s*|\s-\s|(?<=[ぁ-ゖ])[、,]")
 
 
+# a topic of the advisor's questions, echoed back before the answer: "azure? none", 「Azure？」
+_ECHO = re.compile(
+    r"\W*(?:azure|seats?|licen[cs]es?|special terms?|terms|partners?|online|self[- ]service"
+    r"|アジュール|シート|ライセンス|特別な?(?:契約)?条件|パートナー|オンライン)\W*",
+    re.IGNORECASE,
+)
+
+
+def echoes_topic(question: str) -> bool:
+    """Tell whether a question part only echoes a topic back ("azure?"), asking nothing."""
+    return _ECHO.fullmatch(question) is not None
+
+
 def question_spans(text: str) -> list[Span]:
     """Return the spans that ask a guidance question, from the asking clause to its end."""
     spans: list[Span] = []

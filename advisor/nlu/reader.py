@@ -25,7 +25,7 @@ from advisor.nlu.injection import disowned_spans, injection_spans
 from advisor.nlu.learned import Meaning, learned_reader
 from advisor.nlu.preferences import find_preference, find_self_service
 from advisor.nlu.quantities import AZURE_WORD, find_numbers
-from advisor.nlu.questions import question_spans
+from advisor.nlu.questions import echoes_topic, question_spans
 from advisor.nlu.rates import CORRECTION, STRONG_CORRECTION, Rate, find_rate
 from advisor.nlu.terms import read_special_terms
 from advisor.nlu.text import blank, merge, normalise
@@ -211,7 +211,7 @@ def understand(
         taken_back=taken,
         self_service=self_service,
         preferred_motion=preferred,
-        asks_question=bool(asked),
+        asks_question=any(not echoes_topic(safe[a:b]) for a, b in asked),
         injection=bool(injected),
     )
     rules = rules.model_copy(update={"act": _rules_act(rules, said)})

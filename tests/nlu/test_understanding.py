@@ -187,6 +187,10 @@ ENGLISH: list[Case] = [
     ("We have 2,500 seats. Actually, make that 2,800 seats.", None, {"seats": 2800}),
     # questions
     ("We have 300 seats. What is CSP?", None, {"seats": 300, **Q}),
+    # the topic echoed back before the answer asks nothing of the guidance
+    ("azure? we don't use it, it's all bread", AZ, {"azure_annual_usd": 0.0}),
+    ("Azure? none", AZ, {"azure_annual_usd": 0.0}),
+    ("azure? what's that?", AZ, {**Q}),
     ("how does an EA differ from MCA?", None, {**Q}),
     ("What is multi-tenant?", None, {**Q}),
     ("Is 2,400 seats the limit for CSP?", None, {**Q}),
@@ -241,6 +245,7 @@ ENGLISH: list[Case] = [
 ]
 
 JAPANESE: list[Case] = [
+    ("Azure？使ってないです", AZ, {"azure_annual_usd": 0.0}),
     # found by the evals suite
     ("Azure は使う予定がありません", AZ, {"azure_annual_usd": 0.0}),
     ("こんにちは。ライセンスの購入について相談したいです", None, {}),
