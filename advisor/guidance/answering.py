@@ -146,8 +146,8 @@ _HEDGES = re.compile(
 _ANSWERS_KIND: dict[str, re.Pattern[str]] = {
     "must": re.compile(
         r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
-        r"|\bdo(?:es)? not have to\b|\bdon't have to\b|\bmandatory\b|\brequired?\b"
-        r"|必須|義務|強制|必要",
+        r"|\bdo(?:es)? not have to\b|\bdon't have to\b|\bmandatory\b|\b(?:is|are) required\b"
+        r"|\bmust\b|必須|義務|強制|必要はあ|必要はな|必要があ",
         re.IGNORECASE,
     ),
     "when": re.compile(
@@ -226,11 +226,19 @@ def extractive_answer(
     candidates.sort(key=lambda c: -c[0])
     top = candidates[0][0]
     chosen = [c for c in candidates[:MAX_SENTENCES] if c[0] >= RELATIVE_SENTENCE * top]
+    # one more sentence of the best section, when it matches nearly as well
+    more = [
+        c
+        for c in candidates[len(chosen) :]
+        if c[1] == 0 and c[0] >= RELATIVE_SENTENCE * top and c not in chosen
+    ]
+    if len(chosen) == MAX_SENTENCES and more:
+        chosen.append(more[0])
     if wanted is not None and not any(wanted.search(c[3]) for c in chosen):
         # the answer must carry what was asked for: the best sentence that does replaces the last
         carrying = [c for c in candidates if wanted.search(c[3])]
         if carrying:
-            chosen = [*chosen[: MAX_SENTENCES - 1], carrying[0]]
+            chosen = [*chosen[:-1], carrying[0]]
     items = _list_after(sections[chosen[0][1]], chosen[0][2])
     if items:
         # "three focus areas": the sentence that announces a list comes with the list

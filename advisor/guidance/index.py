@@ -58,6 +58,7 @@ SparseVector = dict[str, float]
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]")
 # kana-only pairs are mostly particles and endings, so only katakana and kanji runs count
 _CJK_CONTENT = re.compile(r"[\u30a0-\u30ff\u3400-\u9fff]{2,}")
+_KANJI_PAIR = re.compile(r"[\u3400-\u9fff]{2}")
 _STOP_WORDS = frozenset(
     """a an the and or of to in on for by with at from as is are was were be been being do does
     did i me my we our us you your it its this that these those there what which who whom whose
@@ -132,6 +133,10 @@ class GuidanceIndex:
         self._collection_cache: Collection | None = None
         self._vocabulary = {
             lang: {w for s in kb.in_lang(lang) for w in content_words(f"{s.heading} {s.text}")}
+            for lang in LANGS
+        }
+        self._texts = {
+            lang: "\n".join(normalize(f"{s.heading} {s.text}") for s in kb.in_lang(lang))
             for lang in LANGS
         }
         self.stats: IndexStats | None = None
@@ -246,11 +251,31 @@ class GuidanceIndex:
         return sorted(scored, key=lambda pair: -pair[0])
 
     def coverage(self, query: str, lang: Lang) -> float:
-        """Return the share of the query's content words that the guidance in `lang` uses."""
+        """Return the share of the query's content words that the guidance in `lang` uses.
+
+        Counted on Latin words and CJK bigrams, or, when that is higher, with each run of kanji
+        and katakana as one word, used when the guidance has one of its kanji pairs or the
+        whole run: 「最終更新日」 is the guidance's 「更新」, though 「終更」 and 「新日」 are in no text.
+        """
+        vocabulary = self._vocabulary[lang]
         words = content_words(query)
         if not words:
             return 0.0
-        return sum(w in self._vocabulary[lang] for w in words) / len(words)
+        by_bigram = sum(w in vocabulary for w in words) / len(words)
+        folded = normalize(query)
+        latin = [_singular(w) for w in _LATIN_WORD.findall(folded) if w not in _STOP_WORDS]
+        runs = _CJK_CONTENT.findall(folded)
+        if not runs:
+            return by_bigram
+        known = sum(w in vocabulary for w in latin) + sum(
+            run in self._texts[lang]
+            or any(
+                _KANJI_PAIR.fullmatch(run[i : i + 2]) and run[i : i + 2] in vocabulary
+                for i in range(len(run) - 1)
+            )
+            for run in runs
+        )
+        return max(by_bigram, known / (len(latin) + len(runs)))
 
     def _sparse(self, text: str, lexical: LexicalEmbedder | None = None) -> SparseVector:
         lexical = lexical or self._lexical

@@ -27,7 +27,7 @@ _PRICE_ASK = re.compile(
     r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
     r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
     r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
-    r"|いくら|料金|月額|年額|値段|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い"
+    r"|いくら|料金|月額|年額|値段(?:は|って|を|が|教|知)|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い"
     # a rate or an amount of a discount, an incentive or a margin (the guidance names no figure)
     r"|\b(?:incentive|discount|rebate|margin|commission)s? (?:rate|percentage|level|amount)s?\b"
     r"|\bhow (?:big|large|much|generous) (?:is|are|of|would be) (?:the |a |an |our |their )?"
@@ -75,6 +75,10 @@ _SKU_OR_REGION = re.compile(
     r"|australia|korea|singapore|japan)\b|\bheadquartered in\b"
     r"|\b(?:every|each|all|other|different|some) (?:countr(?:y|ies)|regions?|markets?)\b"
     r"|中国|欧州|EU(?:圏|域内)?で|米国|アメリカ|インド|国ごと|国によって|各国|海外|地域によって"
+    r"|ブラジル|ドイツ|フランス|イギリス|英国|カナダ|メキシコ|オーストラリア|韓国|台湾|香港"
+    r"|シンガポール|タイ(?:で|から|の)|ベトナム|インドネシア|フィリピン|マレーシア|ヨーロッパ"
+    r"|\b(?:spain|italy|netherlands|sweden|poland|switzerland|taiwan|hong kong|thailand|vietnam"
+    r"|indonesia|philippines|malaysia|new zealand|south africa|argentina|chile|colombia)\b"
     r"|日本(?:でも|では|国内)|具体的に(?:どの|どんな)製品",
     re.IGNORECASE,
 )
@@ -96,8 +100,12 @@ _NOT_COVERED = re.compile(
     r"|\bdays'? notice\b|\b(?:end|terminate|cancel|exit|leave)\b[^?.]{0,30}\bearly\b"
     r"|\bhow (?:do|can) (?:we|i|a partner|partners) (?:qualify|apply|enrol+|join)\b"
     r"|\bqualify for\b"
-    r"|最低(?:購入)?(?:シート|ライセンス|数|金額|人数|ユーザー)|契約期間|何年契約|支払(?:い)?条件"
-    r"|違約金|中途解約|解約|通知期間|参加(?:する)?(?:ため)?の?(?:条件|要件|資格)|認定(?:要件|条件)"
+    r"|\bmid-?term\b|\brefunds?\b|\bcancel+(?:ing|ed|ation)?\b[^?.]{0,40}\bsubscriptions?\b"
+    r"|\breserved instances?\b|\bpay[- ]as[- ]you[- ]go\b|\bsavings plans?\b|\bspot (?:vms?|instances?)\b"
+    r"|\b(?:how|where) (?:do|can|should) (?:we|i|a partner|partners|you) (?:sign up|register|enrol+)\b"
+    r"|最低(?:購入)?(?:何|\d+)?\s*(?:シート|ライセンス|数|金額|人数|ユーザー)|契約期間|何年契約|支払(?:い)?条件"
+    r"|違約金|中途解約|解約|返金|通知期間|参加(?:する)?(?:ため)?の?(?:条件|要件|資格)|認定(?:要件|条件)"
+    r"|(?:参加|加入|登録|申し込み?|申込)(?:する)?(?:に|に(?:は|って))(?:どう|何|なに)|リザーブド|予約インスタンス|従量課金"
     r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
     r"|同業他社|他社の(?:事例|例)"
     # the assistant itself, and other organisations' choices
@@ -138,7 +146,22 @@ _AFTERWARDS = re.compile(
     r"|\b(?:did|has|have|was|were)\b[^?]{0,40}\b(?:actually|really|eventually|finally|ever)\b"
     r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect)"
     r"|最新の(?:\w{0,12}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
-    r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)|今年度|来年度?|今期|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
+    r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
+    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度|来年度?|今期|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
+    re.IGNORECASE,
+)
+
+
+# a rate or a share: never one of the guidance's figures, whatever threshold the question names
+_RATE_ASK = re.compile(
+    r"\bpercent(?:age)?s?\b|%|％|\bhow (?:big|large|much|generous) (?:a |an |the )?"
+    r"(?:\w+ ){0,2}(?:discount|rebate|margin|commission)s?\b|\b(?:discount|rebate|margin"
+    r"|commission|incentive)s? (?:rate|percentage)s?\b|\bhow much (?:lower|higher|less|more|cheaper)"
+    r"|\bwhat (?:exact |typical |usual |kind of |sort of )?(?:margin|rebate|commission|discount)s?\b"
+    r"|\b(?:discount|rebate|margin|commission)s? (?:would|do|does|will|can|could|should) "
+    r"(?:we|i|they|you|a partner|partners|customers?|the customer) (?:get|receive|earn|expect)\b"
+    r"|料率|何\s*(?:％|%|パーセント)|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)率"
+    r"|(?:割引|値引き)(?:して|され|を受け|が受け|がもら|してもら)",
     re.IGNORECASE,
 )
 
@@ -147,8 +170,11 @@ def asks_price(question: str) -> bool:
     """Tell whether a question asks for a price, a discount or a rate the guidance does not give.
 
     "Above how much Azure a year does the enterprise motion fit?" asks for the guidance's own
-    threshold, not a price, so it is in scope.
+    threshold, not a price, so it is in scope; "what discount above USD 1M?" asks for a rate
+    the guidance never gives, so it is not.
     """
+    if _RATE_ASK.search(question):
+        return True
     if not _PRICE_ASK.search(question):
         return False
     return not (_THRESHOLD.search(question) and _GUIDANCE_FIGURE.search(question))
