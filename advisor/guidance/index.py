@@ -255,7 +255,7 @@ class GuidanceIndex:
 
         Counted on Latin words and CJK bigrams, or, when that is higher, with each run of kanji
         and katakana as one word, used when the guidance has one of its kanji pairs or the
-        whole run: 「最終更新日」 is the guidance's 「更新」, though no text has 「終更」 or 「新日」.
+        whole run: 「最終更新日」 is the guidance's 「更新」, though no text has 「新日」.
         """
         vocabulary = self._vocabulary[lang]
         words = content_words(query)
