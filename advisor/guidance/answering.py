@@ -157,6 +157,18 @@ _ANSWERS_KIND: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "how_many": re.compile(r"\d"),
+    "beyond": re.compile(
+        r"\b(?:beyond|above) (?:those|these|the) thresholds\b|\bless attractive\b"
+        r"|\bcloser to the enterprise\b|超え[^。]{0,30}(?:魅力|経済性)|魅力的ではなく"
+        r"|エンタープライズに近",
+        re.IGNORECASE,
+    ),
+    "how_buy": re.compile(
+        r"\bonline\b|web portal|\bthrough (?:a |an |the )?(?:csp|cloud solution|partner|microsoft"
+        r"|enterprise agreement|ea\b|mca\b)|\bquotes? and contracts?\b"
+        r"|オンライン|Web ポータル|を通じて|経由|見積もりと契約",
+        re.IGNORECASE,
+    ),
     "who": re.compile(
         r"\b(?:any size|of all sizes|largest|small and mid|smb|organi[sz]ations? (?:that|who)"
         r"|customers? (?:who|that)|buyers? (?:who|that)|the person)\b"

@@ -189,7 +189,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:must|have to|has to|had to|required|require[sd]?|mandatory|obligat\w*|forced"
             r"|compulsory|need to (?:move|switch|change|transition|migrate|go))\b"
-            r"|義務|必須|しなければ|しないといけ|必要があります|強制|ねばなら|移行しないと"
+            r"|義務|必須|しなければ|ないと(?:いけ|ダメ|だめ)|必要があります|強制|ねばなら|移行しないと"
             r"|(?:し|させ)ないと(?:ダメ|だめ|いけな|まず)|させられ",
             re.IGNORECASE,
         ),
@@ -223,6 +223,23 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+)
+# what happens past a threshold: "what changes above USD 1M?", 「2,400シートを超えるとどうなる」
+_GROWS = re.compile(
+    r"\bwhat (?:happens|changes|is different)\b[^?]{0,60}\b(?:above|over|beyond|past|more than"
+    r"|grow\w*|bigger|larger)\b|\b(?:grow\w*|get\w*|keeps? getting) (?:past|beyond|over|bigger"
+    r"|larger)\b|\bhow (?:do|does|would|will) (?:\w+ ){1,6}change\b"
+    r"|(?:超え|超過|増え)[^？?。]{0,20}(?:どうな|何が|なにが|変わ|違)|(?:どう|何が|なにが)変わ",
+    re.IGNORECASE,
+)
+# how a customer buys: the route is the answer ("online", "through a CSP partner")
+_HOW_BUY = re.compile(
+    r"\bhow (?:do|does|can|could|should|would|will) (?:\w+[ -]){0,4}?"
+    r"(?:buy|purchase|order|get|sign)|\bwhere (?:do|does|can|should) (?:\w+[ -]){0,4}?"
+    r"(?:buy|purchase|order)|どうやって[^？?。]{0,12}(?:買|購入|契約)"
+    r"|どのように[^？?。]{0,12}(?:買|購入|契約)|どこで[^？?。]{0,8}(?:買|購入)"
+    r"|(?:購入|契約)(?:の形|形態|経路)は",
+    re.IGNORECASE,
 )
 # what a sentence needs to answer each kind of question
 _COMPARE = re.compile(
@@ -270,13 +287,26 @@ def question_kind(question: str) -> str:
     """Return what kind of answer a question wants.
 
     must, when, how_many, who, compare (two of the motions, or the ways they buy, set side by
-    side), what_is or other.
+    side), beyond (what changes past a threshold), how_buy (the route a customer buys by),
+    what_is or other.
     """
     for kind, pattern in _KINDS:
         if pattern.search(question):
             return kind
-    if _COMPARE.search(question) and len(compared_sections(question)) >= 2:
+    # "a 2,000-seat deal vs a 5,000-seat one": the two sides of a threshold, not two motions
+    sides_of_a_figure = re.search(r"\d", question) and _GUIDANCE_FIGURE.search(question)
+    if (
+        _COMPARE.search(question)
+        and len(compared_sections(question)) >= 2
+        and not sides_of_a_figure
+    ):
         return "compare"
+    if _GUIDANCE_FIGURE.search(question) and (
+        (sides_of_a_figure and _COMPARE.search(question)) or _GROWS.search(question)
+    ):
+        return "beyond"
+    if _HOW_BUY.search(question):
+        return "how_buy"
     if _DEFINITION_BEFORE.search(question) or _DEFINITION_AFTER.search(question):
         return "what_is"
     return "other"

@@ -367,6 +367,15 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
         ("Are we forced to move a 5,000-user CSP customer to an EA?", "not mandatory"),
         ("Who can use the self-service motion?", "any size"),
         ("セルフサービス モーションはどんなお客様向けですか？", "あらゆる規模"),
+        ("How do self-service customers actually buy?", "online"),
+        (
+            "What happens to a CSP deal's economics once it grows past 2,400 seats?",
+            "less attractive",
+        ),
+        (
+            "What's the difference for a CSP between a 2,000-seat deal and a 5,000-seat one?",
+            "2,400",
+        ),
     ],
 )
 def test_the_answer_carries_what_the_kind_of_question_asks_for(
