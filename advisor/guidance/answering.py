@@ -204,6 +204,13 @@ def extractive_answer(
     best = hits[0].score
     wanted = _ANSWERS_KIND.get(kind)
     sections = [h.section for h in hits if h.score >= RELATIVE_SECTION * best]
+    if kind == "when" and wanted is not None:
+        # "when did the incentives start?": the section that dates things answers it, ahead of
+        # the section about the incentives themselves
+        carries = [sum(bool(wanted.search(t)) for t in sec.sentences()) for sec in sections]
+        if carries and max(carries) >= 2 and carries[0] < max(carries):
+            first = sections[carries.index(max(carries))]
+            sections = [first, *(sec for sec in sections if sec is not first)]
     if wanted is not None and not any(
         wanted.search(t) for sec in sections for t in sec.sentences()
     ):

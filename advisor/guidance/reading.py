@@ -188,6 +188,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "must",
         re.compile(
             r"\b(?:must|have to|has to|had to|required|require[sd]?|mandatory|obligat\w*|forced"
+            r"|make (?:us|them|me|you|customers?|the customer) (?:switch|move|change|go|sign|buy)"
             r"|compulsory|need to (?:move|switch|change|transition|migrate|go))\b"
             r"|義務|必須|しなければ|ないと(?:いけ|ダメ|だめ)|必要があります|強制|ねばなら|移行しないと"
             r"|(?:し|させ)ないと(?:ダメ|だめ|いけな|まず)|させられ",

@@ -368,6 +368,8 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
         ("Who can use the self-service motion?", "any size"),
         ("セルフサービス モーションはどんなお客様向けですか？", "あらゆる規模"),
         ("How do self-service customers actually buy?", "online"),
+        ("we're on csp with ~3k seats, does MS make us switch to an EA??", "not mandatory"),
+        ("いつから新しいインセンティブが始まるの？", "2022年後半"),
         (
             "What happens to a CSP deal's economics once it grows past 2,400 seats?",
             "less attractive",
