@@ -209,8 +209,8 @@ def extractive_answer(
         # the section about the incentives themselves
         carries = [sum(bool(wanted.search(t)) for t in sec.sentences()) for sec in sections]
         if carries and max(carries) >= 2 and carries[0] < max(carries):
-            first = sections[carries.index(max(carries))]
-            sections = [first, *(sec for sec in sections if sec is not first)]
+            dating = sections[carries.index(max(carries))]
+            sections = [dating, *(sec for sec in sections if sec is not dating)]
     if wanted is not None and not any(
         wanted.search(t) for sec in sections for t in sec.sentences()
     ):
