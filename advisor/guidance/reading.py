@@ -220,7 +220,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bwhich (?:customers|partners|companies|organi[sz]ations|businesses)\b"
             r"|\bfor whom\b|\bwhat (?:kind|sort|type) of (?:customers?|compan\w+|organi\w+)"
             r"|誰|だれ|どの(?:ような|よう な)?(?:お客様|顧客|企業|会社|組織)"
-            r"|どんな(?:お客様|顧客|企業|会社|組織)|対象",
+            r"|(?:どんな|どういう|どういった)(?:お客様|顧客|企業|会社|組織)|対象",
             re.IGNORECASE,
         ),
     ),

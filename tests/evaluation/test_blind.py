@@ -265,6 +265,9 @@ def test_blind_chat_runs_a_persona_through_the_chat_service(offline_service: Cha
         ("Sign an ENTERPRISE AGREEMENT.", [["enterprise agreement"]], []),
         ("Up to USD 1 000 000 a year.", [["1,000,000"]], []),
         ("The threshold is 2,401 seats.", [["2,400"], ["seats"]], [["2,400"]]),
+        ("年間 100 万米ドル以下です。", [["100万米ドル"]], []),
+        ("2,400 シートまでです。", [["2400シート"]], []),
+        ("年間 100 万米ドル以下です。", [["200万米ドル"]], [["200万米ドル"]]),
     ],
 )
 def test_key_facts_ignore_case_width_and_thousands_separators(

@@ -1,7 +1,7 @@
 """The blind-ask suite: guidance questions written blind, scored apart and never gated.
 
 Key facts are groups of alternatives: a group is stated when any one of its alternatives is in
-the answer, ignoring case, width and thousands separators. Nothing here is tuned to pass it.
+the answer, ignoring case, width, thousands separators and spaces beside Japanese characters. Nothing here is tuned to pass it.
 """
 
 from __future__ import annotations
@@ -32,9 +32,17 @@ _PLACEHOLDER = re.compile(r"\{\w+\}")
 _REFUSALS = ("price", "vendor", "topic", "later", "afterwards", "contact")
 
 
+# a space next to Japanese is typography, not wording: 「100 万米ドル」 states 「100万米ドル」
+_BESIDE_JAPANESE = re.compile(
+    r"\s+(?=[\u3040-\u30ff\u3400-\u9fff])|(?<=[\u3040-\u30ff\u3400-\u9fff])\s+"
+)
+
+
 def normalise(text: str) -> str:
-    """Return text as key facts are compared: NFKC, case-folded, digits without separators."""
-    return _BETWEEN_DIGITS.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """Return text as key facts are compared: NFKC, case-folded, digits without separators,
+    and no spaces beside Japanese characters."""
+    folded = _BETWEEN_DIGITS.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return _BESIDE_JAPANESE.sub("", folded)
 
 
 def missing_facts(answer: str, groups: Sequence[Sequence[str]]) -> list[list[str]]:
