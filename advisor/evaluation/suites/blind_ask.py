@@ -1,7 +1,8 @@
 """The blind-ask suite: guidance questions written blind, scored apart and never gated.
 
 Key facts are groups of alternatives: a group is stated when any one of its alternatives is in
-the answer, ignoring case, width, thousands separators and spaces beside Japanese characters. Nothing here is tuned to pass it.
+the answer, ignoring case, width, thousands separators and spaces beside Japanese characters.
+Nothing here is tuned to pass it.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ _BESIDE_JAPANESE = re.compile(
 
 
 def normalise(text: str) -> str:
-    """Return text as key facts are compared: NFKC, case-folded, digits without separators,
-    and no spaces beside Japanese characters."""
+    """Return text as key facts are compared.
+
+    NFKC, case-folded, digits without separators, and no spaces beside Japanese characters.
+    """
     folded = _BETWEEN_DIGITS.sub("", unicodedata.normalize("NFKC", text).casefold())
     return _BESIDE_JAPANESE.sub("", folded)
 
