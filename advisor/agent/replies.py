@@ -159,6 +159,18 @@ def _preamble(turn: TurnFacts) -> list[str]:
         parts.append(phrase("noted", lang, facts=joiner.join(describe_facts(turn.recorded, lang))))
         if understood is not None and understood.seats_inferred and "seats" in turn.recorded:
             parts.append(inferred_seats_note(int(turn.recorded["seats"]), lang))
+        per_year = understood.azure_per_year if understood is not None else None
+        if per_year and "azure_annual_usd" in turn.recorded:
+            annual = float(turn.recorded["azure_annual_usd"])
+            parts.append(
+                phrase(
+                    "annualised",
+                    lang,
+                    amount=f"{annual / per_year:,.0f}",
+                    annual=f"{annual:,.0f}",
+                    period=phrase(f"period.{per_year}", lang),
+                )
+            )
         rate = understood.rate.words() if understood is not None and understood.rate else None
         amount = understood.converted_from if understood is not None else None
         if turn.converted and amount is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -341,6 +341,8 @@ class Numbers:
     seats: list[tuple[int, int, bool]]  # (position, value, inferred)
     usd: list[tuple[int, Decimal]]  # yearly Azure USD
     foreign: list[tuple[int, str, Decimal]]  # (position, currency, yearly amount in it)
+    # how many of the stated period make a year, by the position of a USD amount not given yearly
+    periods: dict[int, int] = field(default_factory=dict)
 
 
 def _to_int(value: Decimal) -> int:
@@ -376,9 +378,10 @@ def find_numbers(
             if expecting == Slot.SEATS:
                 result.seats.append((item.start, _to_int(item.value), False))
             elif expecting == Slot.AZURE_ANNUAL_USD:
-                result.usd.append(
-                    (item.start, item.value * _period_factor(text, lo, hi, item.start, item.end))
-                )
+                factor = _period_factor(text, lo, hi, item.start, item.end)
+                result.usd.append((item.start, item.value * factor))
+                if factor != 1:
+                    result.periods[item.start] = factor
             continue
         currency = item.currency or "USD"
         d_azure = _nearest(AZURE_WORD, text, lo, hi, item.start, item.end)
@@ -412,4 +415,6 @@ def find_numbers(
             result.foreign.append((item.start, currency, item.value * factor))
             continue
         result.usd.append((item.start, item.value * factor))
+        if factor != 1:
+            result.periods[item.start] = factor
     return result

@@ -43,6 +43,8 @@ class Understanding(BaseModel):
     foreign_amount: float | None = None  # the yearly amount in that currency
     rate: Rate | None = None  # an exchange rate the customer gave
     converted_from: str | None = None  # e.g. "JPY 30,000,000", when converted at a given rate
+    # the Azure amount was given per month (12), quarter (4), week (52) or day (365)
+    azure_per_year: int | None = None
     taken_back: tuple[SpecialTerm, ...] = ()  # terms the message says are not needed after all
     special_terms: tuple[SpecialTerm, ...] | None = None
     self_service: bool | None = None
@@ -165,6 +167,7 @@ def understand(
     usd += [(m.start(), Decimal(0), False) for m in NO_AZURE.finditer(said)]
     usd.sort(key=lambda c: c[0])
     azure: float | None = None
+    azure_per_year: int | None = None
     currency: str | None = None
     foreign_amount: float | None = None
     converted_from: str | None = None
@@ -181,6 +184,7 @@ def understand(
             foreign_amount = float(latest_foreign[2])
     elif usd:
         azure = float(usd[-1][1])
+        azure_per_year = numbers.periods.get(usd[-1][0]) if usd[-1][2] else None
     elif asked_for == Slot.AZURE_ANNUAL_USD and said_no and bare_no:
         azure = 0.0
 
@@ -203,6 +207,7 @@ def understand(
         seats=seats,
         seats_inferred=seats_inferred,
         azure_annual_usd=azure,
+        azure_per_year=azure_per_year,
         currency_unsupported=currency,
         foreign_amount=foreign_amount,
         rate=rate,

@@ -170,6 +170,28 @@ def test_yen_amount_is_not_converted(service: ChatService) -> None:
     assert "米ドル" in turn.reply
 
 
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (
+            "we spend about 2k a month on azure",
+            "I've counted USD 2,000 a month as USD 24,000 a year",
+        ),
+        ("Azureは月2000ドルくらいです", "1か月あたり2,000ドルを、年間24,000ドルとして計算しました"),
+    ],
+)
+def test_a_monthly_azure_figure_is_multiplied_by_12_and_says_so(
+    service: ChatService, message: str, said: str
+) -> None:
+    turn = service.chat("We have 100 seats, no special terms and want a partner's help")
+    turn = service.chat(message, turn.session_id)
+    assert service.session(turn.session_id)["profile"]["azure_annual_usd"] == 24000
+    assert said in turn.reply
+    # a yearly figure needs no such note
+    again = service.chat("sorry, it's $30k a year", turn.session_id)
+    assert "counted" not in again.reply and "計算しました" not in again.reply
+
+
 def test_recommendation_is_kept_on_later_turns(service: ChatService) -> None:
     turn = service.chat("We'll buy online ourselves, we know exactly what we want")
     assert turn.recommendation is not None
