@@ -123,12 +123,14 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     if definition is not None:
         names = dict(definition.document.terms).get(definition.id) or (definition.heading,)
         query = f"{_HEDGES.sub(' ', question)} {names[0]}"
-    hits = index.search(query, lang, k=k)
+    ranked = index.search(query, lang, k=len(index.kb.in_lang(lang)))
+    hits = ranked[:k]
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
     # when its few features score low; otherwise both the score and the coverage must pass.
-    # in scope or not is judged on the guidance's own words, not on the questions it answers
-    content = max((h.content for h in hits), default=0.0)
+    # in scope or not is judged on the guidance's own words, not on the questions it answers,
+    # and on every section's, not only on those that rank first
+    content = max((h.content for h in ranked), default=0.0)
     if not hits or coverage < MIN_COVERAGE or (content < MIN_SCORE and coverage < 1.0):
         if definition is not None:  # the guidance uses the term without explaining it
             return Support([], None, definition, kind)
