@@ -233,6 +233,12 @@ _GROWS = re.compile(
     r"|(?:超え|超過|増え)[^？?。]{0,20}(?:どうな|何が|なにが|変わ|違)|(?:どう|何が|なにが)変わ",
     re.IGNORECASE,
 )
+# who a motion is for, rather than who did something: "who is each meant for?", 「誰向け」
+_FOR_WHOM = re.compile(
+    r"\b(?:meant|intended|aimed|designed|made|suited|right|best) (?:for|at)\b|\bfor whom\b"
+    r"|\bwho (?:is|are) (?:each|it|they|these|those)(?: \w+)? for\b|向け|対象|合う|向いて",
+    re.IGNORECASE,
+)
 # how a customer buys: the route is the answer ("online", "through a CSP partner")
 _HOW_BUY = re.compile(
     r"\bhow (?:do|does|can|could|should|would|will) (?:\w+[ -]){0,4}?"
@@ -291,16 +297,19 @@ def question_kind(question: str) -> str:
     side), beyond (what changes past a threshold), how_buy (the route a customer buys by),
     what_is or other.
     """
-    for kind, pattern in _KINDS:
-        if pattern.search(question):
-            return kind
     # "a 2,000-seat deal vs a 5,000-seat one": the two sides of a threshold, not two motions
     sides_of_a_figure = re.search(r"\d", question) and _GUIDANCE_FIGURE.search(question)
-    if (
+    compares = (
         _COMPARE.search(question)
         and len(compared_sections(question)) >= 2
         and not sides_of_a_figure
-    ):
+    )
+    for kind, pattern in _KINDS:
+        if kind == "who" and compares and _FOR_WHOM.search(question):
+            return "compare"  # "breadth vs enterprise: who is each for?" sets both side by side
+        if pattern.search(question):
+            return kind
+    if compares:
         return "compare"
     if _GUIDANCE_FIGURE.search(question) and (
         (sides_of_a_figure and _COMPARE.search(question)) or _GROWS.search(question)
