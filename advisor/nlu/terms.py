@@ -144,6 +144,20 @@ _RETRACT = rx(
 
 Mention = tuple[int, bool]  # where a term was last named, and whether that denied it
 
+# group companies that each buy for themselves need no agreement across them: "subsidiaries,
+# but they each buy their own licences", 「グループ会社はそれぞれ別に契約しています」
+_EACH_ON_THEIR_OWN = rx(
+    W0 + r"(?:each|separately|individually|independently|their own|its own|on their own)" + W1,
+    r"それぞれ|別々|個別|各社で|各自|単独|独自に|別に契約|別契約",
+)
+
+
+def _bought_apart(text: str, start: int, end: int) -> bool:
+    """Tell whether the sentence around a mention of group companies says each buys apart."""
+    left = max(text.rfind(stop, 0, start) for stop in ".!?。！？\n")
+    stops = [i for i in (text.find(stop, end) for stop in ".!?。！？\n") if i >= 0]
+    return _EACH_ON_THEIR_OWN.search(text, left + 1, min(stops, default=len(text))) is not None
+
 
 def _mentions(text: str) -> tuple[dict[SpecialTerm, Mention], list[int]]:
     """Return each term's latest mention, and where a message denies needing any term."""
@@ -152,6 +166,8 @@ def _mentions(text: str) -> tuple[dict[SpecialTerm, Mention], list[int]]:
     for term, pattern in _TERM_PATTERNS:
         for m in pattern.finditer(text):
             denied = negated(text, m.start(), m.end())
+            if term is SpecialTerm.MULTI_AFFILIATE and _bought_apart(text, m.start(), m.end()):
+                denied = True
             if denied and term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
                 denials.append(m.start())
             if term is not None and m.start() >= latest.get(term, (-1, False))[0]:

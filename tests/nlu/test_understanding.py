@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.domain.schemas import Slot
+from advisor.domain.schemas import Slot, SpecialTerm
 from advisor.nlu import MAX_CHARS, Understanding, detect_lang, understand
 
 # (message, expecting, every field that differs from an empty Understanding)
@@ -664,3 +664,19 @@ def test_a_no_about_azure_answers_nothing_else(
     text: str, asked: str, facts: dict[str, Any]
 ) -> None:
     assert understand(text, expecting=Slot(asked)).facts() == facts
+
+
+@pytest.mark.parametrize(
+    ("text", "needed"),
+    [
+        ("特殊な条件はないと思うけど、グループ会社が3社あってそれぞれ別に契約してます", False),
+        ("we have subsidiaries but they each buy their own licences", False),
+        ("グループ会社が3社あって、まとめて1つの契約にしたい", True),
+        ("one agreement for all our subsidiaries please", True),
+    ],
+)
+def test_group_companies_that_each_buy_apart_need_no_multi_affiliate(
+    text: str, needed: bool
+) -> None:
+    read = understand(text, expecting=Slot.SPECIAL_TERMS)
+    assert (SpecialTerm.MULTI_AFFILIATE in (read.special_terms or ())) is needed
