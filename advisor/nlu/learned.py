@@ -75,7 +75,7 @@ def _terms_label(terms: tuple[SpecialTerm, ...] | None) -> str:
 class LearnedReader:
     """The trained models: one vectoriser, and one linear model per thing to read."""
 
-    def __init__(self, items: Sequence[Utterance], *, c: float = 128.0) -> None:
+    def __init__(self, items: Sequence[Utterance], *, c: float = 16.0) -> None:
         if not items:
             raise ValueError("the reader needs a training corpus")
         self.vectoriser = TfidfVectorizer(
@@ -303,7 +303,7 @@ class Stack:
 _lock = threading.Lock()
 _reader: LearnedReader | None = None
 # bump when the features or models change, so a cached model of the old kind is not loaded
-MODEL_VERSION = 4
+MODEL_VERSION = 3
 
 
 def corpus_key() -> str:

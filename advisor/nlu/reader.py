@@ -329,8 +329,11 @@ def combine(
         # is left unsaid, and the policy decides self-service on the preference alone
     combined = rules.model_copy(update=update)
     if combined.act == "answer" and not combined.facts() and not combined.currency_unsupported:
-        # an answer with nothing in it: what the rules make of it, else the model's next guess
-        act = rules.act if rules.act in ("unsure", "question") else meaning.other_act
+        # an answer with nothing in it: what the rules make of it, else the model's next guess,
+        # but no refusal: a reply the model takes for an answer it cannot place ("infinity")
+        # does not decline to answer
+        other = "unsure" if meaning.other_act == "refuse" else meaning.other_act
+        act = rules.act if rules.act in ("unsure", "question") else other
         combined = combined.model_copy(update={"act": act})
     return combined
 
