@@ -320,10 +320,19 @@ def combine(
         if other_only:  # "we don't use Azure" says nothing of terms or of help
             terms = None if terms == () else terms
             service = None if service is False else service
+        final_service = _first(rules_service, service)
+        final_preference = _first(prefers, _rules_preference(rules))
+        plain_csp = (
+            meaning.preferred_motion is Motion.BREADTH and meaning.preference_confidence >= OVERRIDE
+        )
+        if final_preference is Motion.BREADTH and final_service is False and not plain_csp:
+            # 「パートナー経由での支援を希望」 asks for a partner's help, which partners give in
+            # every motion; only a plain wish to buy through CSP is a preference beside it
+            final_preference = None
         update |= {
             "special_terms": _first(rules_terms, terms),
-            "self_service": _first(rules_service, service),
-            "preferred_motion": _first(prefers, _rules_preference(rules)),
+            "self_service": final_service,
+            "preferred_motion": final_preference,
         }
         # wanting to buy online is a preference; whether they will also manage it themselves
         # is left unsaid, and the policy decides self-service on the preference alone

@@ -680,3 +680,19 @@ def test_group_companies_that_each_buy_apart_need_no_multi_affiliate(
 ) -> None:
     read = understand(text, expecting=Slot.SPECIAL_TERMS)
     assert (SpecialTerm.MULTI_AFFILIATE in (read.special_terms or ())) is needed
+
+
+@pytest.mark.parametrize(
+    ("text", "prefers"),
+    [
+        ("パートナー経由での支援を希望します", None),
+        ("パートナーさん経由で支援希望", None),
+        ("we'd like a partner to help us set it up", None),
+        ("今のCSPパートナーとの付き合いを続けたいので、そこ経由で", "breadth"),
+        ("we want to buy through our CSP partner and they will help us set it up", "breadth"),
+    ],
+)
+def test_wanting_a_partners_help_is_no_preference_for_csp(text: str, prefers: str | None) -> None:
+    read = understand(text, expecting=Slot.SELF_SERVICE)
+    assert read.self_service is False
+    assert (read.preferred_motion.value if read.preferred_motion else None) == prefers
