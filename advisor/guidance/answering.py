@@ -280,11 +280,17 @@ def extractive_answer(
     if kind == "must" and _YES_NO.search(question):
         first = next((c for c in chosen if _NOT_MANDATORY.search(c[3])), None)
         if first is not None:  # "must we move?": "No. Moving is not mandatory. ..."
-            rest = [c for c in chosen if c is not first]
-            text = join_cited([(first[3], markers[first[1]])], lang)
+            # the rest of the answer comes from the same section, which says why
+            rank = first[1]
+            rest = [c for c in chosen if c is not first and c[1] == rank]
+            if not rest:
+                rest = [c for c in candidates if c[1] == rank and c[3] != first[3]][:2]
+            rest.sort(key=lambda c: c[2])
+            markers = {rank: 1}
+            text = join_cited([(first[3], 1)], lang)
             if rest:
                 space = "" if lang == "ja" else " "
-                text += space + join_cited([(c[3], markers[c[1]]) for c in rest], lang)
+                text += space + join_cited([(c[3], 1) for c in rest], lang)
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
     citations = [sections[rank].citation() for rank in markers]
     return _dated(text, citations, lang, index.kb.as_of(lang))

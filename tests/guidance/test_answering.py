@@ -387,6 +387,19 @@ def test_the_answer_carries_what_the_kind_of_question_asks_for(
     assert fact in answer.answer
 
 
+def test_a_no_to_must_we_move_is_explained_from_its_own_section(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "we're on csp with ~3k seats, does MS make us switch to an EA??",
+        index=index,
+        settings=offline,
+    )
+    assert answer.answer.startswith("No. Moving a customer between purchasing motions")
+    assert [c.id for c in answer.citations] == ["partner-economics-thresholds"]
+    assert "2,400" in answer.answer and "[2]" not in answer.answer
+
+
 def test_a_when_question_gets_the_dates(index: GuidanceIndex, offline: Settings) -> None:
     answer = answer_question("When did the new incentives start?", index=index, settings=offline)
     assert "2022" in answer.answer
