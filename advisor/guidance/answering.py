@@ -283,8 +283,11 @@ def extractive_answer(
             # the rest of the answer comes from the same section, which says why
             rank = first[1]
             rest = [c for c in chosen if c is not first and c[1] == rank]
-            if not rest:
-                rest = [c for c in candidates if c[1] == rank and c[3] != first[3]][:2]
+            for c in candidates:  # at least two of its sentences say why
+                if len(rest) >= 2:
+                    break
+                if c[1] == rank and c[3] != first[3] and all(c[3] != r[3] for r in rest):
+                    rest.append(c)
             rest.sort(key=lambda c: c[2])
             markers = {rank: 1}
             text = join_cited([(first[3], 1)], lang)
