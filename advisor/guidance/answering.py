@@ -248,12 +248,8 @@ def extractive_answer(
     top = candidates[0][0]
     chosen = [c for c in candidates[:MAX_SENTENCES] if c[0] >= RELATIVE_SENTENCE * top]
     # one more sentence of the best section, when it matches nearly as well
-    more = [
-        c
-        for c in candidates[len(chosen) :]
-        if c[1] == 0 and c[0] >= RELATIVE_SENTENCE * top and c not in chosen
-    ]
-    if len(chosen) == MAX_SENTENCES and more:
+    more = [c for c in candidates[MAX_SENTENCES:] if c[1] == 0]
+    if len(chosen) == MAX_SENTENCES and more and more[0][0] >= RELATIVE_SENTENCE * top:
         chosen.append(more[0])
     if wanted is not None and not any(wanted.search(c[3]) for c in chosen):
         # the answer must carry what was asked for: the best sentence that does replaces the last
@@ -286,8 +282,8 @@ def extractive_answer(
             for c in candidates:  # at least two of its sentences say why
                 if len(rest) >= 2:
                     break
-                if c[1] == rank and c[3] != first[3] and all(c[3] != r[3] for r in rest):
-                    rest.append(c)
+                if c[1] == rank and c[3] not in {r[3] for r in (first, *rest)}:
+                    rest.append(c)  # compared by text: a following sentence is a new tuple
             rest.sort(key=lambda c: c[2])
             markers = {rank: 1}
             text = join_cited([(first[3], 1)], lang)

@@ -263,7 +263,7 @@ class GuidanceIndex:
             return 0.0
         by_bigram = sum(w in vocabulary for w in words) / len(words)
         folded = normalize(query)
-        latin = [_singular(w) for w in _LATIN_WORD.findall(folded) if w not in _STOP_WORDS]
+        latin = _latin_words(folded)
         runs = _CJK_CONTENT.findall(folded)
         if not runs:
             return by_bigram
@@ -388,10 +388,15 @@ class GuidanceIndex:
 def content_words(text: str) -> list[str]:
     """Return a text's content words: Latin words that are not stop words, and CJK bigrams."""
     folded = normalize(text)
-    words = [_singular(w) for w in _LATIN_WORD.findall(folded) if w not in _STOP_WORDS]
+    words = _latin_words(folded)
     for run in _CJK_CONTENT.findall(folded):
         words.extend(run[i : i + 2] for i in range(len(run) - 1))
     return words
+
+
+def _latin_words(folded: str) -> list[str]:
+    """Return the Latin content words of a normalised text, singular."""
+    return [_singular(w) for w in _LATIN_WORD.findall(folded) if w not in _STOP_WORDS]
 
 
 def _singular(word: str) -> str:

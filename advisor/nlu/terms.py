@@ -7,7 +7,7 @@ import re
 from advisor.domain.schemas import Slot, SpecialTerm
 from advisor.nlu.answers import FILLER, NO, NO_AZURE, NO_SEATS, UNSURE, YES
 from advisor.nlu.negation import negated
-from advisor.nlu.text import W0, W1, rx
+from advisor.nlu.text import W0, W1, rx, sentences
 
 _TERM_PATTERNS: tuple[tuple[SpecialTerm | None, re.Pattern[str]], ...] = (
     (
@@ -152,11 +152,10 @@ _EACH_ON_THEIR_OWN = rx(
 )
 
 
-def _bought_apart(text: str, start: int, end: int) -> bool:
+def _bought_apart(text: str, start: int) -> bool:
     """Tell whether the sentence around a mention of group companies says each buys apart."""
-    left = max(text.rfind(stop, 0, start) for stop in ".!?。！？\n")
-    stops = [i for i in (text.find(stop, end) for stop in ".!?。！？\n") if i >= 0]
-    return _EACH_ON_THEIR_OWN.search(text, left + 1, min(stops, default=len(text))) is not None
+    a, b = next((a, b) for a, b in sentences(text) if a <= start < b)
+    return _EACH_ON_THEIR_OWN.search(text, a, b) is not None
 
 
 def _mentions(text: str) -> tuple[dict[SpecialTerm, Mention], list[int]]:
@@ -166,7 +165,7 @@ def _mentions(text: str) -> tuple[dict[SpecialTerm, Mention], list[int]]:
     for term, pattern in _TERM_PATTERNS:
         for m in pattern.finditer(text):
             denied = negated(text, m.start(), m.end())
-            if term is SpecialTerm.MULTI_AFFILIATE and _bought_apart(text, m.start(), m.end()):
+            if term is SpecialTerm.MULTI_AFFILIATE and _bought_apart(text, m.start()):
                 denied = True
             if denied and term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
                 denials.append(m.start())
