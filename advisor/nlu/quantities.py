@@ -64,7 +64,15 @@ _RANGE_START = rx(r"\s*(?:-|~|to|or)\s*(?:[$€£¥]\s?)?\d")
 _PERCENT = rx(r"\s*(?:%|percent|per cent|パーセント)")
 _KANJI_BAD_HEAD = rx(r"[数何第幾]$")
 _WHOLE_ANSWER_HEAD = re.compile(r"\s*(?:約|およそ|だいたい|大体|ざっと)?\s*")
-_LONE_ONE_AFTER = rx(r"人(?:で|ひとり|一人|ずつ)")
+_LONE_ONE_AFTER = rx(r"人(?:で(?!す)|ひとり|一人|ずつ)")  # 「一人で」 is alone, not a count
+# what a plain number counts when it is no seat: "3 offices", 「2拠点」, "2ミリオン"
+_NOT_SEATS_AFTER = rx(
+    r"\s*(?:offices?|sites?|locations?|branch(?:es)?|countries|regions?|tenants?|compan(?:y|ies)"
+    r"|subsidiar(?:y|ies)|affiliates?|entities|directories|domains?|products?|skus?|plans?"
+    r"|years?|yrs?|months?|weeks?|days?|hours?|times|x|million|billion|mil|bn|k|%)" + W1,
+    r"\s*(?:拠点|支店|支社|事業所|オフィス|テナント|社|か国|ヶ国|カ国|年|ヶ月|か月|カ月|月|日|週|時間"
+    r"|つ|個|回|倍|ミリオン|ビリオン|億|万|千|製品|プラン|ドル|円|%)",
+)
 _APPROX_EN = (
     r"(?:(?:about|around|approximately|approx\.?|roughly|~|some|circa|nearly|almost|over|under"
     r"|just over|just under|more than|less than|exactly|maybe|perhaps|all|our|the|of|like"
@@ -194,7 +202,8 @@ class _Quantity:
     start: int
     end: int
     value: Decimal
-    kind: Literal["seats", "money", "bare"]
+    # "loose": a plain number the rules cannot place ("2400ちょうど", "40 liscenses")
+    kind: Literal["seats", "money", "bare", "loose"]
     inferred: bool = False
     currency: str | None = None
     per_unit: bool = False
@@ -254,7 +263,8 @@ def _read_quantity(q: str, m: re.Match[str]) -> _Quantity | None:
         return None  # kanji alone are words ("一部", "十分") unless they are the whole answer
     period = bool(_PERIOD_AFTER.match(q, end))
     if not (period or _BARE_AFTER.match(q, end)):
-        return None
+        loose = has_digit and not mult and not _NOT_SEATS_AFTER.match(q, end)
+        return _Quantity(start, end, value, "loose") if loose else None
     if not period and (seat_label or _HEAD_LABEL.search(head)):
         return _Quantity(start, end, value, "seats", inferred=not seat_label)
     if (
@@ -343,6 +353,8 @@ class Numbers:
     foreign: list[tuple[int, str, Decimal]]  # (position, currency, yearly amount in it)
     # how many of the stated period make a year, by the position of a USD amount not given yearly
     periods: dict[int, int] = field(default_factory=dict)
+    # plain numbers followed by words the rules do not know, as counts: (position, value)
+    loose: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _to_int(value: Decimal) -> int:
@@ -362,6 +374,8 @@ def find_numbers(
         if quantity is not None:
             found.append(quantity)
     result = Numbers([], [], [])
+    result.loose = [(item.start, _to_int(item.value)) for item in found if item.kind == "loose"]
+    found = [item for item in found if item.kind != "loose"]
     typed: _Quantity | None = None
     for i, item in enumerate(found):
         if item.kind == "bare" and item.correction and typed is not None:

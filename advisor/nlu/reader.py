@@ -45,6 +45,9 @@ class Understanding(BaseModel):
     converted_from: str | None = None  # e.g. "JPY 30,000,000", when converted at a given rate
     # the Azure amount was given per month (12), quarter (4), week (52) or day (365)
     azure_per_year: int | None = None
+    # the one plain number of a reply to the seats question that the rules could not place
+    # ("2400ちょうど", "40 liscenses"): a count when the model reads the reply as an answer
+    loose_seats: int | None = None
     taken_back: tuple[SpecialTerm, ...] = ()  # terms the message says are not needed after all
     special_terms: tuple[SpecialTerm, ...] | None = None
     self_service: bool | None = None
@@ -87,8 +90,13 @@ _PLUS = re.compile(
 SURE = 0.6  # the least confidence at which the model's reading of a slot is recorded
 SURE_OF_TERM = 0.7
 SURE_ASKED = 0.5
-OVERRIDE = 0.9  # the model overrides the rules on terms and self-service above this
+# the model overrides the rules' reading of terms ("two tenants, merged last year: none") and of
+# self-service ("a partner for the setup, then we manage it ourselves") above these
+OVERRIDE_TERMS = 0.8
+OVERRIDE_SERVICE = 0.7
+SURE_CSP = 0.7  # a wish to buy through CSP beside a wish for help needs to be plain
 SURE_UNASKED = 0.85
+SURE_LOOSE = 0.8  # a number the rules cannot place is a count only in a plain answer
 UNCLEAR = 0.5  # below this confidence in an answer that has no figure, nothing is recorded
 _T = TypeVar("_T")
 
@@ -203,7 +211,11 @@ def understand(
     preferred = None if injected else find_preference(said)
 
     terms, taken = read_special_terms(said, expecting)
+    loose = None
+    if asked_for is Slot.SEATS and seats is None and not numbers.usd and not numbers.foreign:
+        loose = numbers.loose[0][1] if len(numbers.loose) == 1 else None
     rules = Understanding(
+        loose_seats=loose,
         seats=seats,
         seats_inferred=seats_inferred,
         azure_annual_usd=azure,
@@ -253,6 +265,8 @@ def combine(
     """
     act: Act = "instruction" if rules.injection else meaning.act
     confidence = 1.0 if rules.injection else meaning.act_confidence
+    if rules.loose_seats is not None and act == "answer" and confidence >= SURE_LOOSE:
+        rules = rules.model_copy(update={"seats": rules.loose_seats})
     if confidence < UNCLEAR and act == "answer" and not rules.facts():
         # too unsure to record anything: the advisor asks again, differently. A reply the model
         # takes for an answer it cannot place ("infinity") is no refusal to answer.
@@ -260,7 +274,8 @@ def combine(
         act = "unsure" if rules.act == "unsure" or other == "refuse" else other
     stated = rules.facts()
     figures = rules.seats is not None or rules.azure_annual_usd is not None
-    if act in ("smalltalk", "refuse") and stated and (act == "smalltalk" or figures):
+    counted = bool(rules.seats or rules.azure_annual_usd)  # a figure stated, not a bare "no"
+    if act in ("smalltalk", "refuse") and stated and (act == "smalltalk" or counted):
         act = "answer"  # "ok thanks. 1,800 seats", "oops i meant 60 not 600": an answer
     if act == "answer" and rules.act == "question" and not stated and confidence < 0.85:
         act = (
@@ -309,11 +324,11 @@ def combine(
         if prefers in (Motion.BREADTH, Motion.ENTERPRISE) and asked_about is not Slot.SELF_SERVICE:
             service = None  # a way of buying named is not a wish for help: that is asked apart
         # the model overrides the rules only when it is very sure of another reading
-        if terms == () and meaning.terms_confidence >= OVERRIDE and not rules.special_terms:
+        if terms == () and meaning.terms_confidence >= OVERRIDE_TERMS:
             rules_terms: tuple[SpecialTerm, ...] | None = None
         else:
             rules_terms = rules.special_terms
-        if service is not None and meaning.self_service_confidence >= OVERRIDE:
+        if service is not None and meaning.self_service_confidence >= OVERRIDE_SERVICE:
             rules_service: bool | None = None
         else:
             rules_service = rules.self_service
@@ -322,9 +337,7 @@ def combine(
             service = None if service is False else service
         final_service = _first(rules_service, service)
         final_preference = _first(prefers, _rules_preference(rules))
-        plain_csp = (
-            meaning.preferred_motion is Motion.BREADTH and meaning.preference_confidence >= OVERRIDE
-        )
+        plain_csp = prefers is Motion.BREADTH and meaning.preference_confidence >= SURE_CSP
         if final_preference is Motion.BREADTH and final_service is False and not plain_csp:
             # 「パートナー経由での支援を希望」 asks for a partner's help, which partners give in
             # every motion; only a plain wish to buy through CSP is a preference beside it

@@ -696,3 +696,42 @@ def test_wanting_a_partners_help_is_no_preference_for_csp(text: str, prefers: st
     read = understand(text, expecting=Slot.SELF_SERVICE)
     assert read.self_service is False
     assert (read.preferred_motion.value if read.preferred_motion else None) == prefers
+
+
+@pytest.mark.parametrize(
+    ("text", "seats"),
+    [
+        ("2400ちょうど", 2400),
+        ("40 liscenses", 40),
+        ("E3を650本", 650),
+        ("三十人です", 30),
+        ("we have 3 offices", None),
+        ("2ミリオン", None),
+        ("what if we had 3000?", None),
+    ],
+)
+def test_a_plain_number_the_rules_cannot_place_answers_the_seats_question(
+    text: str, seats: int | None
+) -> None:
+    read = understand(text, expecting=Slot.SEATS)
+    assert read.seats == seats
+
+
+@pytest.mark.parametrize(
+    "text", ["none of your business", "no comment", "We don't disclose employee numbers."]
+)
+def test_declining_to_give_a_figure_records_no_zero(text: str) -> None:
+    read = understand(text, expecting=Slot.SEATS)
+    assert read.act == "refuse"
+    assert read.facts() == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("we used to have two tenants but merged them last year, so no", ()),
+        ("以前はテナントが２つありましたが、今年統合したので不要です", ()),
+    ],
+)
+def test_a_term_that_no_longer_applies_is_none(text: str, terms: tuple[str, ...]) -> None:
+    assert understand(text, expecting=Slot.SPECIAL_TERMS).special_terms == terms
