@@ -43,7 +43,7 @@ _PRICE_ASK = re.compile(
 
 _THRESHOLD = re.compile(
     r"\b(?:above|over|beyond|exceed\w*|more than|less than|under|below|up to|at most|at least"
-    r"|threshold|cut-?off|limit|line|point)\b"
+    r"|threshold|cut-?off|limit|line|point|caps?|ceiling|max(?:imum)?)\b"
     r"|超え|超過|以上|以下|未満|まで|上限|下限|境目|境界|基準|ライン|目安|しきい値|閾値",
     re.IGNORECASE,
 )
@@ -66,7 +66,8 @@ _SKU_OR_REGION = re.compile(
     r"|\bwhich products? (?:count|should|do|to)\b"
     r"|\b(?:business (?:basic|standard|premium)|e[135]|f[13]|a[135]|defender|intune|copilot"
     r"|power bi|visio|project plan|windows 365|teams phone|dynamics 365 \w+)\b"
-    r"|\bwhat features\b|\bfeatures? (?:does|do|of|it has)\b"
+    r"|\bwhat features\b|\bfeatures? (?:does|do|of|it has)\b|\b(?:plan|product|offer|sku) names?\b"
+    r"|(?:プラン|製品|商品|SKU)名"
     r"|どの(?:プラン|エディション)|(?:ビジネス|Business) ?(?:Basic|Standard|Premium"
     r"|ベーシック|スタンダード|プレミアム)|機能(?:は|が|を)"
     # one country or region, or how they differ: the guidance speaks of none
@@ -109,6 +110,10 @@ _NOT_COVERED = re.compile(
     r"|(?:参加|加入|登録|申し込み?|申込)(?:する)?(?:に|に(?:は|って))(?:どう|何|なに)|リザーブド|予約インスタンス|従量課金"
     r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
     r"|同業他社|他社の(?:事例|例)"
+    r"|\bhow many (?:business )?(?:days|hours|weeks)\b|\bwithin (?:the first )?\d+ (?:hours|days)\b"
+    r"|\bhow long (?:does|do|will|would)\b[^?]{0,40}\b(?:take|last)\b|何日|何時間|何週間"
+    r"|\bcancel\w*|キャンセル|\bstep[- ]by[- ]step\b|\b(?:steps|procedure) (?:to|for)\b"
+    r"|(?:具体的な|詳しい)?(?:手順|手続き)(?:を|は|って)"
     # the assistant itself, and other organisations' choices
     r"|\bwho (?:built|made|created|trained|programmed) you\b|\bare you (?:an? )?(?:ai|bot|robot"
     r"|human|person|chatgpt|gpt)\b|\bwhat (?:ai|model|llm)\b[^?]{0,20}\byou\b"
@@ -144,8 +149,10 @@ _AFTERWARDS = re.compile(
     r"|policy|policies)\b"
     r"|\b(?:rules?|incentives?|thresholds?|programs?|pricing|policy) (?:for|of|in) (?:this|next)"
     r" (?:fiscal )?year\b|\bnext year\b|\bsince (?:20\d\d|the update|then)\b"
-    r"|\b(?:did|has|have|was|were)\b[^?]{0,40}\b(?:actually|really|eventually|finally|ever)\b"
-    r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect)"
+    r"|\b(?:pushed|delayed|postponed|moved) (?:again|back|further)\b|\bwhat'?s new\b"
+    r"|\b(?:updates?|changes?|news)\b[^?]{0,40}\b(?:after|since) (?:(?:may|june|july) )?2022\b"
+    r"|\b(?:did|has|have|was|were)\b[^?]{0,60}\b(?:actually|really|eventually|finally|ever)\b"
+    r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect|ship)"
     r"|最新の(?:\w{0,12}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
     r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
     r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度|来年度?|今期|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
@@ -163,6 +170,12 @@ _RATE_ASK = re.compile(
     r"(?:margin|rebate|commission|discount)s?\b"
     r"|\b(?:discount|rebate|margin|commission)s? (?:would|do|does|will|can|could|should) "
     r"(?:we|i|they|you|a partner|partners|customers?|the customer) (?:get|receive|earn|expect)\b"
+    r"|\bhow many (?:dollars|euros|yen|usd|points|basis points|bps)\b|\bpoints? (?:lower|higher)\b"
+    r"|\bwhat (?:\w+ ){0,2}(?:rate|margin|discount|rebate|commission)s? (?:do|does|will|would|can"
+    r"|is|are)\b|\bper[- ](?:seat|user|licen[cs]e) (?:price|cost|fee)s?\b|\bwholesale "
+    r"(?:\w+ )?(?:price|cost)s? (?:of|for|per)\b|\bper[- ](?:seat|user) wholesale\b"
+    r"|何円|卸値|卸価格|単価|報酬(?:率|額)|(?:割引|値引き|マージン|リベート|手数料|報酬)"
+    r"(?:の|は|って)?(?:上限|下限|幅|いくら|どれくらい|どのくらい|何)"
     r"|料率|何\s*(?:％|%|パーセント)|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)率"
     r"|(?:割引|値引き)(?:して|され|を受け|が受け|がもら|してもら)",
     re.IGNORECASE,
@@ -323,24 +336,28 @@ def question_kind(question: str) -> str:
 
 
 _DEFINITION_BEFORE = re.compile(
-    r"(?:what(?:'s| is| are|'re)|what exactly (?:is|are)|define|explain|meaning of|definition of"
+    r"(?:wh?at(?:'s| is| are|'re|s)|what exactly (?:is|are)|define|explain|meaning of|definition of"
     r"|mean by|heard of"
     r"|tell me about)\s+(?:exactly\s+)?(?:an?\s+|the\s+|this\s+)?(?:term\s+|thing called\s+"
     r"|so-called\s+)?[\"'“]?$",
     re.IGNORECASE,
 )
+# the term alone, asked: "CSP?", "MCA = ?", 「EA？」
+_BARE_TERM_AFTER = re.compile(r"^\s*(?:[=＝:：]\s*)?[?？]+\s*$")
 # after "what is X": the question ends, or only hedges it ("what's an EA exactly?"), so "what's a
 # CSP partner actually do?" is not a definition question
 _DEFINITION_END = re.compile(
     r"[\"'”]?\s*(?:program(?:me)?|rights?|skus?|agreement)?\s*(?:,?\s*(?:exactly|actually|again"
-    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please))*\s*[?.!]*\s*$",
+    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please))*\s*[?.!]*"
+    r"(?:\s*(?:and|,)\s+(?:why|how) [^?]*[?.!]*)?\s*$",  # "...and why does it matter?"
     re.IGNORECASE,
 )
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
+    r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
     r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
     r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん|どういう|どんな)|っていうのは"
-    r"|というのは|の意味|の略|を説明|とはどういう)",
+    r"|というのは|の意味|の略|を説明|とはどういう|の正式(?:名称|名))",
     re.IGNORECASE,
 )
 
@@ -360,8 +377,10 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
             before = question[: m.start()].rstrip()
             before = before + " " if before and not before.endswith(('"', "'", "“")) else before
             after = question[m.end() :]
-            if _DEFINITION_AFTER.search(after) or (
-                _DEFINITION_BEFORE.search(before) and _DEFINITION_END.match(after)
+            if (
+                (not before.strip() and _BARE_TERM_AFTER.match(after))
+                or _DEFINITION_AFTER.search(after)
+                or (_DEFINITION_BEFORE.search(before) and _DEFINITION_END.match(after))
             ):
                 return section
     return None

@@ -432,6 +432,11 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("people keep saying 'new commerce' or NCE - what is that?", "glossary-new-commerce"),
         ("マルチテナントってどういう意味ですか？", "glossary-multi-tenant"),
         ("what's a CSP partner actually do?", None),
+        ("CSP = ?", "glossary-csp"),
+        ("multi-affiliate — meaning?", "glossary-multi-affiliate"),
+        ("MCAの正式名称は？", "glossary-mca"),
+        ("wat is an EA", "glossary-ea"),
+        ("What's the minimum number of seats to sign an EA?", None),
         ("What is the role of CSP partners?", None),
     ],
 )
@@ -558,6 +563,16 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "Should we use reserved instances or pay-as-you-go on Azure?",
         "Qualified Referral Programに参加するにはどうすればいいですか？",
         "2,400シートの基準は、今の最新版では変わっていますか？",
+        # amounts, rates and durations the guidance never gives, in other words
+        "what's the per-seat price of E3 through a partner?",
+        "by how many dollars will wholesale prices go up?",
+        "how many points lower is the incentive in the enterprise motion?",
+        "Azure 50万ドル以下の案件でのパートナーのマージンはどれくらい？",
+        "CSPでの卸値はいくらになりますか",
+        "how many days does Microsoft take to approve multi-tenant terms?",
+        "can a subscription be cancelled within 7 days?",
+        "EAからCSPへの具体的な手順を教えて",
+        "have the breadth incentives been pushed back again?",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -579,6 +594,7 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "Above how much Azure spend a year do partner economics stop being optimized?",
         "うちは300人の会社で、交渉したいのは値段くらいです。どのモーションが合いますか？",
         "最終更新日はいつ？",
+        "what's the Azure spend cap per year for breadth partner economics?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
