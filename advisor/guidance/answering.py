@@ -187,7 +187,9 @@ _NOT_MANDATORY = re.compile(
 _YES_NO = re.compile(
     r"(?:^|[,;]\s*)(?:so\s+|and\s+|but\s+)?(?:do|does|did|is|are|must|have|has|will|would"
     r"|should|can"
-    r"|could|shall)\b|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か)[?？]?\s*$",
+    r"|could|shall)\b|\b(?:do|does|must|will|would|should|can|is|are) (?:we|they|i|you|it"
+    r"|(?:the |a )?(?:customers?|partners?))\b"  # "once we pass 2,400 seats, do we have to…"
+    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？]?\s*$",
     re.IGNORECASE,
 )
 

@@ -93,6 +93,7 @@ SURE_ASKED = 0.5
 # the model overrides the rules' reading of terms ("two tenants, merged last year: none") and of
 # self-service ("a partner for the setup, then we manage it ourselves") above these
 OVERRIDE_TERMS = 0.8
+OVERRIDE_FOUND_TERMS = 0.95  # against a term the rules found said plainly
 OVERRIDE_SERVICE = 0.7
 SURE_CSP = 0.7  # a wish to buy through CSP beside a wish for help needs to be plain
 SURE_UNASKED = 0.85
@@ -324,7 +325,9 @@ def combine(
         if prefers in (Motion.BREADTH, Motion.ENTERPRISE) and asked_about is not Slot.SELF_SERVICE:
             service = None  # a way of buying named is not a wish for help: that is asked apart
         # the model overrides the rules only when it is very sure of another reading
-        if terms == () and meaning.terms_confidence >= OVERRIDE_TERMS:
+        if terms == () and meaning.terms_confidence >= (
+            OVERRIDE_FOUND_TERMS if rules.special_terms else OVERRIDE_TERMS
+        ):
             rules_terms: tuple[SpecialTerm, ...] | None = None
         else:
             rules_terms = rules.special_terms

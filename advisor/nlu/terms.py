@@ -65,7 +65,8 @@ _TERM_PATTERNS: tuple[tuple[SpecialTerm | None, re.Pattern[str]], ...] = (
             W0 + r"companies in (?:our|the) group" + W1,
             W0 + r"group[\s-]wide" + W1,
             r"マルチ\s?アフィリエイト|アフィリエイト|グループ(?:会社|企業|各社|全体)|関連会社"
-            r"|関係会社|子会社|系列会社|複数の法人|傘下の(?:会社|企業)|親会社",
+            r"|関係会社|子会社|系列会社|複数の法人|傘下の(?:会社|企業)|親会社|各社"
+            r"|(?:全社|会社)(?:を|分を)?まとめ",
         ),
     ),
     (
@@ -148,7 +149,7 @@ Mention = tuple[int, bool]  # where a term was last named, and whether that deni
 # but they each buy their own licences", 「グループ会社はそれぞれ別に契約しています」
 _EACH_ON_THEIR_OWN = rx(
     W0 + r"(?:each|separately|individually|independently|their own|its own|on their own)" + W1,
-    r"それぞれ|別々|個別|各社で|各自|単独|独自に|別に契約|別契約",
+    r"それぞれ|別々|個別|各社で|各自|単独|独自に|別に契約|別契約|バラバラ|ばらばら",
 )
 
 

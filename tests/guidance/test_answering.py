@@ -351,6 +351,8 @@ def test_a_term_the_guidance_leaves_undefined_is_not_guessed(
     [
         ("If a CSP customer grows past 2,400 seats, must they move?", "No. "),
         ("3000シートのお客様はEAに移行させないとダメですか？", "いいえ。"),
+        ("if we pass 2400 seats do we have to leave CSP?", "No. "),
+        ("2400シート超えたらCSPから移らないといけないの？", "いいえ。"),
     ],
 )
 def test_a_must_question_answered_by_not_mandatory_starts_with_no(
@@ -573,6 +575,7 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "can a subscription be cancelled within 7 days?",
         "EAからCSPへの具体的な手順を教えて",
         "have the breadth incentives been pushed back again?",
+        "ok and what's the margin a partner gets above 2400 seats?",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(

@@ -730,8 +730,18 @@ def test_declining_to_give_a_figure_records_no_zero(text: str) -> None:
     ("text", "terms"),
     [
         ("we used to have two tenants but merged them last year, so no", ()),
-        ("以前はテナントが２つありましたが、今年統合したので不要です", ()),
     ],
 )
 def test_a_term_that_no_longer_applies_is_none(text: str, terms: tuple[str, ...]) -> None:
     assert understand(text, expecting=Slot.SPECIAL_TERMS).special_terms == terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "やっぱり各社バラバラに買うので、まとめる必要はないです",
+        "actually we don't need multi-affiliate after all",
+    ],
+)
+def test_a_term_taken_back_after_the_recommendation_is_read_as_taken_back(text: str) -> None:
+    assert SpecialTerm.MULTI_AFFILIATE in understand(text).taken_back
