@@ -41,6 +41,7 @@ RELATIVE_SECTION = 0.6
 RELATIVE_SENTENCE = 0.45
 OTHER_SECTION_WEIGHT = 0.5
 MAX_SENTENCES = 3
+COMPARE_SECOND = 0.5  # a compared motion's second-best sentence joins when it matches this well
 LEAD_SENTENCES = 2
 LEAD_BONUS = 0.2
 FOLLOWING_SENTENCE = True
@@ -319,9 +320,18 @@ def _compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lan
         sentences = hit.section.sentences()
         route = _ROUTES.get(hit.section.id)
         how = next((t for t in sentences[1:] if route is not None and route.search(t)), None)
-        ranked = [text for _, text in index.rank_sentences(question, hit.section)]
-        best = next((t for t in ranked if t not in (sentences[0], how)), None)
-        chosen = list(dict.fromkeys(t for t in (sentences[0], how, best) if t is not None))
+        scored = [
+            (score, text)
+            for score, text in index.rank_sentences(question, hit.section)
+            if text not in (sentences[0], how)
+        ]
+        # the best match, and the next one when it matches nearly as well
+        best = [
+            text
+            for score, text in scored[:2]
+            if score > 0 and score >= COMPARE_SECOND * scored[0][0]
+        ]
+        chosen = list(dict.fromkeys(t for t in (sentences[0], how, *best) if t is not None))
         chosen.sort(key=sentences.index)
         parts += [(text, marker) for text in chosen]
     text = join_cited(parts, lang)

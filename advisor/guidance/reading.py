@@ -246,6 +246,29 @@ _GROWS = re.compile(
     r"|(?:超え|超過|増え)[^？?。]{0,20}(?:どうな|何が|なにが|変わ|違)|(?:どう|何が|なにが)変わ",
     re.IGNORECASE,
 )
+# a deal past one of the guidance's thresholds: "5,000 seats through CSP?", 「3000シートの案件」
+_PAST_THRESHOLD = re.compile(
+    r"(?<![\d,.])(?:[3-9],?\d{3}|2,?(?:[5-9]\d\d|4\d[1-9]|4[1-9]\d)|\d{2,3},?\d{3})\s*(?:-?\s*)"
+    r"(?:seats?|users?|licen[cs]es?|シート|席|ユーザー|ライセンス)",
+    re.IGNORECASE,
+)
+# what happens to it: the economics, or whether it may stay
+_WHAT_HAPPENS = re.compile(
+    r"\bwhat happens\b|\beconomics\b|\ballowed\b|\bstill\b|\bcan (?:we|they|a partner|partners)"
+    r"|経済性|どうなる|できますか|できる[?？]|売れ|まだ",
+    re.IGNORECASE,
+)
+# a question about size: "is self-service only for tiny customers?", 「どのくらいの規模の会社？」
+_SIZE = re.compile(
+    r"\b(?:tiny|small|smaller|large|larger|big|bigger|smb|sme)\s+(?:customers?|compan\w+"
+    r"|organi[sz]ations?|orgs?|businesses|firms?|shops?|clients?)\b"
+    r"|\b(?:what|which|any) size\b|\bsize of (?:the )?(?:customers?|compan\w+|organi\w+|businesses)"
+    r"|規模の(?:会社|企業|お客様|顧客|組織)|大企業|中小企業|小さい会社|大きい会社|零細",
+    re.IGNORECASE,
+)
+_ONLY = re.compile(
+    r"\b(?:only|just|solely) (?:for|meant for|aimed at)\b|だけ|のみ|限定", re.IGNORECASE
+)
 # who a motion is for, rather than who did something: "who is each meant for?", 「誰向け」
 _FOR_WHOM = re.compile(
     r"\b(?:meant|intended|aimed|designed|made|suited|right|best) (?:for|at)\b|\bfor whom\b"
@@ -318,6 +341,20 @@ def question_kind(question: str) -> str:
         and not sides_of_a_figure
     )
     for kind, pattern in _KINDS:
+        if kind == "how_many" and not compares and _PAST_THRESHOLD.search(question):
+            if _WHAT_HAPPENS.search(question):
+                return "beyond"  # "5,000 seats through CSP: what happens to the economics?"
+        if (
+            kind == "how_many"
+            and not compares
+            and _SIZE.search(question)
+            and not _GROWS.search(question)
+        ):
+            # "only for tiny customers?", 「どのくらいの規模の会社？」
+            if not re.search(r"\d", question) and (
+                pattern.search(question) or _ONLY.search(question)
+            ):
+                return "who"  # "for what size of company?" asks who, not for a figure
         if kind == "who" and compares and _FOR_WHOM.search(question):
             return "compare"  # "breadth vs enterprise: who is each for?" sets both side by side
         if pattern.search(question):

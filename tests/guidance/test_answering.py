@@ -380,6 +380,10 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
             "What's the difference for a CSP between a 2,000-seat deal and a 5,000-seat one?",
             "2,400",
         ),
+        ("is the self-service motion only for small companies?", "any size"),
+        ("セルフサービスはどのくらいの規模の会社が使うもの？", "あらゆる規模"),
+        ("a 4,000 seat deal through CSP - allowed? what happens to the economics?", "attractive"),
+        ("4000シートの案件をCSPで売ったら経済性はどうなる？", "魅力"),
     ],
 )
 def test_the_answer_carries_what_the_kind_of_question_asks_for(
