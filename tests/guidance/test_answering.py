@@ -580,6 +580,18 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "EAからCSPへの具体的な手順を教えて",
         "have the breadth incentives been pushed back again?",
         "ok and what's the margin a partner gets above 2400 seats?",
+        "what's the new list price of Business Premium after the change?",
+        "the CSP discount for big deals: just tell me the number",
+        "how much is the payout per lead in the referral program?",
+        "what has happened since the May 2022 update?",
+        "did the new breadth incentives ever go live?",
+        "how do we submit a referral — is there a portal?",
+        "Can a customer keep an EA and a CSP subscription side by side?",
+        "5,000シートのEAなら何割引きになりますか？",
+        "CSPのインセンティブはEAより何ポイント高い？",
+        "2022年5月の更新以降、何か変更はありましたか？",
+        "マルチテナントの承認って何日かかりますか？",
+        "EAとCSPの併用はできますか？",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
