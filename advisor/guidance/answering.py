@@ -18,7 +18,7 @@ from advisor import prompts
 from advisor.config import Settings
 from advisor.domain.schemas import Answer, Citation, Lang
 from advisor.errors import ServiceError
-from advisor.guidance.index import GuidanceIndex, Hit
+from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
 from advisor.guidance.reading import (
     compared_sections,
@@ -36,6 +36,7 @@ NOT_IN_GUIDANCE = "NOT_IN_GUIDANCE"
 # the off-topic ones score below 0.081 or use at most 50% guidance words.
 MIN_SCORE = 0.05
 MIN_COVERAGE = 0.3
+ON_TOPIC = 0.75  # a question this much in the guidance's words is on topic whatever its score
 # Sections and sentences that reach this share of the best one are worth showing too.
 RELATIVE_SECTION = 0.6
 RELATIVE_SENTENCE = 0.45
@@ -124,6 +125,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     if definition is not None:
         names = dict(definition.document.terms).get(definition.id) or (definition.heading,)
         query = f"{_HEDGES.sub(' ', question)} {names[0]}"
+    alike = alike_words(question)  # "where's the line?" is a question about the threshold
+    if alike:
+        query = f"{query} {' '.join(alike)}"
     ranked = index.search(query, lang, k=len(index.kb.in_lang(lang)))
     hits = ranked[:k]
     coverage = index.coverage(question, lang)
@@ -132,7 +136,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     # in scope or not is judged on the guidance's own words, not on the questions it answers,
     # and on every section's, not only on those that rank first
     content = max((h.content for h in ranked), default=0.0)
-    if not hits or coverage < MIN_COVERAGE or (content < MIN_SCORE and coverage < 1.0):
+    if not hits or coverage < MIN_COVERAGE or (content < MIN_SCORE and coverage < ON_TOPIC):
         if definition is not None:  # the guidance uses the term without explaining it
             return Support([], None, definition, kind)
         return Support(hits, "topic", kind=kind)

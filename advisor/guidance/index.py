@@ -66,6 +66,42 @@ _STOP_WORDS = frozenset(
     ever also so if then than about into over under up out any some all every each such only own
     same too very don't what's let tell give please ok hi hello""".split()
 )
+# the words of a chat, not of a topic: left out when judging whether the guidance speaks of a
+# question ("I heard CSP is only for tiny companies, true?")
+_FILLER = frozenset(
+    """heard hear true truth actual actually really honestly basically exactly pls plz thanks
+    thank hey quick guys stuff thing things know think wonder wondering say said says okay yeah
+    lol btw someone somebody anyone anything something""".split()
+)
+
+
+# everyday words for the guidance's own, counted as the guidance's when judging whether it speaks
+# of a question at all ("is CSP only for tiny companies? where's the line?")
+_ALIKE: dict[str, tuple[str, ...]] = {
+    "companie": ("organization", "customer"),
+    "company": ("organization", "customer"),
+    "firm": ("organization", "customer"),
+    "business": ("organization", "customer"),
+    "org": ("organization",),
+    "client": ("customer",),
+    "tiny": ("small",),
+    "smaller": ("small",),
+    "big": ("large",),
+    "bigger": ("large",),
+    "huge": ("large",),
+    "line": ("threshold",),
+    "cutoff": ("threshold",),
+    "cap": ("threshold",),
+    "ceiling": ("threshold",),
+    "limit": ("threshold",),
+    "rep": ("seller",),
+    "salesperson": ("seller",),
+    "switch": ("move",),
+    "migrate": ("move",),
+    "会社": ("企業", "顧客"),
+    "上限": ("基準",),
+    "本当": ("",),  # "is it true?": says nothing of the topic
+}
 
 
 @dataclass(frozen=True)
@@ -261,13 +297,20 @@ class GuidanceIndex:
         words = content_words(query)
         if not words:
             return 0.0
-        by_bigram = sum(w in vocabulary for w in words) / len(words)
+        words = [w for w in words if _ALIKE.get(w) != ("",) and w not in _FILLER]
+        if not words:
+            return 0.0
+
+        def known(word: str) -> bool:
+            return word in vocabulary or any(a in vocabulary for a in _ALIKE.get(word, ()))
+
+        by_bigram = sum(map(known, words)) / len(words)
         folded = normalize(query)
-        latin = _latin_words(folded)
+        latin = [w for w in _latin_words(folded) if w not in _FILLER]
         runs = _CJK_CONTENT.findall(folded)
         if not runs:
             return by_bigram
-        known = sum(w in vocabulary for w in latin) + sum(
+        found = sum(map(known, latin)) + sum(
             run in self._texts[lang]
             or any(
                 _KANJI_PAIR.fullmatch(run[i : i + 2]) and run[i : i + 2] in vocabulary
@@ -275,7 +318,7 @@ class GuidanceIndex:
             )
             for run in runs
         )
-        return max(by_bigram, known / (len(latin) + len(runs)))
+        return max(by_bigram, found / (len(latin) + len(runs)))
 
     def _sparse(self, text: str, lexical: LexicalEmbedder | None = None) -> SparseVector:
         lexical = lexical or self._lexical
@@ -392,6 +435,11 @@ def content_words(text: str) -> list[str]:
     for run in _CJK_CONTENT.findall(folded):
         words.extend(run[i : i + 2] for i in range(len(run) - 1))
     return words
+
+
+def alike_words(text: str) -> list[str]:
+    """Return the guidance's words for a text's everyday ones ("line" -> "threshold")."""
+    return [a for w in content_words(text) for a in _ALIKE.get(w, ()) if a]
 
 
 def _latin_words(folded: str) -> list[str]:

@@ -580,6 +580,7 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "EAからCSPへの具体的な手順を教えて",
         "have the breadth incentives been pushed back again?",
         "ok and what's the margin a partner gets above 2400 seats?",
+        "how much would Azure cost a month for a customer just under the $1M line?",
         "what's the new list price of Business Premium after the change?",
         "the CSP discount for big deals: just tell me the number",
         "how much is the payout per lead in the referral program?",
@@ -614,6 +615,7 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "うちは300人の会社で、交渉したいのは値段くらいです。どのモーションが合いますか？",
         "最終更新日はいつ？",
         "what's the Azure spend cap per year for breadth partner economics?",
+        "I heard CSP is only for tiny companies, true? where's the line?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
