@@ -30,8 +30,9 @@ _INJECTION = rx(
     r"|you were told|you know|your (?:instructions|rules))" + W1,
     r"^\s*(?:system|assistant|developer)\s*:",
     # slot assignments written to the assistant: "seats=99999", 「席数=…」
-    W0 + r"(?:seats|azure_annual_usd|special_terms|self_service|preferred_motion|profile"
+    W0 + r"(?:azure_annual_usd|special_terms|self_service|preferred_motion|profile"
     r"|motion)\s*[=:]\s*\S",
+    W0 + r"seats\s*=\s*\S",  # "seats: 220" is how a customer writes it; "seats=99999" is not
     r"^\s*(?:システム|アシスタント|開発者)\s*[:：]",
     r"(?:席数|シート数|特別条件|契約条件|推奨|モーション)\s*[=＝]",
     # pretending facts: "pretend I need dual-use rights", "let's say we have 1 seat"

@@ -68,6 +68,13 @@ _NOT_CONTENT = rx(
     r"人|名|席|シート|ライセンス|ユーザー|ドル|円|万|億|千|くらい|ぐらい|程度|です|かな|ほど",
     r"年間|月額|約",
 )
+# hedges around a figure: "uh 75? give or take", 「たぶん1200くらい？」, 「700くらいですかね」
+_HEDGE = rx(
+    W0 + r"(?:uh|um+|hmm+|er+m?|give or take|i guess|i think|i'd say|let's say|lets say|say"
+    r"|guess|probably|likely|like|something like|close to|or thereabouts|ballpark|maybe)" + W1,
+    r"たぶん|多分|おそらく|恐らく|だいたい|大体|ですかね|でしょうか|でしょう|ですね|かね|かな|ね|よ|か",
+)
+_DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[a-z\u3041-\u30ff\u4e00-\u9fff]")
 _EN_SUBCLAUSE = re.compile(r"(?:(?<!\d),|,(?!\d))\s*|;\s*|\s-\s|(?<=[ぁ-ゖ])[、,]")
 
@@ -92,6 +99,10 @@ def question_spans(text: str) -> list[Span]:
         sentence = text[a:b]
         if not sentence.strip():
             continue
+        if _DIGIT.search(sentence) and not _HAS_LETTER.search(
+            _NOT_CONTENT.sub("", _HEDGE.sub("", sentence))
+        ):
+            continue  # a figure, hedged: an answer, not a question
         ends_asking = sentence.rstrip().endswith("?")
         cuts = [(m.start(), m.end()) for m in _EN_SUBCLAUSE.finditer(sentence)]
         clauses = list(

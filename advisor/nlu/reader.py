@@ -48,6 +48,9 @@ class Understanding(BaseModel):
     # the one plain number of a reply to the seats question that the rules could not place
     # ("2400ちょうど", "40 liscenses"): a count when the model reads the reply as an answer
     loose_seats: int | None = None
+    # the figure asked for, when the reply says no to it in words the rules do not know ("nada",
+    # 「Azureは契約しない方針です」): none, when the model reads the reply as an answer
+    loose_none: Slot | None = None
     taken_back: tuple[SpecialTerm, ...] = ()  # terms the message says are not needed after all
     special_terms: tuple[SpecialTerm, ...] | None = None
     self_service: bool | None = None
@@ -86,6 +89,11 @@ _PLUS = re.compile(
     # a second group of people listed after the first: 「社員300名、アルバイト50名」
     r"|\d[\d,.]*[^\d]{0,12}?[、,]\s*(?:アルバイト|パート|派遣|契約社員|業務委託|非常勤|嘱託)"
     r"[^\d]{0,8}"
+)
+# a no in words: "nada", "no plans for it", 「使う予定ありません」, 「契約しない方針」
+_NEGATIVE = re.compile(
+    r"\b(?:no|not|none|nothing|nada|zero|zilch|never|nil|n/a|don't|doesn't|won't|isn't)\b"
+    r"|ない|なし|無し|ゼロ|ません|不要|要らない|いらない|対象外|しない",
 )
 SURE = 0.6  # the least confidence at which the model's reading of a slot is recorded
 SURE_OF_TERM = 0.7
@@ -215,8 +223,19 @@ def understand(
     loose = None
     if asked_for is Slot.SEATS and seats is None and not numbers.usd and not numbers.foreign:
         loose = numbers.loose[0][1] if len(numbers.loose) == 1 else None
+    loose_none = None
+    figures = (Slot.SEATS, Slot.AZURE_ANNUAL_USD)
+    if (
+        asked_for in figures
+        and seats is None
+        and azure is None
+        and currency is None
+        and loose is None
+    ):
+        loose_none = asked_for if _NEGATIVE.search(said) else None
     rules = Understanding(
         loose_seats=loose,
+        loose_none=loose_none,
         seats=seats,
         seats_inferred=seats_inferred,
         azure_annual_usd=azure,
@@ -268,6 +287,9 @@ def combine(
     confidence = 1.0 if rules.injection else meaning.act_confidence
     if rules.loose_seats is not None and act == "answer" and confidence >= SURE_LOOSE:
         rules = rules.model_copy(update={"seats": rules.loose_seats})
+    if rules.loose_none is not None and act == "answer" and confidence >= SURE_LOOSE:
+        none: int | float = 0 if rules.loose_none is Slot.SEATS else 0.0
+        rules = rules.model_copy(update={rules.loose_none.value: none})
     if confidence < UNCLEAR and act == "answer" and not rules.facts():
         # too unsure to record anything: the advisor asks again, differently. A reply the model
         # takes for an answer it cannot place ("infinity") is no refusal to answer.
