@@ -126,7 +126,9 @@ _BARE_AFTER = rx(
     r"|tops|max(?:imum)?|at most|at least|or more|or less|plus|now|today|currently|right now"
     r"|at the moment|for now|i think|i guess|i believe|maybe|probably|perhaps|hopefully|and"
     r"|but|so|then|please|thanks|thank you|next|this|in all|is|was|would be|will be"
-    r"|exactly|precisely|on the nose|on the dot|lol|haha|not|rather than|instead of)" + W1,
+    r"|exactly|precisely|on the nose|on the dot|lol|haha|not|rather than|instead of|flat|even)"
+    + W1,
+    r"\s*(?:ちょうど|きっかり|ぴったり|ジャスト|ちょい|ほど|弱|強)",
     r"\s*(?:\+|です|でした|ほど|くらい|ぐらい|位|程度|前後|以上|以下|未満|弱|強|超|ある|あり|いる"
     r"|います|が|は|を|で|と|も|か|よ|ね|に|予定|見込み|必要|かな|の(?:間違い|まちがい|誤り|つもり)"
     r"|が正しい|が正解)",

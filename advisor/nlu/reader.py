@@ -90,6 +90,12 @@ _PLUS = re.compile(
     r"|\d[\d,.]*[^\d]{0,12}?[、,]\s*(?:アルバイト|パート|派遣|契約社員|業務委託|非常勤|嘱託)"
     r"[^\d]{0,8}"
 )
+# a count of one plan's seats: "1800 E3", "200 frontline F3", 「E3を650」 is read by the rules
+_PRODUCT_COUNT = re.compile(
+    r"(?<![\d,.])(\d{1,3}(?:,\d{3})+|\d+)\s*(?:x\s*)?(?:(?:frontline|office|kiosk|m365|o365"
+    r"|microsoft 365|office 365)\s+)?(?:e[1357]|f[13]|a[135]|business (?:basic|standard|premium)"
+    r"|bp|m365|o365)(?![a-z0-9])"
+)
 # a no in words: "nada", "no plans for it", 「使う予定ありません」, 「契約しない方針」
 _NEGATIVE = re.compile(
     r"\b(?:no|not|none|nothing|nada|zero|zilch|never|nil|n/a|don't|doesn't|won't|isn't)\b"
@@ -223,6 +229,9 @@ def understand(
     loose = None
     if asked_for is Slot.SEATS and seats is None and not numbers.usd and not numbers.foreign:
         loose = numbers.loose[0][1] if len(numbers.loose) == 1 else None
+        products = [int(m.group(1).replace(",", "")) for m in _PRODUCT_COUNT.finditer(said)]
+        if len(numbers.loose) > 1 and len(products) == len(numbers.loose):
+            loose = sum(products)  # "1800 E3 plus 200 E5": seats of each plan, together
     loose_none = None
     figures = (Slot.SEATS, Slot.AZURE_ANNUAL_USD)
     if (
@@ -368,7 +377,9 @@ def combine(
             # every motion; only a plain wish to buy through CSP is a preference beside it
             final_preference = None
         update |= {
-            "special_terms": _first(rules_terms, terms),
+            # terms both read: all of them ("one agreement for our subsidiaries, and some
+            # bespoke payment terms" where the rules know only the first)
+            "special_terms": _all_terms(rules_terms, terms),
             "self_service": final_service,
             "preferred_motion": final_preference,
         }
@@ -397,6 +408,15 @@ def _rules_preference(rules: Understanding) -> Motion | None:
     if rules.preferred_motion == Motion.BREADTH and rules.self_service is False:
         return None  # "we want help from a partner": help, which partners give in every motion
     return rules.preferred_motion
+
+
+def _all_terms(
+    rules: tuple[SpecialTerm, ...] | None, model: tuple[SpecialTerm, ...] | None
+) -> tuple[SpecialTerm, ...] | None:
+    """Return the terms the rules and the model read, together when both read some."""
+    if rules and model:
+        return tuple(term for term in SpecialTerm if term in rules or term in model)
+    return _first(rules, model)
 
 
 def _first(*values: _T | None) -> _T | None:

@@ -153,13 +153,50 @@ _EACH_ON_THEIR_OWN = rx(
 )
 
 
+# a term needed once, no longer: "we used to have two tenants", 「昔は子会社の分もまとめてましたが」
+_NO_LONGER = rx(
+    W0 + r"(?:used to|back when|no longer|not any ?more|anymore|formerly|previously|once had"
+    r"|sold (?:it |them |that )?off|were sold|was sold)" + W1,
+    r"以前は|昔は|かつて|もう(?:ない|ありません|不要|いらない)|今は(?:不要|いらない|必要ない|必要ありません"
+    r"|もう)|売却",
+)
+# one agreement asked for, rather than a group merely named beside a figure
+_ONE_AGREEMENT = rx(
+    W0
+    + r"(?:agreement|contract|enrol\w*|one deal|together|single|combined|cover|consolidate)"
+    + W1,
+    r"契約|まとめ|一括|一本化|合わせて",
+)
+_DIGIT = re.compile(r"\d")
+
+
+def _sentence_of(text: str, start: int) -> tuple[int, int]:
+    return next(((a, b) for a, b in sentences(text) if a <= start < b), (0, len(text)))
+
+
+def _no_longer(text: str, start: int) -> bool:
+    """Tell whether the sentence around a term's mention says it is needed no longer."""
+    a, b = _sentence_of(text, start)
+    return _NO_LONGER.search(text, a, b) is not None
+
+
+def _group_size_only(text: str, start: int, expecting: Slot | None) -> bool:
+    """Tell whether a group is named only to give a figure ("グループ全体で18,000人です")."""
+    if expecting not in (Slot.SEATS, Slot.AZURE_ANNUAL_USD):
+        return False
+    a, b = _sentence_of(text, start)
+    return bool(_DIGIT.search(text, a, b)) and _ONE_AGREEMENT.search(text, a, b) is None
+
+
 def _bought_apart(text: str, start: int) -> bool:
     """Tell whether the sentence around a mention of group companies says each buys apart."""
     a, b = next((a, b) for a, b in sentences(text) if a <= start < b)
     return _EACH_ON_THEIR_OWN.search(text, a, b) is not None
 
 
-def _mentions(text: str) -> tuple[dict[SpecialTerm, Mention], list[int]]:
+def _mentions(
+    text: str, expecting: Slot | None = None
+) -> tuple[dict[SpecialTerm, Mention], list[int]]:
     """Return each term's latest mention, and where a message denies needing any term."""
     latest: dict[SpecialTerm, Mention] = {}
     denials = [m.start() for m in _NO_TERMS.finditer(text)]  # "no special terms" and the like
@@ -168,6 +205,10 @@ def _mentions(text: str) -> tuple[dict[SpecialTerm, Mention], list[int]]:
             denied = negated(text, m.start(), m.end())
             if term is SpecialTerm.MULTI_AFFILIATE and _bought_apart(text, m.start()):
                 denied = True
+            if term is not None and _no_longer(text, m.start()):
+                denied = True
+            if term is SpecialTerm.MULTI_AFFILIATE and _group_size_only(text, m.start(), expecting):
+                continue  # "30k users across the group" to the seats question: a figure
             if denied and term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
                 denials.append(m.start())
             if term is not None and m.start() >= latest.get(term, (-1, False))[0]:
@@ -183,7 +224,7 @@ def read_special_terms(
     The latest mention of a term decides: "only the parent signs, so we don't need the
     affiliate thing" takes multi-affiliate back.
     """
-    latest, denials = _mentions(text)
+    latest, denials = _mentions(text, expecting)
     taken = tuple(t for t in SpecialTerm if latest.get(t, (0, False))[1])
     return _needed(text, expecting, latest, denials), taken
 
