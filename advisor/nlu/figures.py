@@ -57,12 +57,14 @@ NUMBER = re.compile(
     r"(?<![a-z0-9_$€£¥₹₩.,])"
     rf"(?:(?P<pre>{_PREFIX_ALTERNATIVES})\s?)?"
     rf"(?P<num>(?:{_ARABIC}|[{_KANJI_DIGITS}十百千])(?:{_ARABIC}|[{_KANJI_DIGITS}十百千万億兆])*)"
-    r"(?:\s?(?P<mult>thousand|grand|million|billion|hundred|mil|mn|mm|bn|k|m|b)(?![a-z0-9]))?",
+    r"(?:\s?(?P<mult>thousand|grand|million|billion|hundred|lakhs?|crores?|mil|mn|mm|bn|k|m|b)"
+    r"(?![a-z0-9]))?",
     re.ASCII,
 )
 _MULTIPLIERS = {
     "thousand": 10**3, "grand": 10**3, "k": 10**3, "hundred": 100, "million": 10**6, "mil": 10**6,
     "mn": 10**6, "mm": 10**6, "m": 10**6, "billion": 10**9, "bn": 10**9, "b": 10**9,
+    "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7,
 }  # fmt: skip
 _JA_NUMBER_TOKEN = re.compile(
     rf"(?P<ar>{_ARABIC})|(?P<kd>[{_KANJI_DIGITS}]+)|(?P<small>[十百千])|(?P<big>[万億兆])",
@@ -111,7 +113,8 @@ def number_value(num: str, mult: str | None) -> Decimal | None:
 
 
 CURRENCY_SUFFIXES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(r"\s*(?:" + pattern + r")(?![a-z])", re.ASCII), code)
+    # a Latin suffix ends at a word break ("eur" is not "europe"); 「円」 needs none ("1億円per")
+    (re.compile(r"\s*(?:" + pattern + r")(?:(?<=[^a-z])|(?![a-z]))", re.ASCII), code)
     for pattern, code in (
         (
             r"us ?dollars?|u\.s\. dollars?|american dollars?|usd|us\$|米ドル|usドル|アメリカドル",
@@ -130,5 +133,12 @@ CURRENCY_SUFFIXES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"yuan|rmb|cny|人民元|元", "CNY"),
         (r"rupees?|inr|ルピー", "INR"),
         (r"krw|ウォン", "KRW"),
+        (r"swedish kron(?:a|or)|sek|スウェーデンクローナ", "SEK"),
+        (r"norwegian kron(?:e|er)|nok|ノルウェークローネ", "NOK"),
+        (r"danish kron(?:e|er)|dkk|デンマーククローネ", "DKK"),
+        (r"zloty|pln|ズロチ", "PLN"),
+        (r"brl|レアル", "BRL"),
+        (r"mexican pesos?|mxn|メキシコペソ", "MXN"),
+        (r"zar|南アフリカランド", "ZAR"),
     )
 )

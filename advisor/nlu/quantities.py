@@ -185,6 +185,10 @@ _LICENCE_WORD = rx(
     r"ライセンス|シート|ユーザー|ユーザ|席|人あたり|名あたり",
 )
 _BIG_MULTIPLIERS = {
+    "lakh",
+    "lakhs",
+    "crore",
+    "crores",
     "k",
     "thousand",
     "grand",

@@ -800,3 +800,19 @@ def test_terms_the_rules_and_the_model_both_read_are_all_kept() -> None:
         SpecialTerm.MULTI_AFFILIATE,
         SpecialTerm.CUSTOM_CONCESSIONS,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "amount"),
+    [
+        ("about 1億円 per year", "JPY", 100_000_000.0),
+        ("around 30 lakh rupees a year", "INR", 3_000_000.0),
+        ("500k SEK", "SEK", 500_000.0),
+    ],
+)
+def test_an_amount_in_another_currency_is_held_for_its_rate(
+    text: str, currency: str, amount: float
+) -> None:
+    read = understand(text, expecting=Slot.AZURE_ANNUAL_USD)
+    assert (read.currency_unsupported, read.foreign_amount) == (currency, amount)
+    assert read.facts() == {}
