@@ -63,7 +63,9 @@ _CORRECTED_BEFORE = rx(
 _RANGE_START = rx(r"\s*(?:-|~|to|or)\s*(?:[$€£¥]\s?)?\d")
 _PERCENT = rx(r"\s*(?:%|percent|per cent|パーセント)")
 _KANJI_BAD_HEAD = rx(r"[数何第幾]$")
-_WHOLE_ANSWER_HEAD = re.compile(r"\s*(?:約|およそ|だいたい|大体|ざっと)?\s*")
+_WHOLE_ANSWER_HEAD = re.compile(
+    r"\s*(?:約|およそ|だいたい|大体|ざっと|ちょうど|きっかり|ぴったり|ほぼ)?\s*"
+)
 _LONE_ONE_AFTER = rx(r"人(?:で(?!す)|ひとり|一人|ずつ)")  # 「一人で」 is alone, not a count
 # what a plain number counts when it is no seat: "3 offices", 「2拠点」, "2ミリオン"
 _NOT_SEATS_AFTER = rx(
@@ -128,7 +130,7 @@ _BARE_AFTER = rx(
     r"|but|so|then|please|thanks|thank you|next|this|in all|is|was|would be|will be"
     r"|exactly|precisely|on the nose|on the dot|lol|haha|not|rather than|instead of|flat|even)"
     + W1,
-    r"\s*(?:ちょうど|きっかり|ぴったり|ジャスト|ちょい|ほど|弱|強)",
+    r"\s*(?:ちょうど|きっかり|ぴったり|ジャスト|ちょっと|ちょい|ほど|弱|強)",
     r"\s*(?:\+|です|でした|ほど|くらい|ぐらい|位|程度|前後|以上|以下|未満|弱|強|超|ある|あり|いる"
     r"|います|が|は|を|で|と|も|か|よ|ね|に|予定|見込み|必要|かな|の(?:間違い|まちがい|誤り|つもり)"
     r"|が正しい|が正解)",

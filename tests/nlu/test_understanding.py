@@ -783,6 +783,8 @@ def test_a_slot_written_as_an_assignment_is_still_an_injection() -> None:
         ("1800 E3 plus 200 E5", SEATS, {SEATS: 2000}),
         ("200 frontline F3 and 100 E3", SEATS, {SEATS: 300}),
         ("a million flat", AZ, {AZ: 1000000.0}),
+        ("ちょうど二千四百", SEATS, {SEATS: 2400}),
+        ("300ちょっと", SEATS, {SEATS: 300}),
     ],
 )
 def test_terms_no_longer_needed_group_head_counts_and_plan_counts(
