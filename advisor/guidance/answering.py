@@ -121,10 +121,11 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         sides = [index.kb.section(sid, lang) for sid in compared_sections(question)]
         return Support([Hit(side, 1.0, 1.0) for side in sides], None, kind=kind)
     # "what's an EA exactly?": what the guidance says about the term, not about "exactly"
-    query = question
+    # and "what counts as special terms exactly?" is not about knowing "exactly" what to buy
+    query = _HEDGES.sub(" ", question)
     if definition is not None:
         names = dict(definition.document.terms).get(definition.id) or (definition.heading,)
-        query = f"{_HEDGES.sub(' ', question)} {names[0]}"
+        query = f"{query} {names[0]}"
     alike = alike_words(question)  # "where's the line?" is a question about the threshold
     if alike:
         query = f"{query} {' '.join(alike)}"
