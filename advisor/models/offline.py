@@ -22,6 +22,7 @@ from langchain_core.tools import BaseTool
 
 from advisor.agent.state import last_customer_index
 from advisor.nlu import Understanding, understand
+from advisor.nlu.questions import asks_about_something
 
 
 class OfflineChatModel(BaseChatModel):
@@ -101,7 +102,10 @@ def decide(messages: Sequence[BaseMessage], reading: Understanding | None = None
         calls.append(("record_facts", facts))  # it returns the classification of its facts
     # a question about buying gets the guidance; asking what a question means, a greeting
     # that asks for help, or an instruction does not
-    if reading.act == "question" or (reading.act == "answer" and reading.asks_question):
+    # ("we love our CSP and want to stay, is that ok?" states a wish; the reply answers it)
+    if reading.act == "question" or (
+        reading.act == "answer" and reading.asks_question and asks_about_something(text)
+    ):
         calls.append(("search_guidance", {"query": text}))
     if not calls:
         calls.append(("classify_motion", {}))

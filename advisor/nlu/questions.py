@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from advisor.nlu.text import W0, W1, Span, merge, rx, sentences
+from advisor.nlu.text import W0, W1, Span, merge, normalise, rx, sentences
 
 _INTERJECTION = (
     r"(?:(?:so|and|but|also|ok|okay|hi|hello|hey|thanks|thank you|well|then|great|sorry"
@@ -124,3 +124,17 @@ def question_spans(text: str) -> list[Span]:
         if found is not None:
             spans.append((a + found, b))
     return merge(spans)
+
+
+# a check on what was just said, asking nothing of the guidance: "is that ok?", 「大丈夫ですか？」
+_ONLY_CHECKS = rx(
+    W0 + r"(?:is|are|that|this|it|ok|okay|alright|all right|fine|possible|allowed|right|correct"
+    r"|so|can|we|do|does|would|will|be|too|then|still|hmm|yes|no|or|not|and|us|our)" + W1,
+    r"大丈夫|いい|良い|よい|可能|ですか|ますか|でしょうか|それ|これ|って|でも|で|は|か|ね|よ|も|ok|の",
+)
+
+
+def asks_about_something(text: str) -> bool:
+    """Tell whether a message's questions ask something, not only check ("…, is that ok?")."""
+    s = normalise(text)
+    return any(_HAS_LETTER.search(_ONLY_CHECKS.sub("", s[a:b])) for a, b in question_spans(s))

@@ -106,6 +106,7 @@ SURE_OF_TERM = 0.7
 SURE_ASKED = 0.5
 # the model overrides the rules' reading of terms ("two tenants, merged last year: none") and of
 # self-service ("a partner for the setup, then we manage it ourselves") above these
+OVERRIDE = 0.9  # a reading the model is this sure of stands beside a question ("…, is that ok?")
 OVERRIDE_TERMS = 0.8
 OVERRIDE_FOUND_TERMS = 0.95  # against a term the rules found said plainly
 OVERRIDE_SERVICE = 0.7
@@ -309,7 +310,14 @@ def combine(
     counted = bool(rules.seats or rules.azure_annual_usd)  # a figure stated, not a bare "no"
     if act in ("smalltalk", "refuse") and stated and (act == "smalltalk" or counted):
         act = "answer"  # "ok thanks. 1,800 seats", "oops i meant 60 not 600": an answer
-    if act == "answer" and rules.act == "question" and not stated and confidence < 0.85:
+    plain_wish = meaning.preferred_motion is not None and meaning.preference_confidence >= OVERRIDE
+    if (
+        act == "answer"
+        and rules.act == "question"
+        and not stated
+        and confidence < 0.85
+        and not plain_wish
+    ):
         act = (
             "question"  # 「デュアルユース権とはどのようなものでしょうか」 asks; it does not answer
         )

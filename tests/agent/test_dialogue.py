@@ -52,6 +52,21 @@ def test_help_from_a_partner_is_not_a_preference_for_csp(offline_service: ChatSe
     assert profile(offline_service, turns)["preferred_motion"] is None
 
 
+def test_a_wish_for_csp_with_is_that_ok_changes_the_result_without_stray_guidance(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        [
+            "4,000 seats, no special terms, we'd like a partner to help, no Azure",
+            "hmm, we love our CSP and want to stay with them, is that ok?",
+        ],
+    )
+    assert turns[0].recommendation is not None and turns[0].recommendation.motion == "enterprise"
+    assert turns[1].recommendation is not None and turns[1].recommendation.motion == "breadth"
+    assert "self-service" not in turns[1].reply.lower()
+
+
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_a_customer_who_never_answers_never_reads_the_same_reply_twice(
     offline_service: ChatService, lang: str
