@@ -47,6 +47,13 @@ _THRESHOLD = re.compile(
     r"|超え|超過|以上|以下|未満|まで|上限|下限|境目|境界|基準|ライン|目安|しきい値|閾値",
     re.IGNORECASE,
 )
+# which period a figure is given in: "a month or a year?", 「月額？年額？」
+_WHICH_PERIOD = re.compile(
+    r"\b(?:a|per) month or (?:a |per )?year\b|\b(?:a|per) year or (?:a |per )?month\b"
+    r"|\bmonthly or (?:annual|yearly)\b|\b(?:annual|yearly) or monthly\b"
+    r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)",
+    re.IGNORECASE,
+)
 _GUIDANCE_FIGURE = re.compile(
     r"\b(?:seats?|users?|licen[cs]es?|azure|consumption|spend\w*|annual\w*|a year|per year"
     r"|deal size|deals?)\b|シート|席|ユーザー|Azure|年間|利用額|消費額|案件|規模",
@@ -136,7 +143,7 @@ _CONTACT = re.compile(
     r"\b(?:contact|call|email|e-mail|reach|ring) (?:me|us)\b|\bget in touch\b|\bhear back\b"
     r"|\b(?:can|could|may|like to|want to|let me|let us) (?:i |we )?(?:talk|speak) (?:to|with) "
     r"(?:a |an |some)?(?:one|body|person|human|real|seller|sales|partner)"
-    r"|連絡(?:を|が)?(?:もら|ほし|欲し|して|いただ|くだ|下さ|来る|くる)"
+    r"|連絡(?:を|が)?(?:もら|ほし|欲し|して|いただ|くだ|下さ)"
     r"|(?:担当者?|営業|セールス|販売担当者?|パートナー)(?:の方)?(?:と|に)"
     r"(?:話したい|話せ|相談したい|相談でき|つないで|繋いで|連絡)",
     re.IGNORECASE,
@@ -207,6 +214,8 @@ def asks_price(question: str) -> bool:
         return True
     if not _PRICE_ASK.search(question):
         return False
+    if _WHICH_PERIOD.search(question):
+        return False  # "is the USD 1M a month or a year?" asks about the guidance's figure
     return not (_THRESHOLD.search(question) and _GUIDANCE_FIGURE.search(question))
 
 

@@ -616,6 +616,8 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "最終更新日はいつ？",
         "what's the Azure spend cap per year for breadth partner economics?",
         "I heard CSP is only for tiny companies, true? where's the line?",
+        "Azureの100万ドルって月額？年額？",
+        "EAやCSPのインセンティブは変わる？変わるときは事前に連絡くる？",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
