@@ -114,6 +114,7 @@ SURE_CSP = 0.7  # a wish to buy through CSP beside a wish for help needs to be p
 SURE_UNASKED = 0.85
 SURE_LOOSE = 0.8  # a number the rules cannot place is a count only in a plain answer
 UNCLEAR = 0.5  # below this confidence in an answer that has no figure, nothing is recorded
+SURE_QUESTION = 0.6  # a question nobody can see asked needs this much of the model
 _T = TypeVar("_T")
 
 
@@ -305,6 +306,10 @@ def combine(
         # takes for an answer it cannot place ("infinity") is no refusal to answer.
         other = meaning.other_act
         act = "unsure" if rules.act == "unsure" or other == "refuse" else other
+    if act == "question" and not rules.asks_question and confidence < SURE_QUESTION:
+        # "Hello, we're looking at Microsoft 365": nothing asked that the rules can see, and a
+        # model in two minds; a greeting, answered with the first question, not a search
+        act = "smalltalk"
     stated = rules.facts()
     figures = rules.seats is not None or rules.azure_annual_usd is not None
     counted = bool(rules.seats or rules.azure_annual_usd)  # a figure stated, not a bare "no"

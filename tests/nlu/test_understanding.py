@@ -818,3 +818,10 @@ def test_an_amount_in_another_currency_is_held_for_its_rate(
     read = understand(text, expecting=Slot.AZURE_ANNUAL_USD)
     assert (read.currency_unsupported, read.foreign_amount) == (currency, amount)
     assert read.facts() == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["Hello, we're looking at Microsoft 365", "こんにちは、Microsoft 365を検討しています"]
+)
+def test_an_opener_that_asks_nothing_is_a_greeting_not_a_question(text: str) -> None:
+    assert understand(text).act == "smalltalk"
