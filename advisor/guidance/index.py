@@ -71,7 +71,7 @@ _STOP_WORDS = frozenset(
 _FILLER = frozenset(
     """heard hear true truth actual actually really honestly basically exactly pls plz thanks
     thank hey quick guys stuff thing things know think wonder wondering say said says okay yeah
-    lol btw someone somebody anyone anything something""".split()
+    lol btw someone somebody anyone anything something 本当""".split()
 )
 
 
@@ -100,7 +100,6 @@ _ALIKE: dict[str, tuple[str, ...]] = {
     "migrate": ("move",),
     "会社": ("企業", "顧客"),
     "上限": ("基準",),
-    "本当": ("",),  # "is it true?": says nothing of the topic
 }
 
 
@@ -297,7 +296,7 @@ class GuidanceIndex:
         words = content_words(query)
         if not words:
             return 0.0
-        words = [w for w in words if _ALIKE.get(w) != ("",) and w not in _FILLER]
+        words = [w for w in words if w not in _FILLER]
         if not words:
             return 0.0
 
@@ -439,7 +438,7 @@ def content_words(text: str) -> list[str]:
 
 def alike_words(text: str) -> list[str]:
     """Return the guidance's words for a text's everyday ones ("line" -> "threshold")."""
-    return [a for w in content_words(text) for a in _ALIKE.get(w, ()) if a]
+    return [a for w in content_words(text) for a in _ALIKE.get(w, ())]
 
 
 def _latin_words(folded: str) -> list[str]:

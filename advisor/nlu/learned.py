@@ -338,7 +338,7 @@ def _load_or_train() -> LearnedReader:
     except Exception:  # noqa: BLE001 - a missing or unreadable cache only means training again
         pass
     reader = LearnedReader(training_corpus())
-    reader.read("")  # lays the weights out in single precision, as they are then cached
+    _ = reader._stack  # lays the weights out in single precision, as they are then cached
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")

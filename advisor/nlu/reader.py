@@ -45,12 +45,10 @@ class Understanding(BaseModel):
     converted_from: str | None = None  # e.g. "JPY 30,000,000", when converted at a given rate
     # the Azure amount was given per month (12), quarter (4), week (52) or day (365)
     azure_per_year: int | None = None
-    # the one plain number of a reply to the seats question that the rules could not place
-    # ("2400ちょうど", "40 liscenses"): a count when the model reads the reply as an answer
-    loose_seats: int | None = None
-    # the figure asked for, when the reply says no to it in words the rules do not know ("nada",
-    # 「Azureは契約しない方針です」): none, when the model reads the reply as an answer
-    loose_none: Slot | None = None
+    # the figure asked for, read from what the rules could not place: a plain number ("2400ちょう
+    # ど", "40 liscenses") or a no in words ("nada", 「契約しない方針です」); recorded only when
+    # the model reads the reply as an answer
+    unplaced: tuple[Slot, int] | None = None
     taken_back: tuple[SpecialTerm, ...] = ()  # terms the message says are not needed after all
     special_terms: tuple[SpecialTerm, ...] | None = None
     self_service: bool | None = None
@@ -228,25 +226,18 @@ def understand(
     preferred = None if injected else find_preference(said)
 
     terms, taken = read_special_terms(said, expecting)
-    loose = None
+    unplaced: tuple[Slot, int] | None = None
     if asked_for is Slot.SEATS and seats is None and not numbers.usd and not numbers.foreign:
-        loose = numbers.loose[0][1] if len(numbers.loose) == 1 else None
         products = [int(m.group(1).replace(",", "")) for m in _PRODUCT_COUNT.finditer(said)]
-        if len(numbers.loose) > 1 and len(products) == len(numbers.loose):
-            loose = sum(products)  # "1800 E3 plus 200 E5": seats of each plan, together
-    loose_none = None
-    figures = (Slot.SEATS, Slot.AZURE_ANNUAL_USD)
-    if (
-        asked_for in figures
-        and seats is None
-        and azure is None
-        and currency is None
-        and loose is None
-    ):
-        loose_none = asked_for if _NEGATIVE.search(said) else None
+        if len(numbers.loose) == 1:
+            unplaced = (Slot.SEATS, numbers.loose[0][1])
+        elif len(numbers.loose) > 1 and len(products) == len(numbers.loose):
+            unplaced = (Slot.SEATS, sum(products))  # "1800 E3 plus 200 E5": each plan's seats
+    no_figure = seats is None and azure is None and currency is None
+    if unplaced is None and asked_for in (Slot.SEATS, Slot.AZURE_ANNUAL_USD) and no_figure:
+        unplaced = (asked_for, 0) if _NEGATIVE.search(said) else None
     rules = Understanding(
-        loose_seats=loose,
-        loose_none=loose_none,
+        unplaced=unplaced,
         seats=seats,
         seats_inferred=seats_inferred,
         azure_annual_usd=azure,
@@ -296,11 +287,10 @@ def combine(
     """
     act: Act = "instruction" if rules.injection else meaning.act
     confidence = 1.0 if rules.injection else meaning.act_confidence
-    if rules.loose_seats is not None and act == "answer" and confidence >= SURE_LOOSE:
-        rules = rules.model_copy(update={"seats": rules.loose_seats})
-    if rules.loose_none is not None and act == "answer" and confidence >= SURE_LOOSE:
-        none: int | float = 0 if rules.loose_none is Slot.SEATS else 0.0
-        rules = rules.model_copy(update={rules.loose_none.value: none})
+    if rules.unplaced is not None and act == "answer" and confidence >= SURE_LOOSE:
+        slot, value = rules.unplaced
+        figure = float(value) if slot is Slot.AZURE_ANNUAL_USD else value
+        rules = rules.model_copy(update={slot.value: figure})
     if confidence < UNCLEAR and act == "answer" and not rules.facts():
         # too unsure to record anything: the advisor asks again, differently. A reply the model
         # takes for an answer it cannot place ("infinity") is no refusal to answer.

@@ -171,6 +171,7 @@ _DIGIT = re.compile(r"\d")
 
 
 def _sentence_of(text: str, start: int) -> tuple[int, int]:
+    """Return the span of the sentence that holds position `start`."""
     return next(((a, b) for a, b in sentences(text) if a <= start < b), (0, len(text)))
 
 
@@ -190,7 +191,7 @@ def _group_size_only(text: str, start: int, expecting: Slot | None) -> bool:
 
 def _bought_apart(text: str, start: int) -> bool:
     """Tell whether the sentence around a mention of group companies says each buys apart."""
-    a, b = next((a, b) for a, b in sentences(text) if a <= start < b)
+    a, b = _sentence_of(text, start)
     return _EACH_ON_THEIR_OWN.search(text, a, b) is not None
 
 

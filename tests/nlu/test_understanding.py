@@ -15,7 +15,7 @@ from advisor.nlu import MAX_CHARS, Understanding, detect_lang, understand
 # (message, expecting, every field that differs from an empty Understanding)
 Case = tuple[str, Slot | None, dict[str, Any]]
 # what the rules leave for the model to confirm is checked where the model reads it, below
-_ACT = {"act", "confidence", "foreign_amount", "taken_back", "loose_seats", "loose_none"}
+_ACT = {"act", "confidence", "foreign_amount", "taken_back", "unplaced"}
 
 SS = "special_terms"
 SELF = "self_service"
