@@ -81,8 +81,7 @@ class FeedbackStore(Table):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, _SCHEMA)
-        with self._cursor() as cur:
-            cur.execute(_EVENTS)
+        self._create(_EVENTS)
 
     def event(self, session_id: str, kind: str) -> None:
         """Note something a customer did in a conversation (a next-step link followed)."""

@@ -45,7 +45,7 @@ CONNECT_TIMEOUT_S = 5
 POOL_WAIT_S = 30.0
 # Postgres advisory locks take two int4 keys; the first one says they are ours.
 _ADVISORY_SESSION = 0x4D41_0001
-_ADVISORY_SETUP = 0x4D41_0002
+ADVISORY_SETUP = 0x4D41_0002
 
 
 def check_session_id(session_id: str) -> str:
@@ -352,7 +352,7 @@ def _wait_for_setup_lock(conn: Any, where: str) -> None:
     # deadlock with the one holding it.
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
-        row = conn.execute("SELECT pg_try_advisory_lock(%s, 0) AS locked", (_ADVISORY_SETUP,))
+        row = conn.execute("SELECT pg_try_advisory_lock(%s, 0) AS locked", (ADVISORY_SETUP,))
         if row.fetchone()["locked"]:
             return
         if time.monotonic() > deadline:

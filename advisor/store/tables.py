@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from advisor.config import Settings
-from advisor.store.sessions import prepare_data_dir
+from advisor.store.sessions import ADVISORY_SETUP, prepare_data_dir
 
 
 class Table:
@@ -35,7 +35,15 @@ class Table:
         else:
             self._mark = "?"
             prepare_data_dir(settings.data_dir)
+        self._create(schema)
+
+    def _create(self, schema: str) -> None:
+        """Create tables and indexes if they are missing."""
         with self._cursor() as cur:
+            if self._pool is not None:
+                # workers starting together would race to create the same tables (Postgres
+                # then fails one on its catalogue's unique index): one at a time, till commit
+                cur.execute("SELECT pg_advisory_xact_lock(%s, 1)", (ADVISORY_SETUP,))
             cur.execute(schema)
 
     @contextmanager

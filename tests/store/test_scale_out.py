@@ -416,3 +416,24 @@ def test_leads_live_in_postgres_with_the_conversations(postgres_url: str, tmp_pa
     finally:
         store.close()
         other.close()
+
+
+def test_workers_creating_the_tables_at_once_all_start(postgres_url: str, tmp_path: Path) -> None:
+    # a database of its own, so the tables do not exist yet
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "tables_at_once"')
+    url = postgres_url.rsplit("/", 1)[0] + "/tables_at_once"
+    from concurrent.futures import ThreadPoolExecutor
+
+    from advisor.store.configuration import ConfigurationStore
+    from advisor.store.feedback import FeedbackStore
+    from advisor.store.leads import LeadStore
+
+    def start(n: int) -> str:
+        settings = Settings(data_dir=tmp_path / f"w{n}", database_url=url)
+        for kind in (ConfigurationStore, FeedbackStore, LeadStore):
+            kind(settings).close()
+        return "started"
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(start, range(8))) == ["started"] * 8
