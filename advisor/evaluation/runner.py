@@ -225,6 +225,11 @@ def _blind_notes(
             f"{', '.join(developed)}: written blind, reported apart and not gated, but read case "
             "by case while the advisor was built: development sets, not held-out figures"
         )
+    if "dev-ask" in results:
+        notes.append(
+            "dev-ask: the guidance question model trains on these questions, so its figures are "
+            "training figures; benchmarks/ask_cv.py prints them with each set held out in turn"
+        )
     for suite in ("blind-ask", "dev-ask"):
         glossary = [r for r in results.get(suite, []) if r.data["glossary"]]
         if glossary and index is not None:

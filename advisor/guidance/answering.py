@@ -9,7 +9,7 @@ plain "the guidance does not say" instead of a guess.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -20,6 +20,7 @@ from advisor.domain.schemas import Answer, Citation, Lang
 from advisor.errors import ServiceError
 from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
+from advisor.guidance.learned import question_model
 from advisor.guidance.reading import (
     compared_sections,
     defined_term,
@@ -42,6 +43,10 @@ RELATIVE_SECTION = 0.6
 RELATIVE_SENTENCE = 0.45
 OTHER_SECTION_WEIGHT = 0.5
 MAX_SENTENCES = 3
+# the learned question model (advisor/guidance/learned.py): refuse at this out-of-scope
+# probability, and weigh its section probabilities by this much beside the lexical score
+SCOPE_REFUSE = 0.75
+SECTION_PRIOR = 0.2
 COMPARE_SECOND = 0.5  # a compared motion's second-best sentence joins when it matches this well
 LEAD_SENTENCES = 2
 LEAD_BONUS = 0.2
@@ -117,6 +122,11 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     reason = out_of_scope(question, index.kb.as_of(lang), defines=definition is not None)
     if reason is not None:
         return Support([], reason, kind=kind)
+    model = question_model(index.kb)
+    if definition is None and model.out_of_scope(question, lang) >= SCOPE_REFUSE:
+        # what the rules cannot list: "how long does the approval take?", a programme the
+        # guidance never names; questions like it were written to be refused
+        return Support([], "topic", kind=kind)
     if kind == "compare":  # each motion compared is answered from its own section
         sides = [index.kb.section(sid, lang) for sid in compared_sections(question)]
         return Support([Hit(side, 1.0, 1.0) for side in sides], None, kind=kind)
@@ -130,6 +140,15 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     if alike:
         query = f"{query} {' '.join(alike)}"
     ranked = index.search(query, lang, k=len(index.kb.in_lang(lang)))
+    prior = model.sections(question, lang)
+    if prior:  # what questions like this one were about lifts a section with few shared words
+        ranked = sorted(
+            (
+                replace(h, score=round(h.score + SECTION_PRIOR * prior.get(h.section.id, 0.0), 6))
+                for h in ranked
+            ),
+            key=lambda h: -h.score,
+        )
     hits = ranked[:k]
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even

@@ -12,7 +12,12 @@ import yaml
 from advisor import prompts
 from advisor.config import Settings
 from advisor.errors import ServiceError, UserError
-from advisor.guidance.answering import NOT_IN_GUIDANCE, answer_question, renumber_citations
+from advisor.guidance.answering import (
+    NOT_IN_GUIDANCE,
+    answer_question,
+    find_support,
+    renumber_citations,
+)
 from advisor.guidance.index import GuidanceIndex
 from advisor.models.factory import answer_model
 from advisor.resources import data_path
@@ -169,7 +174,7 @@ def test_the_llm_sees_only_numbered_sections_and_its_citations_map_to_them(
     )
     sent = server.requests[0]["messages"]
     assert [m["role"] for m in sent] == ["system", "user"] and sent[1]["content"] == question
-    retrieved = [h.section for h in index.search(question, "en")]
+    retrieved = [h.section for h in find_support(question, index=index, lang="en").hits]
     for n, section in enumerate(retrieved, start=1):
         assert f"[{n}] {section.heading}\n{section.text}" in sent[0]["content"]
     assert NOT_IN_GUIDANCE in sent[0]["content"]
