@@ -310,7 +310,7 @@ def combine(
         act == "answer"
         and rules.act == "question"
         and not stated
-        and confidence < 0.85
+        and confidence < 0.9
         and not plain_wish
     ):
         act = (
