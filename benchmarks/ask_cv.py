@@ -6,12 +6,13 @@ seen: each set of evals/blind/ask-dev.yaml (dq, dr, cq, d2 … d5) is held out i
 is trained on everything else, and that set is answered offline and scored as the suite scores
 it. It also prints the same with no learned model (the rules and the lexical retrieval alone).
 
-    PYTHONPATH=. python benchmarks/ask_cv.py
+    PYTHONPATH=. python benchmarks/ask_cv.py [--show]
 """
 
 from __future__ import annotations
 
 import collections
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,25 +28,41 @@ from advisor.guidance.index import GuidanceIndex
 from advisor.guidance.knowledge import load_knowledge
 from advisor.resources import data_path
 
+SHOW = "--show" in sys.argv  # print each question missed
+
 
 def _set_of(case: dict[str, Any]) -> str:
     return str(case["id"]).split("-")[0]
 
 
 def _score(
-    cases: list[dict[str, Any]], index: GuidanceIndex, settings: Settings, tally: dict[str, Any]
+    cases: list[dict[str, Any]], index: GuidanceIndex, settings: Settings, tally: dict[Any, Any]
 ) -> None:
     for case in cases:
         answer = answer_question(case["question"], index=index, settings=settings)
         checks = evaluate_blind_answer(case, answer)
-        lang = case["lang"]
-        if case["answerable"]:
-            tally[lang, "answerable"][0] += all(c.passed for c in checks)
-            tally[lang, "answerable"][1] += 1
-            tally[lang, "in scope refused"][0] += not answer.answered
-        else:
-            tally[lang, "refused"][0] += checks[0].passed
-            tally[lang, "refused"][1] += 1
+        if SHOW and not all(c.passed for c in checks):
+            print(
+                f"      miss {case['id']} ({case.get('refuse_reason') or case['kind']}): {case['question']}"
+            )
+        for key in (case["lang"], (case["lang"], _set_of(case))):
+            if case["answerable"]:
+                tally[key, "answerable"][0] += all(c.passed for c in checks)
+                tally[key, "answerable"][1] += 1
+                tally[key, "in scope refused"][0] += not answer.answered
+            else:
+                tally[key, "refused"][0] += checks[0].passed
+                tally[key, "refused"][1] += 1
+
+
+def _line(tally: dict[Any, Any], key: Any) -> str:
+    ok, n = tally[key, "answerable"]
+    ref, total = tally[key, "refused"]
+    wrong = tally[key, "in scope refused"][0]
+    return (
+        f"key facts and citation {ok / max(n, 1):.1%} ({ok}/{n}), "
+        f"refused {ref / max(total, 1):.1%} ({ref}/{total}), in scope refused {wrong}"
+    )
 
 
 def main() -> None:
@@ -66,17 +83,13 @@ def main() -> None:
                     kept = [q for q in everything if (q.lang, q.text) not in seen]
                 else:
                     kept = []
-                learned._models[kb.content_hash] = learned.QuestionModel(kept)
+                learned._models[kb.content_hash] = learned.QuestionModel(kept, kb)
                 _score(mine, index, settings, tally)
             print(f"{label} ({time.perf_counter() - start:.0f} s):")
             for lang in ("en", "ja"):
-                ok, n = tally[lang, "answerable"]
-                ref, total = tally[lang, "refused"]
-                wrong = tally[lang, "in scope refused"][0]
-                print(
-                    f"  {lang}: key facts and citation {ok / n:.1%} ({ok}/{n}), "
-                    f"refused {ref / total:.1%} ({ref}/{total}), in scope refused {wrong}"
-                )
+                print(f"  {lang}: {_line(tally, lang)}")
+                for held in sorted({_set_of(c) for c in cases}):
+                    print(f"    {held}: {_line(tally, (lang, held))}")
         learned._models.clear()
 
 

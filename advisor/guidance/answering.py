@@ -47,6 +47,7 @@ MAX_SENTENCES = 3
 # probability, and weigh its section probabilities by this much beside the lexical score
 SCOPE_REFUSE = 0.75
 SECTION_PRIOR = 0.2
+SENTENCE_PRIOR = 0.2
 COMPARE_SECOND = 0.5  # a compared motion's second-best sentence joins when it matches this well
 LEAD_SENTENCES = 2
 LEAD_BONUS = 0.2
@@ -250,11 +251,14 @@ def extractive_answer(
             if h.section not in sections and any(wanted.search(t) for t in h.section.sentences())
         ][:1]
     candidates: list[tuple[float, int, int, str]] = []
+    # what questions like this one were answered by lifts a sentence with few shared words
+    stating = question_model(index.kb).sentences(question, lang)
     for rank, section in enumerate(sections):
         weight = 1.0 if rank == 0 else OTHER_SECTION_WEIGHT
         order = {text: i for i, text in enumerate(section.sentences())}
         for score, text in index.rank_sentences(question, section):
-            candidates.append((score * weight, rank, order[text], text))
+            lifted = score + SENTENCE_PRIOR * stating.get(text, 0.0)
+            candidates.append((lifted * weight, rank, order[text], text))
     # The top section's opening sentences say what it is about, which is what a short
     # "what is X?" asks for.
     lead = LEAD_BONUS * max(c[0] for c in candidates)

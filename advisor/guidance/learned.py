@@ -17,7 +17,9 @@ models are trained on first use and kept in memory.
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,8 @@ class Asked:
     lang: Lang
     answerable: bool
     section: str | None = None
+    # what a right answer states: groups of alternatives, each group one fact
+    facts: tuple[tuple[str, ...], ...] = ()
 
 
 def asked_questions(kb: KnowledgeBase, files: Iterable[Path] | None = None) -> list[Asked]:
@@ -71,12 +75,17 @@ def asked_questions(kb: KnowledgeBase, files: Iterable[Path] | None = None) -> l
         for item in raw or []:
             sections = [s for s in item.get("expected_sections") or [] if s != "glossary"]
             answerable = bool(item.get("answerable", True))
+            facts = tuple(
+                (fact,) if isinstance(fact, str) else tuple(map(str, fact))
+                for fact in item.get("key_facts") or []
+            )
             items.append(
                 Asked(
                     str(item["question"]),
                     item["lang"],
                     answerable,
                     sections[0] if answerable and sections else None,
+                    facts if answerable else (),
                 )
             )
     # a plain question two writers happened to word alike ("What are dual-use rights?") is
@@ -99,12 +108,47 @@ def _pipeline(c: float, balanced: bool) -> Pipeline:
     )
 
 
-class QuestionModel:
-    """The scope and section models of both languages."""
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)[,\s]+(?=\d)")
+# a space next to Japanese is typography, not wording: 「100 万米ドル」 states 「100万米ドル」
+_BESIDE_JAPANESE = re.compile(
+    r"\s+(?=[\u3040-\u30ff\u3400-\u9fff])|(?<=[\u3040-\u30ff\u3400-\u9fff])\s+"
+)
 
-    def __init__(self, questions: list[Asked]) -> None:
+
+def fact_form(text: str) -> str:
+    """Return text as facts are compared.
+
+    NFKC, case-folded, digits without separators, and no spaces beside Japanese characters.
+    """
+    folded = _BETWEEN_DIGITS.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return _BESIDE_JAPANESE.sub("", folded)
+
+
+def stating_sentences(question: Asked, kb: KnowledgeBase) -> list[str]:
+    """Return, for each fact a right answer states, the first sentence of the section that does."""
+    if not question.section or not question.facts:
+        return []
+    sentences = kb.section(question.section, question.lang).sentences()
+    forms = [fact_form(t) for t in sentences]
+    found = []
+    for group in question.facts:
+        alternatives = [fact_form(f) for f in group]
+        hit = next(
+            (t for t, f in zip(sentences, forms, strict=True) if any(a in f for a in alternatives)),
+            None,
+        )
+        if hit is not None and hit not in found:
+            found.append(hit)
+    return found
+
+
+class QuestionModel:
+    """The scope, section and sentence models of both languages."""
+
+    def __init__(self, questions: list[Asked], kb: KnowledgeBase | None = None) -> None:
         self._scope: dict[str, Pipeline] = {}
         self._sections: dict[str, Pipeline] = {}
+        self._sentences: dict[str, Pipeline] = {}
         for lang in LANGS:
             mine = [q for q in questions if q.lang == lang]
             if len({q.answerable for q in mine}) == 2:
@@ -115,6 +159,13 @@ class QuestionModel:
             if len({q.section for q in routed}) >= 2:
                 self._sections[lang] = _pipeline(SECTION_C, balanced=False).fit(
                     [q.text for q in routed], [q.section for q in routed]
+                )
+            if kb is None:
+                continue
+            stated = [(q.text, s) for q in mine for s in stating_sentences(q, kb)]
+            if len({s for _, s in stated}) >= 2:
+                self._sentences[lang] = _pipeline(SECTION_C, balanced=False).fit(
+                    [t for t, _ in stated], [s for _, s in stated]
                 )
 
     def out_of_scope(self, question: str, lang: Lang) -> float:
@@ -132,6 +183,14 @@ class QuestionModel:
         probabilities = model.predict_proba([question])[0]
         return {str(s): float(p) for s, p in zip(model.classes_, probabilities, strict=True)}
 
+    def sentences(self, question: str, lang: Lang) -> dict[str, float]:
+        """Return each guidance sentence's probability of stating what the question asks."""
+        model = self._sentences.get(lang)
+        if model is None:
+            return {}
+        probabilities = model.predict_proba([question])[0]
+        return {str(s): float(p) for s, p in zip(model.classes_, probabilities, strict=True)}
+
 
 _models: dict[str, QuestionModel] = {}
 _training = threading.Lock()
@@ -144,5 +203,5 @@ def question_model(kb: KnowledgeBase) -> QuestionModel:
         if model is None:
             questions = asked_questions(kb)
             log.info("training the question model on %d questions", len(questions))
-            model = _models[kb.content_hash] = QuestionModel(questions)
+            model = _models[kb.content_hash] = QuestionModel(questions, kb)
         return model

@@ -12,7 +12,7 @@ from advisor.config import Settings
 from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 from advisor.guidance.knowledge import load_knowledge
-from advisor.guidance.learned import Asked, QuestionModel, asked_questions
+from advisor.guidance.learned import Asked, QuestionModel, asked_questions, stating_sentences
 from advisor.guidance.reading import out_of_scope
 from advisor.resources import data_path
 
@@ -51,11 +51,33 @@ def test_the_training_questions_never_include_the_blind_set() -> None:
     assert texts and not texts & blind
 
 
-def test_a_figure_the_guidance_never_gives_is_refused_though_no_rule_names_it(
-    index: GuidanceIndex, offline: Settings
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("How is annual Azure spend measured, calendar year or contract year?", "en"),
+        ("2,400シートはテナントごとに数えるの？", "ja"),
+    ],
+)
+def test_a_detail_the_guidance_leaves_open_is_refused_though_no_rule_names_it(
+    question: str, lang: str, index: GuidanceIndex, offline: Settings
 ) -> None:
-    question = "Roughly what share of Microsoft's revenue does the breadth motion bring in?"
     assert out_of_scope(question, "2022-05-23") is None
     answer = answer_question(question, index=index, settings=offline)
     assert not answer.answered and answer.refusal == "topic"
-    assert answer.answer == prompts.text("answers", "refusal.topic", "en", as_of=answer.as_of)
+    assert answer.answer == prompts.text("answers", "refusal.topic", lang, as_of=answer.as_of)
+
+
+def test_a_right_answer_is_learned_from_the_sentence_that_states_its_fact() -> None:
+    kb = load_knowledge()
+    asked = Asked(
+        "up to how many seats is CSP best for partners?",
+        "en",
+        True,
+        "partner-economics-thresholds",
+        (("2,400", "2400"),),
+    )
+    [sentence] = stating_sentences(asked, kb)
+    assert "2,400 seats" in sentence
+    # facts written in another width or with spaces beside Japanese still find their sentence
+    ja = Asked("何シートまで？", "ja", True, "partner-economics-thresholds", (("２４００シート",),))
+    assert stating_sentences(ja, kb)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,28 +23,18 @@ from advisor.evaluation.results import CaseResult, Check, check
 from advisor.evaluation.stats import rate
 from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
+from advisor.guidance.learned import fact_form
 
 SUITE = "blind-ask"
 GLOSSARY = "glossary"
-_BETWEEN_DIGITS = re.compile(r"(?<=\d)[,\s]+(?=\d)")
 _PLACEHOLDER = re.compile(r"\{\w+\}")
 # the advisor's refusal texts, by reason
 _REFUSALS = ("price", "vendor", "topic", "later", "afterwards", "contact")
 
 
-# a space next to Japanese is typography, not wording: 「100 万米ドル」 states 「100万米ドル」
-_BESIDE_JAPANESE = re.compile(
-    r"\s+(?=[\u3040-\u30ff\u3400-\u9fff])|(?<=[\u3040-\u30ff\u3400-\u9fff])\s+"
-)
-
-
 def normalise(text: str) -> str:
-    """Return text as key facts are compared.
-
-    NFKC, case-folded, digits without separators, and no spaces beside Japanese characters.
-    """
-    folded = _BETWEEN_DIGITS.sub("", unicodedata.normalize("NFKC", text).casefold())
-    return _BESIDE_JAPANESE.sub("", folded)
+    """Return text as key facts are compared (the form the question model learns them in)."""
+    return fact_form(text)
 
 
 def missing_facts(answer: str, groups: Sequence[Sequence[str]]) -> list[list[str]]:
