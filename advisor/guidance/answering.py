@@ -23,6 +23,7 @@ from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
 from advisor.guidance.reading import (
     compared_sections,
+    contrasted_terms,
     defined_term,
     out_of_scope,
     question_kind,
@@ -65,13 +66,20 @@ class Support:
     """What retrieval found for a question, and why it is not enough when it is not.
 
     `definition` is the glossary entry of the term a "what is X?" question asks about, if the
-    glossary has one: it comes from Microsoft's public documentation, not the guidance.
+    glossary has one: it comes from Microsoft's public documentation, not the guidance. `also`
+    holds the entries of the other terms a "how do X and Y differ?" question names.
     """
 
     hits: list[Hit]
     refusal: str | None
     definition: Section | None = None
     kind: str = "other"
+    also: tuple[Section, ...] = ()
+
+    @property
+    def definitions(self) -> list[Section]:
+        """The glossary entries the answer starts with, in the order the question names them."""
+        return [] if self.definition is None else [self.definition, *self.also]
 
 
 def answer_question(
@@ -104,10 +112,10 @@ def offline_answer(question: str, support: Support, *, index: GuidanceIndex, lan
         return _refusal(support.refusal, lang, index.kb.as_of(lang))
     if not support.hits:
         assert support.definition is not None
-        return _defined(support.definition, None, lang, index.kb.as_of(lang))
+        return _defined(support.definitions, None, lang, index.kb.as_of(lang))
     answer = extractive_answer(question, support.hits, index=index, lang=lang, kind=support.kind)
     if support.definition is not None:
-        return _defined(support.definition, answer, lang, index.kb.as_of(lang))
+        return _defined(support.definitions, answer, lang, index.kb.as_of(lang))
     return answer
 
 
@@ -128,14 +136,19 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         # what the rules cannot list: "how long does the approval take?", a programme the
         # guidance never names; questions like it were written to be refused
         return Support([], "topic", kind=kind)
+    also: tuple[Section, ...] = ()
+    contrasted = contrasted_terms(question, index.kb, lang)
+    if len(contrasted) >= 2:  # "EA vs MCA?": both entries, in the order the question names them
+        definition, *rest = contrasted
+        also = tuple(rest)
     if kind == "compare":  # each motion compared is answered from its own section
         sides = [index.kb.section(sid, lang) for sid in compared_sections(question)]
         return Support([Hit(side, 1.0, 1.0) for side in sides], None, kind=kind)
     # "what's an EA exactly?": what the guidance says about the term, not about "exactly"
     # and "what counts as special terms exactly?" is not about knowing "exactly" what to buy
     query = _HEDGES.sub(" ", question)
-    if definition is not None:
-        names = dict(definition.document.terms).get(definition.id) or (definition.heading,)
+    for entry in [definition, *also] if definition is not None else []:
+        names = dict(entry.document.terms).get(entry.id) or (entry.heading,)
         query = f"{query} {names[0]}"
     alike = alike_words(question)  # "where's the line?" is a question about the threshold
     if alike:
@@ -159,9 +172,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     content = max((h.content for h in ranked), default=0.0)
     if not hits or coverage < MIN_COVERAGE or (content < MIN_SCORE and coverage < ON_TOPIC):
         if definition is not None:  # the guidance uses the term without explaining it
-            return Support([], None, definition, kind)
+            return Support([], None, definition, kind, also)
         return Support(hits, "topic", kind=kind)
-    return Support(hits, None, definition, kind)
+    return Support(hits, None, definition, kind, also)
 
 
 _HEDGES = re.compile(
@@ -218,6 +231,18 @@ _YES_NO = re.compile(
     r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？]?\s*$",
     re.IGNORECASE,
 )
+# a Japanese question with no question word is a yes/no one: 「EAにしないとダメ？」
+_JA_QUESTION_WORD = re.compile(
+    r"何|なに|なん|いつ|どこ|どう|どの|どれ|どちら|どっち|誰|だれ|いくら|なぜ|どんな"
+)
+_JA_ASKS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff][^。]*[?？]\s*$")
+
+
+def _asks_yes_or_no(question: str) -> bool:
+    return bool(
+        _YES_NO.search(question)
+        or (_JA_ASKS.search(question) and not _JA_QUESTION_WORD.search(question))
+    )
 
 
 def extractive_answer(
@@ -304,7 +329,7 @@ def extractive_answer(
         markers.setdefault(rank, len(markers) + 1)
     chosen.sort(key=lambda c: (markers[c[1]], c[2]))
     text = join_cited([(sentence, markers[rank]) for _, rank, _, sentence in chosen], lang)
-    if kind == "must" and _YES_NO.search(question):
+    if kind == "must" and _asks_yes_or_no(question):
         first = next((c for c in chosen if _NOT_MANDATORY.search(c[3])), None)
         if first is not None:  # "must we move?": "No. Moving is not mandatory. ..."
             # the rest of the answer comes from the same section, which says why
@@ -392,19 +417,30 @@ def join_cited(sentences: list[tuple[str, int]], lang: Lang) -> str:
     return "".join(out)
 
 
-def _defined(definition: Section, answer: Answer | None, lang: Lang, as_of: str) -> Answer:
-    """Lead an answer with a glossary definition, saying where the definition comes from."""
-    shift = 1
-    lines = [join_cited([(s, 1) for s in definition.sentences()[:DEFINITION_SENTENCES]], lang)]
-    source = definition.citation().source
-    lines.append(prompts.text("answers", "glossary_note", lang, source=source))
-    citations = [definition.citation()]
+def _defined(definitions: list[Section], answer: Answer | None, lang: Lang, as_of: str) -> Answer:
+    """Lead an answer with glossary definitions, saying where each definition comes from."""
+    shift = len(definitions)
+    lines = [
+        join_cited([(s, n) for s in definition.sentences()[:DEFINITION_SENTENCES]], lang)
+        for n, definition in enumerate(definitions, start=1)
+    ]
+    lines.append(_glossary_note([d.citation().source for d in definitions], lang))
+    citations = [definition.citation() for definition in definitions]
     if answer is not None:
         body = answer.answer.rsplit("\n\n", 1)[0]  # without its date line
         lines.append(_MARKER.sub(lambda m: _shifted(m, shift), body))
         citations += answer.citations
     text = "\n\n".join(lines)
     return _dated(text, citations, lang, as_of)
+
+
+def _glossary_note(sources: list[str], lang: Lang) -> str:
+    """Say where definitions come from: one source, or several in one sentence."""
+    distinct = list(dict.fromkeys(sources))
+    if len(distinct) == 1:
+        return prompts.text("answers", "glossary_note", lang, source=distinct[0])
+    joined = ("、" if lang == "ja" else "; ").join(distinct)
+    return prompts.text("answers", "glossary_notes", lang, source=joined)
 
 
 def _shifted(match: re.Match[str], by: int) -> str:
@@ -415,8 +451,7 @@ def _shifted(match: re.Match[str], by: int) -> str:
 
 def support_sections(support: Support) -> list[Section]:
     """Return the sections an answer may cite, numbered from 1: a definition first, if any."""
-    found = [hit.section for hit in support.hits]
-    return found if support.definition is None else [support.definition, *found]
+    return [*support.definitions, *(hit.section for hit in support.hits)]
 
 
 def section_label(section: Section, lang: Lang) -> str:
@@ -458,10 +493,10 @@ def _llm_answer(
         # an answer that cites nothing cannot be checked, so the grounded one is given instead
         return offline_answer(question, support, index=index, lang=lang)
     citations: list[Citation] = [cited_sections[n - 1].citation() for n in cited]
-    glossary = [c for n, c in zip(cited, citations, strict=True) if n == 1 and support.definition]
-    if glossary:  # say where a definition comes from, as the offline answer does
-        note = prompts.text("answers", "glossary_note", lang, source=glossary[0].source)
-        text = f"{text}\n\n{note}"
+    defined = len(support.definitions)
+    sources = [c.source for n, c in zip(cited, citations, strict=True) if n <= defined]
+    if sources:  # say where a definition comes from, as the offline answer does
+        text = f"{text}\n\n{_glossary_note(sources, lang)}"
     return _dated(text, citations, lang, as_of)
 
 

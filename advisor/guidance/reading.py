@@ -227,7 +227,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|make (?:us|them|me|you|customers?|the customer) (?:switch|move|change|go|sign|buy)"
             r"|compulsory|need to (?:move|switch|change|transition|migrate|go))\b"
             r"|義務|必須|しなければ|ないと(?:いけ|ダメ|だめ)|必要があります|強制|ねばなら|移行しないと"
-            r"|(?:し|させ)ないと(?:ダメ|だめ|いけな|まず)|させられ",
+            r"|(?:し|させ)ないと(?:ダメ|だめ|いけな|まず)|させられ|なきゃ|なくちゃ|なければならな",
             re.IGNORECASE,
         ),
     ),
@@ -416,8 +416,8 @@ _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
     r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
-    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん)(?![日時週年人割円回件]|か月|ヶ月"
-    r"|シート|ドル|ポイント)|って(?:どういう|どんな)|っていうのは"
+    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です|でしょう|だ|の(?:こと|略|意味)"
+    r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは"
     r"|というのは|の意味|の略|を説明|とはどういう|の正式(?:名称|名))",
     re.IGNORECASE,
 )
@@ -445,6 +445,30 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
             ):
                 return section
     return None
+
+
+# "how do X and Y differ?", 「XとYの違いは？」
+_CONTRAST = re.compile(
+    r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b"
+    r"|違い|ちがい|比べ|比較|差は|差って",
+    re.IGNORECASE,
+)
+
+
+def contrasted_terms(question: str, kb: KnowledgeBase, lang: Lang) -> list[Section]:
+    """Return the glossary entries of the terms a "how do X and Y differ?" question names."""
+    if not _CONTRAST.search(question):
+        return []
+    found: list[tuple[int, Section]] = []
+    taken: list[tuple[int, int]] = []
+    for term, section in kb.glossary_terms(lang):  # longest first: "EA" inside "EA/MCA" is fine
+        for m in _term_pattern(term).finditer(question):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            if all(section is not s for _, s in found):
+                found.append((m.start(), section))
+    return [section for _, section in sorted(found, key=lambda pair: pair[0])]
 
 
 def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | None:

@@ -343,6 +343,32 @@ def test_a_term_the_guidance_uses_is_defined_from_the_glossary_which_says_so(
     assert "用語集 (Microsoft Learn: Azure ハイブリッド特典) によるもの" in ja.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "first", "second", "note"),
+    [
+        ("EA vs MCA - what's the difference?", "glossary-ea", "glossary-mca", "These definitions"),
+        ("EAとMCAの違いって何？", "glossary-ea", "glossary-mca", "これらの定義"),
+    ],
+)
+def test_a_question_contrasting_two_terms_gets_both_definitions_in_its_order(
+    index: GuidanceIndex, offline: Settings, question: str, first: str, second: str, note: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert [c.id for c in answer.citations[:2]] == [first, second]
+    assert "[1]" in answer.answer and "[2]" in answer.answer
+    assert answer.answer.count(note) == 1  # one note names both sources
+
+
+def test_a_count_asked_of_a_term_is_no_definition_question(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    # 「マルチテナントって何テナントまで」 asks a number the guidance never gives
+    answer = answer_question(
+        "マルチテナントって何テナントまで認められる？", index=index, settings=offline
+    )
+    assert not any(c.id.startswith("glossary") for c in answer.citations)
+
+
 def test_a_term_the_guidance_leaves_undefined_is_not_guessed(
     index: GuidanceIndex, offline: Settings
 ) -> None:
@@ -358,6 +384,9 @@ def test_a_term_the_guidance_leaves_undefined_is_not_guessed(
         ("3000シートのお客様はEAに移行させないとダメですか？", "いいえ。"),
         ("if we pass 2400 seats do we have to leave CSP?", "No. "),
         ("2400シート超えたらCSPから移らないといけないの？", "いいえ。"),
+        # a Japanese yes/no question needs no か: it has no question word
+        ("3000シートだとEAにしないとダメ？", "いいえ。"),
+        ("2,400シート超えたらEAに移行しなきゃいけない？", "いいえ。"),
     ],
 )
 def test_a_must_question_answered_by_not_mandatory_starts_with_no(
