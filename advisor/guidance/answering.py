@@ -43,7 +43,7 @@ ON_TOPIC = 0.75  # a question this much in the guidance's words is on topic what
 RELATIVE_SECTION = 0.6
 RELATIVE_SENTENCE = 0.45
 OTHER_SECTION_WEIGHT = 0.5
-MAX_SENTENCES = 3
+MAX_SENTENCES = 4
 # the learned question model (advisor/guidance/learned.py): refuse at this out-of-scope
 # probability, and weigh its section probabilities by this much beside the lexical score
 SCOPE_REFUSE = 0.75
