@@ -66,9 +66,19 @@ def describe_facts(recorded: dict[str, Any], lang: Lang) -> list[str]:
     if "self_service" in recorded:
         facts.append(phrase("fact.self" if recorded["self_service"] else "fact.help", lang))
     if "seats" in recorded:
-        facts.append(phrase("fact.seats", lang, n=f"{recorded['seats']:,}"))
+        seats = recorded["seats"]
+        facts.append(
+            phrase("fact.no_seats", lang)
+            if seats == 0
+            else phrase("fact.seats", lang, n=f"{seats:,}")
+        )
     if "azure_annual_usd" in recorded:
-        facts.append(phrase("fact.azure", lang, n=_amount(recorded["azure_annual_usd"])))
+        azure = recorded["azure_annual_usd"]
+        facts.append(
+            phrase("fact.no_azure", lang)
+            if azure == 0
+            else phrase("fact.azure", lang, n=_amount(azure))
+        )
     if recorded.get("preferred_motion"):
         motion = phrase(f"motion.{recorded['preferred_motion']}", lang)
         facts.append(phrase("fact.pref", lang, motion=motion))

@@ -19,7 +19,10 @@ NO_SEATS = rx(
     + r"(?!\s*(?:ad|active directory)"
     + W1
     + ")",
-    W0 + r"(?:seats?|licen[cs]es)\s*(?::|=|-)\s*(?:none|no|n/a|nil|zero|0)" + W1,
+    W0
+    + r"(?:seats?|licen[cs]es)\s*(?::|=|-|\?+)\s*(?:none|no|nope|nah|n/a|nil|zero|0)"
+    + W1
+    + r"(?!\s*(?:idea|clue|sure|one knows))",
     r"(?:シート|ライセンス|席|microsoft 365|m365|office 365|o365)(?:は|も|が)?"
     r"(?:特に|今は|現在は|まだ|全く|まったく)?(?:不要|要らない|いらない|必要ない|必要ありません"
     r"|なし|無し|ゼロ|0|使っていない|使ってない|使っていません|使いません|使わない|利用していない"
@@ -35,12 +38,19 @@ NO_AZURE = rx(
     r"|even\s+|actually\s+)?(?:use|using|need|have|consume|consuming|run|running"
     r"|spend(?:ing)? (?:anything |money )?on|plan(?:ning)? to use|going to use|be using|on)\s+"
     r"(?:any\s+)?azure" + W1 + r"(?!\s*(?:ad|active directory)" + W1 + ")",
-    W0 + r"azure\s*(?::|=|-)\s*(?:none|no|n/a|nil|zero|nothing)" + W1,
+    W0
+    + r"azure\s*(?::|=|-|\?+)\s*(?:none|no|nope|nah|n/a|nil|zero|nothing)"
+    + W1
+    + r"(?!\s*(?:idea|clue|sure|one knows))",
+    # "azure? we don't really use it": the question names Azure, the answer says "it"
+    W0 + r"azure\s*[?:,.-]+\s*(?:(?:we|i|nah|no|honestly|hmm|um|well)\W+){0,3}(?:don't|do not"
+    r"|aren't|are not|not|never)\s+(?:really\s+|currently\s+|yet\s+|even\s+|actually\s+)?"
+    r"(?:use|using|need|have|touch)\s+(?:it|that|any|them)" + W1,
     W0 + r"(?:seats?|licen[cs]es|microsoft 365|m365|office 365|o365|saas)[- ]only" + W1,
     W0 + r"only (?:need |want |use |buy |using |needing )?(?:the )?(?:seats?|licen[cs]es"
     r"|microsoft 365|m365|office 365|o365)" + W1,
     W0 + r"no cloud (?:spend|consumption|usage)" + W1,
-    r"(?:azure|アジュール|クラウド)(?:の)?(?:利用|使用|消費)?(?:は|も|を)?"
+    r"(?:azure|アジュール|クラウド)(?:の)?(?:利用|使用|消費)?(?:は|も|を)?[?？、,\s]*"
     r"(?:特に|今は|現在は|まだ|全く|まったく|一切|今後も|今後は|今後)?(?:使っていない|使ってない"
     r"|使ってません|使っていません|使いません|使わない|利用していない|利用してない|利用していません|利用しません"
     r"|利用しない|(?:使う|利用する|導入する)?予定(?:は|も|が)?(?:ない|ありません|なし)"

@@ -87,6 +87,17 @@ _ECHO = re.compile(
 )
 
 
+# the topics a figure answers: what follows them is said of them ("azure? we don't use it")
+_ECHO_FIGURE = re.compile(
+    r"\W*(?:azure|seats?|licen[cs]es?|アジュール|シート|ライセンス)\W*", re.IGNORECASE
+)
+
+
+def echoes_figure(question: str) -> bool:
+    """Tell whether a question part only echoes back a topic that a figure answers."""
+    return _ECHO_FIGURE.fullmatch(question) is not None
+
+
 def echoes_topic(question: str) -> bool:
     """Tell whether a question part only echoes a topic back ("azure?"), asking nothing."""
     return _ECHO.fullmatch(question) is not None

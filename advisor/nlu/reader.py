@@ -25,7 +25,7 @@ from advisor.nlu.injection import disowned_spans, injection_spans
 from advisor.nlu.learned import Meaning, learned_reader
 from advisor.nlu.preferences import find_preference, find_self_service
 from advisor.nlu.quantities import AZURE_WORD, find_numbers
-from advisor.nlu.questions import echoes_topic, question_spans
+from advisor.nlu.questions import echoes_figure, echoes_topic, question_spans
 from advisor.nlu.rates import CORRECTION, STRONG_CORRECTION, Rate, find_rate
 from advisor.nlu.terms import read_special_terms
 from advisor.nlu.text import blank, merge, normalise
@@ -153,7 +153,9 @@ def understand(
         s = blank(s, [rate.span])  # "1 dollar = 150 yen" states a rate, not an amount
     safe = blank(s, injected)
     asked = question_spans(safe)
-    said = blank(safe, asked)  # only what the customer states, not asks or instructs
+    # only what the customer states, not asks or instructs; a topic echoed back ("azure? we don't
+    # use it") stays, as the subject of what follows
+    said = blank(safe, [span for span in asked if not echoes_figure(safe[span[0] : span[1]])])
     azure_anywhere = bool(AZURE_WORD.search(said))
     asked_for = expecting  # a bare "no" answers only the question asked
     if correcting is not None and (

@@ -317,3 +317,10 @@ def test_a_new_recommendation_comes_with_a_brief_reply_for_channels_with_cards(
     assert "My recommendation: the breadth motion" in turn.brief
     again = offline_service.chat("thanks", first.session_id)
     assert again.brief is None  # the card is not shown again
+
+
+def test_none_of_a_figure_is_noted_in_words_not_as_a_zero(offline_service: Any) -> None:
+    first = offline_service.chat("We have 300 seats and no Azure")
+    assert first.reply.startswith("Noted: 300 seats, no Azure.")
+    ja = offline_service.chat("Azureだけでシートは不要です")
+    assert ja.reply.startswith("記録いたしました: シートの購入なし (Azure のみ)")

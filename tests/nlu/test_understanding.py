@@ -668,6 +668,26 @@ def test_a_no_about_azure_answers_nothing_else(
 
 
 @pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        # the topic echoed back is the subject of what follows, with nothing pending
+        ("azure? we don't really use it", {"azure_annual_usd": 0.0}),
+        ("Azure？使ってないです", {"azure_annual_usd": 0.0}),
+        ("azure? none", {"azure_annual_usd": 0.0}),
+        ("seats? none, azure only", {"seats": 0}),
+        # "no idea" is no "no"
+        ("azure? no idea", {}),
+        # an echoed special-terms topic is no term: what follows says none are needed
+        ("特別な条件？うちには関係ないですよ笑", {"special_terms": []}),
+    ],
+)
+def test_an_echoed_topic_is_what_the_answer_after_it_is_about(
+    text: str, facts: dict[str, Any]
+) -> None:
+    assert understand(text).facts() == facts
+
+
+@pytest.mark.parametrize(
     ("text", "needed"),
     [
         ("特殊な条件はないと思うけど、グループ会社が3社あってそれぞれ別に契約してます", False),
