@@ -47,9 +47,11 @@ class _Words:
         return joiner.join(names)
 
     def seats(self, n: int) -> str:
-        return self("seats", n=f"{n:,}")
+        return self("no_seats") if n == 0 else self("seats", n=f"{n:,}")
 
     def azure(self, usd: float) -> str:
+        if usd == 0:
+            return self("no_azure")
         amount = f"{usd:,.0f}" if float(usd).is_integer() else f"{usd:,.2f}"
         return self("azure", n=amount)
 

@@ -450,7 +450,7 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
 # "how do X and Y differ?", 「XとYの違いは？」
 _CONTRAST = re.compile(
     r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b"
-    r"|違い|ちがい|比べ|比較|差は|差って",
+    r"|違い|ちがい|違う|違います|異な|比べ|比較|差は|差って",
     re.IGNORECASE,
 )
 

@@ -348,6 +348,7 @@ def test_a_term_the_guidance_uses_is_defined_from_the_glossary_which_says_so(
     [
         ("EA vs MCA - what's the difference?", "glossary-ea", "glossary-mca", "These definitions"),
         ("EAとMCAの違いって何？", "glossary-ea", "glossary-mca", "これらの定義"),
+        ("EAとMCAってどう違うの？", "glossary-ea", "glossary-mca", "これらの定義"),
     ],
 )
 def test_a_question_contrasting_two_terms_gets_both_definitions_in_its_order(
