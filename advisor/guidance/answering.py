@@ -44,6 +44,7 @@ RELATIVE_SECTION = 0.6
 RELATIVE_SENTENCE = 0.45
 OTHER_SECTION_WEIGHT = 0.5
 MAX_SENTENCES = 4
+AFTER_DEFINITION = 2
 # the learned question model (advisor/guidance/learned.py): refuse at this out-of-scope
 # probability, and weigh its section probabilities by this much beside the lexical score
 SCOPE_REFUSE = 0.75
@@ -113,7 +114,11 @@ def offline_answer(question: str, support: Support, *, index: GuidanceIndex, lan
     if not support.hits:
         assert support.definition is not None
         return _defined(support.definitions, None, lang, index.kb.as_of(lang))
-    answer = extractive_answer(question, support.hits, index=index, lang=lang, kind=support.kind)
+    # after a definition, what the guidance says of the term is support: kept shorter
+    limit = MAX_SENTENCES if support.definition is None else AFTER_DEFINITION
+    answer = extractive_answer(
+        question, support.hits, index=index, lang=lang, kind=support.kind, limit=limit
+    )
     if support.definition is not None:
         return _defined(support.definitions, answer, lang, index.kb.as_of(lang))
     return answer
@@ -246,7 +251,13 @@ def _asks_yes_or_no(question: str) -> bool:
 
 
 def extractive_answer(
-    question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang, kind: str = "other"
+    question: str,
+    hits: list[Hit],
+    *,
+    index: GuidanceIndex,
+    lang: Lang,
+    kind: str = "other",
+    limit: int = MAX_SENTENCES,
 ) -> Answer:
     """Answer with the best-matching sentences of the top sections, each with its marker.
 
@@ -302,10 +313,10 @@ def extractive_answer(
         ]
     candidates.sort(key=lambda c: -c[0])
     top = candidates[0][0]
-    chosen = [c for c in candidates[:MAX_SENTENCES] if c[0] >= RELATIVE_SENTENCE * top]
+    chosen = [c for c in candidates[:limit] if c[0] >= RELATIVE_SENTENCE * top]
     # one more sentence of the best section, when it matches nearly as well
-    more = [c for c in candidates[MAX_SENTENCES:] if c[1] == 0]
-    if len(chosen) == MAX_SENTENCES and more and more[0][0] >= RELATIVE_SENTENCE * top:
+    more = [c for c in candidates[limit:] if c[1] == 0]
+    if len(chosen) == limit and more and more[0][0] >= RELATIVE_SENTENCE * top:
         chosen.append(more[0])
     if wanted is not None and not any(wanted.search(c[3]) for c in chosen):
         # the answer must carry what was asked for: the best sentence that does replaces the last
@@ -317,7 +328,7 @@ def extractive_answer(
         # "three focus areas": the sentence that announces a list comes with the list
         rank, position = chosen[0][1], chosen[0][2]
         chosen = [chosen[0]] + [(0.0, rank, position + 1 + i, t) for i, t in enumerate(items)]
-    elif FOLLOWING_SENTENCE and len(chosen) < MAX_SENTENCES:
+    elif FOLLOWING_SENTENCE and len(chosen) < limit:
         # the sentence after the best one usually carries what it announces (a list, a date)
         _, rank, position, _ = chosen[0]
         following = sections[rank].sentences()[position + 1 : position + 2]
