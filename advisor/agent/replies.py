@@ -122,8 +122,10 @@ def compose_replies(
                 parts.append(phrase(f"smalltalk.{_small_talk(turn.text)}", lang))
             elif not said_something:
                 parts.append(phrase("greeting" if turn.first_turn else "nothing_understood", lang))
-            elif turn.guidance or (turn.understood is not None and turn.understood.injection):
-                parts.append(phrase("resume", lang))
+            elif _guidance_shown(turn) or (
+                turn.understood is not None and turn.understood.injection
+            ):
+                parts.append(phrase("resume", lang))  # back to the question after an answer
             parts.append(question.text)
     elif turn.declined:
         if said_something:  # a figure refused now, or a fact that leaves it undecided
@@ -197,11 +199,24 @@ def _preamble(turn: TurnFacts) -> list[str]:
         for answer in turn.guidance:
             if answer.answered or answer.refusal == "contact":  # how to be contacted, always
                 parts.append(answer.answer)
-            elif not (turn.recorded or turn.first_turn or turn.move.kind == "rate"):
-                # a search that found nothing beside an answer, or in an opener, is not shown:
-                # the customer answered, or is greeted
+            elif _says_not_found(turn):
                 parts.append(phrase("no_guidance", lang))
     return parts
+
+
+def _says_not_found(turn: TurnFacts) -> bool:
+    """Tell whether a search that found nothing is said.
+
+    Not beside an answer, nor in an opener: the customer answered, or is greeted.
+    """
+    return not (turn.recorded or turn.first_turn or turn.move.kind == "rate")
+
+
+def _guidance_shown(turn: TurnFacts) -> bool:
+    """Tell whether the reply shows something of a guidance search, so the question resumes."""
+    if turn.written is not None:
+        return bool(turn.guidance)
+    return any(a.answered or a.refusal == "contact" or _says_not_found(turn) for a in turn.guidance)
 
 
 def _conditional(turn: TurnFacts, classification: Classification) -> str:

@@ -324,3 +324,12 @@ def test_none_of_a_figure_is_noted_in_words_not_as_a_zero(offline_service: Any) 
     assert first.reply.startswith("Noted: 300 seats, no Azure.")
     ja = offline_service.chat("Azureだけでシートは不要です")
     assert ja.reply.startswith("記録いたしました: シートの購入なし (Azure のみ)")
+
+
+def test_a_question_resumes_only_after_something_was_answered(offline_service: Any) -> None:
+    # the opener's question finds nothing worth showing: the reply notes the facts and asks,
+    # with no "To carry on:" after an answer that is not there
+    turn = offline_service.chat("hi, we're a 600-person retailer, how should we buy M365?")
+    assert turn.reply.startswith("Noted: 600 seats.")
+    assert "To carry on:" not in turn.reply
+    assert turn.reply.endswith(turn.question.text)
