@@ -124,6 +124,11 @@ _NOT_COVERED = re.compile(
     r"|登録方法|どこから(?:登録|申請|申し込)|\breservations?\b|\bcancel\w*|キャンセル"
     r"|\bstep[- ]by[- ]step\b|\b(?:steps|procedure) (?:to|for)\b"
     r"|(?:具体的な|詳しい)?(?:手順|手続き)(?:を|は|って)"
+    # who inside Microsoft approves or decides: the guidance names no one
+    r"|\bwho (?:at|inside|within|in) (?:microsoft|ms)\b|\bwho\b[^?]{0,40}\b(?:approves?"
+    r"|approving|signs? off|grants?)\b|\bwho\b[^?]{0,30}\bthe approval\b"
+    r"|(?:マイクロソフト|MS|ＭＳ)(?:側|の中|社内)?(?:で|の)?(?:最終的に)?(?:は)?誰が"
+    r"|誰が(?:承認|判断|ジャッジ|決裁|許可)|(?:承認|許可)(?:は|を)(?:誰|だれ)"
     # the assistant itself, and other organisations' choices
     r"|\bwho (?:built|made|created|trained|programmed) you\b|\bare you (?:an? )?(?:ai|bot|robot"
     r"|human|person|chatgpt|gpt)\b|\bwhat (?:ai|model|llm)\b[^?]{0,20}\byou\b"

@@ -501,6 +501,8 @@ def test_only_a_question_about_what_a_term_means_gets_its_definition(
         ("What are the requirements to become a CSP partner?", "The guidance does not say"),
         ("Is the new commerce available to customers in Brazil?", "The guidance does not say"),
         ("Which exact SKU should I order for frontline workers?", "The guidance does not say"),
+        ("who approves dual-use rights at Microsoft?", "The guidance does not say"),
+        ("マルチテナントの承認はMS側で誰が判断するの？", "ガイダンスには書かれていない"),
     ],
 )
 def test_what_the_guidance_does_not_cover_is_refused_by_what_is_asked(
