@@ -1,21 +1,24 @@
 """What a guidance question is about, learned from the questions people have asked.
 
-Two small models per language, on character n-grams (typos and Japanese need no tokenizer):
+Three small models per language, on character n-grams (typos and Japanese need no tokenizer):
 - scope: whether the guidance can answer the question at all. The rules in `reading` name what
   is out of scope (prices, rates, SKUs, regions, later events); this model catches what they
   cannot list, such as "how long does the approval take?" or a programme the guidance never
   mentions, from questions written to be refused.
 - sections: which section a question is about, a prior that lifts the right section when
   the question shares few words with it.
+- sentences: which sentence states what such a question wants, a prior on the answer's choice.
 
 They train on the questions each section answers (`knowledge/<lang>/questions.yaml`), the ask
 cases (`evals/cases/ask.yaml`) and the development questions (`evals/blind/ask-dev.yaml`),
-never on the blind set (`evals/blind/questions.yaml`). Training takes about a second, so the
-models are trained on first use and kept in memory.
+never on the blind set (`evals/blind/questions.yaml`). Training takes several seconds (about 9
+on a 2-core machine), so the trained models are cached on disk beside the reader's, keyed by a
+hash of what they learn from, and kept in memory once loaded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -24,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import sklearn
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -31,7 +35,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from advisor.domain.schemas import LANGS, Lang
 from advisor.guidance.knowledge import KnowledgeBase
-from advisor.resources import data_path
+from advisor.resources import cached_model, data_path
 
 log = logging.getLogger(__name__)
 
@@ -177,31 +181,51 @@ class QuestionModel:
 
     def sections(self, question: str, lang: Lang) -> dict[str, float]:
         """Return each section's probability of being what the question is about."""
-        model = self._sections.get(lang)
-        if model is None:
-            return {}
-        probabilities = model.predict_proba([question])[0]
-        return {str(s): float(p) for s, p in zip(model.classes_, probabilities, strict=True)}
+        return _by_label(self._sections.get(lang), question)
 
     def sentences(self, question: str, lang: Lang) -> dict[str, float]:
         """Return each guidance sentence's probability of stating what the question asks."""
-        model = self._sentences.get(lang)
-        if model is None:
-            return {}
-        probabilities = model.predict_proba([question])[0]
-        return {str(s): float(p) for s, p in zip(model.classes_, probabilities, strict=True)}
+        return _by_label(self._sentences.get(lang), question)
+
+
+def _by_label(model: Pipeline | None, question: str) -> dict[str, float]:
+    if model is None:
+        return {}
+    probabilities = model.predict_proba([question])[0]
+    return {str(s): float(p) for s, p in zip(model.classes_, probabilities, strict=True)}
 
 
 _models: dict[str, QuestionModel] = {}
 _training = threading.Lock()
 
 
+# bump when the features or models change, so a cached model of the old kind is not loaded
+MODEL_VERSION = 1
+
+
 def question_model(kb: KnowledgeBase) -> QuestionModel:
-    """Return the models trained on the shipped questions (trained once per knowledge base)."""
+    """Return the models trained on the shipped questions: in memory, cached, or trained now."""
     with _training:
         model = _models.get(kb.content_hash)
         if model is None:
-            questions = asked_questions(kb)
-            log.info("training the question model on %d questions", len(questions))
-            model = _models[kb.content_hash] = QuestionModel(questions, kb)
+            model = _models[kb.content_hash] = cached_model(
+                "questions", _training_key(kb), QuestionModel, lambda: _train(kb)
+            )
         return model
+
+
+def _training_key(kb: KnowledgeBase) -> str:
+    """Return a key that changes whenever what the models learn from, or their code, does."""
+    digest = hashlib.sha256(f"{MODEL_VERSION} {sklearn.__version__} {kb.content_hash}".encode())
+    root = data_path("evals")
+    for name in (*QUESTION_FILES, BLIND_FILE):
+        path = root / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
+def _train(kb: KnowledgeBase) -> QuestionModel:
+    questions = asked_questions(kb)
+    log.info("training the question model on %d questions", len(questions))
+    return QuestionModel(questions, kb)

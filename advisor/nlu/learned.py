@@ -15,21 +15,16 @@ retrained on first use.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
 import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any, cast
 
-import joblib
 import numpy as np
 import sklearn
-from platformdirs import user_cache_dir
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -38,8 +33,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from advisor.domain.schemas import Motion, Slot, SpecialTerm
 from advisor.nlu.corpus import Act, Utterance, corpus_files, training_corpus
 from advisor.nlu.text import normalise
-
-log = logging.getLogger(__name__)
+from advisor.resources import cached_model
 
 Classifier = Any  # a fitted LogisticRegression, or OneVsRestClassifier of them
 _CONTEXTS: tuple[Slot | None, ...] = (None, *Slot)
@@ -315,11 +309,6 @@ def corpus_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def _cache_path(key: str) -> Path:
-    folder = os.environ.get("ADVISOR_MODEL_CACHE") or user_cache_dir("motion-advisor")
-    return Path(folder) / f"reader-{key}.joblib"
-
-
 def learned_reader() -> LearnedReader:
     """Return the reader trained on the corpus: from the cache, or trained now and cached."""
     global _reader
@@ -330,23 +319,10 @@ def learned_reader() -> LearnedReader:
 
 
 def _load_or_train() -> LearnedReader:
-    path = _cache_path(corpus_key())
-    try:
-        found = joblib.load(path)
-        if isinstance(found, LearnedReader):
-            return found
-    except Exception:  # noqa: BLE001 - a missing or unreadable cache only means training again
-        pass
+    return cached_model("reader", corpus_key(), LearnedReader, _train)
+
+
+def _train() -> LearnedReader:
     reader = LearnedReader(training_corpus())
     _ = reader._stack  # lays the weights out in single precision, as they are then cached
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        joblib.dump(reader, partial)
-        partial.replace(path)
-        for old in path.parent.glob("reader-*.joblib"):
-            if old != path:
-                old.unlink(missing_ok=True)  # a model of a corpus that has since changed
-    except OSError as exc:
-        log.info("the trained reader could not be cached (%s); it is kept in memory", exc)
     return reader

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
@@ -26,16 +25,6 @@ from tests.fake_openai import ScriptedOpenAI
 CASES = yaml.safe_load((data_path("evals/cases") / "ask.yaml").read_text(encoding="utf-8"))
 UNANSWERABLE = [c for c in CASES if c.get("answerable") is False]
 REFUSAL_START = {"en": "The guidance", "ja": "ガイダンス"}
-
-
-@pytest.fixture
-def index(guidance_index: GuidanceIndex) -> GuidanceIndex:
-    return guidance_index
-
-
-@pytest.fixture
-def offline(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
 
 
 @pytest.fixture

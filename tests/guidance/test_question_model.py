@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -15,16 +13,6 @@ from advisor.guidance.knowledge import load_knowledge
 from advisor.guidance.learned import Asked, QuestionModel, asked_questions, stating_sentences
 from advisor.guidance.reading import out_of_scope
 from advisor.resources import data_path
-
-
-@pytest.fixture
-def index(guidance_index: GuidanceIndex) -> GuidanceIndex:
-    return guidance_index
-
-
-@pytest.fixture
-def offline(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
 
 
 def test_the_model_learns_scope_and_sections_from_the_questions_it_is_given() -> None:

@@ -34,11 +34,6 @@ def answerable_cases(lang: str) -> list[dict[str, object]]:
     return [c for c in cases if c["lang"] == lang and c.get("answerable", True)]
 
 
-@pytest.fixture
-def index(guidance_index: GuidanceIndex) -> GuidanceIndex:
-    return guidance_index
-
-
 @pytest.mark.slow
 def test_first_open_builds_one_record_per_section_and_language(settings: Settings) -> None:
     opened = GuidanceIndex.open(settings)

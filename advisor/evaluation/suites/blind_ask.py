@@ -32,9 +32,8 @@ _PLACEHOLDER = re.compile(r"\{\w+\}")
 _REFUSALS = ("price", "vendor", "topic", "later", "afterwards", "contact")
 
 
-def normalise(text: str) -> str:
-    """Return text as key facts are compared (the form the question model learns them in)."""
-    return fact_form(text)
+# key facts are compared in the form the question model learns them in
+normalise = fact_form
 
 
 def missing_facts(answer: str, groups: Sequence[Sequence[str]]) -> list[list[str]]:
