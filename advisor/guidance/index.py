@@ -36,6 +36,7 @@ from advisor.guidance.embeddings import (
     normalize,
 )
 from advisor.guidance.knowledge import KnowledgeBase, Section, load_knowledge
+from advisor.guidance.reading import in_guidance_words
 
 # Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
 FORMAT_VERSION = 3
@@ -213,6 +214,7 @@ class GuidanceIndex:
 
         The guidance's sections by default; with `glossary`, the glossary's.
         """
+        query = in_guidance_words(query, lang)
         vector = self.embedder.embed([query])[0]
         if not any(vector):
             return []
@@ -278,7 +280,7 @@ class GuidanceIndex:
 
     def rank_sentences(self, query: str, section: Section) -> list[tuple[float, str]]:
         """Return the section's sentences with their lexical match to the query, best first."""
-        query_sparse = self._sparse(query)
+        query_sparse = self._sparse(in_guidance_words(query, section.lang))
         scored = [
             (_dot(query_sparse, vector), text)
             for text, vector in self._sentences[(section.lang, section.id)][1:]
@@ -293,6 +295,7 @@ class GuidanceIndex:
         whole run: 「最終更新日」 is the guidance's 「更新」, though no text has 「新日」.
         """
         vocabulary = self._vocabulary[lang]
+        query = in_guidance_words(query, lang)
         words = content_words(query)
         if not words:
             return 0.0

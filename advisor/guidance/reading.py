@@ -118,7 +118,8 @@ _NOT_COVERED = re.compile(
     r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
     r"|同業他社|他社の(?:事例|例)"
     r"|\bhow many (?:business )?(?:days|hours|weeks)\b|\bwithin (?:the first )?\d+ (?:hours|days)\b"
-    r"|\bhow long (?:does|do|will|would)\b[^?]{0,40}\b(?:take|last)\b|何日|何時間|何週間"
+    r"|\bhow long (?:does|do|will|would)\b[^?]{0,40}\b(?:take|last)\b"
+    r"|(?<!月)(?<!月の)何日(?!付)|何時間|何週間"
     r"|\bhow (?:do|can|should) (?:we|i|partners?|a partner) (?:actually )?(?:submit|register|file"
     r"|enter|log|apply|sign)\b|\bside by side\b|併用|登録(?:は|って)?(?:どこ|どう)|申請方法"
     r"|登録方法|どこから(?:登録|申請|申し込)|\breservations?\b|\bcancel\w*|キャンセル"
@@ -200,7 +201,8 @@ _RATE_ASK = re.compile(
     r"|\bwhat(?:'s| is| are) the (?:new |exact |current |actual )?(?:wholesale |list |retail |net )"
     r"?(?:price|cost)s?\b(?! changes?)|\bwiggle room\b|\broom (?:to|for) negotiat\w*"
     r"|交渉(?:の)?余地|何割|何ポイント|\d+\s*ポイント|値引き幅|報酬(?:は|って)?(?:いくら|どれくらい)"
-    r"|何円|卸値|卸価格|単価|報酬(?:率|額)|(?:割引|値引き|マージン|リベート|手数料|報酬)"
+    r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高|下が|上が"
+    r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)|(?:割引|値引き|マージン|リベート|手数料|報酬)"
     r"(?:の|は|って)?(?:上限|下限|幅|いくら|どれくらい|どのくらい|何)"
     r"|料率|何\s*(?:％|%|パーセント)|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)率"
     r"|(?:割引|値引き)(?:して|され|を受け|が受け|がもら|してもら)",
@@ -439,8 +441,56 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+# English words in a Japanese question ("self-serviceの客はどこで買うの？", "seat閾値は？") in the
+# Japanese guidance's own words; the names it keeps in Latin letters (Azure, CSP, EA, MCA, SKU)
+# are matched as they are
+_IN_JAPANESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"(?<![A-Za-z]){pattern}(?![A-Za-z])", re.IGNORECASE), words)
+    for pattern, words in (
+        (r"dual[- ]?use(?:[- ]rights?)?", "デュアルユース権"),
+        (r"lead[- ]?status", "リードステータス"),
+        (r"multi[- ]?tenants?", "マルチテナント"),
+        (r"multi[- ]?affiliates?", "マルチアフィリエイト"),
+        (r"self[- ]?serv(?:ice)?", "セルフサービス"),
+        (r"new[- ]commerce", "新しいコマース"),
+        (r"seat[- ]based", "シートベース"),
+        (r"seats?", "シート"),
+        (r"ent(?:erprise)?", "エンタープライズ"),
+        (r"breadth", "ブレドゥス"),
+        (r"motions?", "モーション"),
+        (r"partners?", "パートナー"),
+        (r"incentives?", "インセンティブ"),
+        (r"wholesale", "ホールセール"),
+        (r"prices?|pricing", "価格"),
+        (r"thresholds?|caps?|limits?|閾値|しきい値", "基準"),
+        (r"online|web", "オンライン"),
+        (r"commerce", "コマース"),
+        (r"customers?|clients?", "お客様"),
+        (r"sellers?|sales ?reps?", "販売担当者"),
+        (r"guidance", "ガイダンス"),
+        (r"offers?", "オファー"),
+        (r"ga", "一般提供"),
+        (r"timeline", "タイムライン"),
+        (r"approvals?", "承認"),
+        (r"special terms?", "特別な条件"),
+        (r"smbs?", "中堅・中小企業"),
+        (r"support", "サポート"),
+    )
+)
+
+
+def in_guidance_words(text: str, lang: Lang) -> str:
+    """Return a question with its English words in the guidance's words when it is Japanese."""
+    if lang != "ja":
+        return text
+    for pattern, words in _IN_JAPANESE:
+        text = pattern.sub(words, text)
+    return text
+
+
 def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:
     """Return the glossary entry of the term a "what is X?" question asks about, if any."""
+    question = in_guidance_words(question, lang)  # 「dual-use rightsってなに」
     for term, section in kb.glossary_terms(lang):
         for m in _term_pattern(term).finditer(question):
             before = question[: m.start()].rstrip()
@@ -467,6 +517,7 @@ def contrasted_terms(question: str, kb: KnowledgeBase, lang: Lang) -> list[Secti
     """Return the glossary entries of the terms a "how do X and Y differ?" question names."""
     if not _CONTRAST.search(question):
         return []
+    question = in_guidance_words(question, lang)
     found: list[tuple[int, Section]] = []
     taken: list[tuple[int, int]] = []
     for term, section in kb.glossary_terms(lang):  # longest first: "EA" inside "EA/MCA" is fine

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from advisor.domain.schemas import Lang
 from advisor.nlu.text import MAX_CHARS
 
@@ -37,4 +39,12 @@ def detect_lang(text: str, default: Lang = "en") -> Lang:
     # One Japanese character carries about as much as a short English word, hence the 3.
     if (kana >= 1 or kanji >= 2) and japanese * 3 >= latin:
         return "ja"
-    return "en"
+    # an English term inside a Japanese sentence: "dual-use rightsってなに", "self-serviceでOK"
+    return "ja" if _JAPANESE_PARTICLE_AFTER_LATIN.search(text[:MAX_CHARS]) else "en"
+
+
+# a Japanese particle straight after an English word; English text that quotes Japanese puts a
+# space first ("the word for thanks is ありがとう")
+_JAPANESE_PARTICLE_AFTER_LATIN = re.compile(
+    r"[A-Za-z0-9](?:って|とは|って何|では|には|じゃ|なら|から|まで|より|は|が|を|に|で|の|と|も)"
+)

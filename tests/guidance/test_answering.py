@@ -653,3 +653,31 @@ def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
     index: GuidanceIndex, offline: Settings, question: str
 ) -> None:
     assert answer_question(question, index=index, settings=offline).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "section", "fact"),
+    [
+        ("self-serviceの客はどこで買うの？", "self-service-motion", "オンライン"),
+        ("seat閾値は？", "partner-economics-thresholds", "2,400"),
+        ("ent motionってEAじゃないとダメ？", "enterprise-motion", "MCA"),
+        ("dual use rightsって承認いるの？", "enterprise-terms", "特別な承認"),
+        ("ガイダンスの最終更新っていつ？2022年5月の何日？", "timeline", "2022年5月23日"),
+        ("卸価格の変更はいつから？", "timeline", "2022年"),
+    ],
+)
+def test_japanese_questions_with_english_words_are_answered_in_japanese(
+    index: GuidanceIndex, offline: Settings, question: str, section: str, fact: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and answer.lang == "ja", answer.answer
+    assert section in [c.id for c in answer.citations]
+    assert fact in answer.answer
+
+
+def test_an_english_term_asked_in_japanese_gets_the_japanese_glossary_entry(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question("dual-use rightsってなに", index=index, settings=offline)
+    assert answer.lang == "ja" and answer.citations[0].id == "glossary-dual-use-rights"
+    assert answer.answer.startswith("デュアルユース権")

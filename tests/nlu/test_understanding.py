@@ -485,6 +485,8 @@ def test_table_is_large_and_balanced() -> None:
         ("We have 300 seats", "ja", "en"),
         ("社員80名", "en", "ja"),
         ("はい", "en", "ja"),
+        ("dual-use rightsってなに", "en", "ja"),
+        ("self-serviceでOK", "en", "ja"),
         ("CSPとは？", "en", "ja"),
         ("EAを希望", "en", "ja"),
         ("Microsoft 365のライセンスが2,500必要です", "en", "ja"),
