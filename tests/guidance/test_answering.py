@@ -662,7 +662,7 @@ def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
         ("seat閾値は？", "partner-economics-thresholds", "2,400"),
         ("ent motionってEAじゃないとダメ？", "enterprise-motion", "MCA"),
         ("dual use rightsって承認いるの？", "enterprise-terms", "特別な承認"),
-        ("ガイダンスの最終更新っていつ？2022年5月の何日？", "timeline", "2022年5月23日"),
+        ("ガイダンスの最終更新っていつ？2022年5月の何日？", "about-this-guidance", "2022年5月23日"),
         ("卸価格の変更はいつから？", "timeline", "2022年"),
     ],
 )
