@@ -260,7 +260,21 @@ def understand(
         if preferred == Motion.SELF_SERVICE:
             rules = rules.model_copy(update={"self_service": True})
         return rules
+    if asked_for is Slot.SELF_SERVICE and _NO_PREFERENCE.fullmatch(core.strip(" .!?。！？")):
+        # 「特になし」, "no preference": no way of buying chosen, so the advisor assumes they
+        # want help and says so, rather than noting a wish they did not state
+        return Understanding(act="unsure", confidence=1.0)
     return combine(rules, learned_reader().read(text, expecting), expecting, other_only=other_only)
+
+
+_NO_PREFERENCE = re.compile(
+    r"(?:(?:no|not any) (?:particular |real |strong )?preferences?|nothing (?:in )?particular"
+    r"|none|nothing|n/?a|no idea|not really|(?:i |we )?don'?t (?:really )?mind|(?:it )?doesn'?t"
+    r" matter|whatever|either(?: way| is fine| one)?)"
+    r"|(?:特に)?(?:なし|ない(?:です)?|ありません|こだわり(?:は)?(?:なし|ない(?:です)?|ありません))"
+    r"|(?:希望|要望)(?:は)?(?:特に)?(?:なし|ない(?:です)?|ありません)|特には?",
+    re.IGNORECASE,
+)
 
 
 def _rules_act(reading: Understanding, said: str) -> Act:

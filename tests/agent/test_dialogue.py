@@ -100,6 +100,23 @@ def test_unsure_about_self_service_is_taken_as_wanting_help_and_said(
     assert profile(offline_service, turns)["self_service"] is False
 
 
+@pytest.mark.parametrize(
+    ("messages", "said"),
+    [
+        (["no special terms", "no preference"], "I'll assume you'd like a partner or Microsoft"),
+        (["特別な条件はなし", "特になし"], "支援をご希望という前提"),
+    ],
+)
+def test_no_preference_about_self_service_is_assumed_as_help_and_said(
+    offline_service: ChatService, messages: list[str], said: str
+) -> None:
+    turns = talk(offline_service, messages)
+    assert said in turns[-1].reply
+    assert "Noted" not in turns[-1].reply and "記録" not in turns[-1].reply
+    assert turns[-1].question is not None and turns[-1].question.slot == "seats"
+    assert profile(offline_service, turns)["self_service"] is False
+
+
 def test_a_refused_figure_gets_the_conditional_answer(offline_service: ChatService) -> None:
     turns = talk(
         offline_service,
