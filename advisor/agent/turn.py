@@ -87,7 +87,10 @@ def build_turn(state: TurnState, context: TurnContext) -> Composed:
         update["foreign"] = foreign
     classification = context.classify(profile)
     missing = [slot for slot in classification.missing if slot.value not in declined]
-    next_question = question(missing[0], lang) if missing else None
+    # the question the reply before asked, not answered, is asked again in fewer words
+    again = bool(missing) and pending is not None and missing[0] == pending
+    again = again and move.kind not in ("clarify", "rate") and bool(state.get("turns"))
+    next_question = question(missing[0], lang, again=again) if missing else None
     facts = TurnFacts(
         lang=lang,
         text=latest_customer_text(state),

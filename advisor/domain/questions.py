@@ -6,12 +6,15 @@ from advisor import prompts
 from advisor.domain.schemas import Lang, Question, QuestionOption, Slot
 
 
-def question(slot: Slot | str, lang: Lang) -> Question:
-    """Return the structured question for a slot."""
+def question(slot: Slot | str, lang: Lang, *, again: bool = False) -> Question:
+    """Return the structured question for a slot.
+
+    `again`: the question was asked in the reply before, so it is put in fewer words.
+    """
     spec = prompts.table("questions", lang)[str(slot)]
     return Question(
         slot=str(slot),
-        text=spec["text"],
+        text=spec["again"] if again else spec["text"],
         help=spec.get("help"),
         options=[QuestionOption(value=o["value"], label=o["label"]) for o in spec["options"]],
     )

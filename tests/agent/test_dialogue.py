@@ -261,9 +261,12 @@ def test_thanks_mid_question_is_answered_in_kind_and_assumes_nothing(
     turns = talk(offline_service, messages)
     asked = turns[1].question
     assert asked is not None and asked.slot == "self_service"
-    # not "let me ask it another way": the customer said thanks, not something unclear
-    assert turns[2].reply == f"{thanks}\n\n{asked.text}"
-    assert turns[2].question == asked
+    # not "let me ask it another way": the customer said thanks, not something unclear; the
+    # same question again, in fewer words
+    again_asked = turns[2].question
+    assert again_asked is not None and again_asked.slot == asked.slot
+    assert again_asked.options == asked.options and len(again_asked.text) < len(asked.text)
+    assert turns[2].reply == f"{thanks}\n\n{again_asked.text}"
     assert profile(offline_service, turns)["self_service"] is None
     # small talk again is taken as not following the question: help is assumed, and said
     again = talk(offline_service, [*messages, "lol" if lang == "en" else "笑"])[-1]
@@ -283,3 +286,22 @@ def test_no_azure_in_reply_to_the_seats_question_is_not_zero_seats(
     assert turns[-1].recommendation is not None
     assert turns[-1].recommendation.motion == "enterprise"
     assert profile(offline_service, turns)["seats"] == 5000
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["hi, how should we buy microsoft 365?", "about 1800 people", "what counts as special?"],
+        ["M365の買い方を相談したい", "社員は1800人くらい", "特別な条件って例えば？"],
+    ],
+)
+def test_a_question_asked_again_is_put_in_fewer_words_not_repeated(
+    offline_service: ChatService, messages: list[str]
+) -> None:
+    turns = talk(offline_service, messages)
+    asked = [t.question for t in turns]
+    assert all(q is not None and q.slot == "special_terms" for q in asked)
+    first, second = asked[0], asked[1]
+    assert first is not None and second is not None and second.text != first.text
+    assert turns[1].reply.endswith(second.text) and first.text not in turns[1].reply
+    assert all(turns[i].reply != turns[i + 1].reply for i in range(len(turns) - 1))
