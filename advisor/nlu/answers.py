@@ -60,7 +60,8 @@ NO_AZURE = rx(
 )
 UNSURE = rx(
     W0 + r"(?:not sure|unsure|don't know|do not know|no idea|dunno|no clue|not certain|lost"
-    r"|confused|clueless|don't get it|don't understand|do not understand)" + W1,
+    r"|confused|clueless|don't get it|don't understand|do not understand"
+    r"|no (?:particular |real |strong )?preference)" + W1,
     r"わから|分から|未定|不明|検討中|まだ決まって",
 )
 YES = rx(

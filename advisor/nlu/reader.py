@@ -110,6 +110,7 @@ OVERRIDE_FOUND_TERMS = 0.95  # against a term the rules found said plainly
 OVERRIDE_SERVICE = 0.7
 SURE_CSP = 0.7  # a wish to buy through CSP beside a wish for help needs to be plain
 SURE_UNASKED = 0.85
+SURE_PLAIN = 0.9  # no special terms read from a message that only gives a figure
 SURE_LOOSE = 0.8  # a number the rules cannot place is a count only in a plain answer
 UNCLEAR = 0.5  # below this confidence in an answer that has no figure, nothing is recorded
 SURE_QUESTION = 0.6  # a question nobody can see asked needs this much of the model
@@ -218,16 +219,22 @@ def understand(
     about = [m.span() for pattern in (NO_AZURE, NO_SEATS) for m in pattern.finditer(said)]
     rest = FILLER.sub("", blank(said, about)).strip()
     other_only = bool(about) and NO.match(rest) is None and _little(rest)
+    # a message that gives a figure and denies nothing ("we're around 900 staff") hardly says
+    # that no special terms are needed, whichever question it answers
+    stated_figure = seats is not None or azure is not None or currency is not None
+    figure_only = stated_figure and not NEGATION.search(said)
+    terms, taken = read_special_terms(said, expecting)
     service = find_self_service(said)
     self_service = service[1] if service else None
     if self_service is None and asked_for == Slot.SELF_SERVICE and not UNSURE.search(said):
         if YES.match(core):
             self_service = True
-        elif NO.match(core) and not other_only:
+        elif NO.match(core) and not other_only and terms != ():
+            # "we don't need any of that" after a term was explained denies the terms: its no
+            # is not also an answer to the self-service question
             self_service = False
     preferred = None if injected else find_preference(said)
 
-    terms, taken = read_special_terms(said, expecting)
     unplaced: tuple[Slot, int] | None = None
     if asked_for is Slot.SEATS and seats is None and not numbers.usd and not numbers.foreign:
         products = [int(m.group(1).replace(",", "")) for m in _PRODUCT_COUNT.finditer(said)]
@@ -264,9 +271,15 @@ def understand(
         # 「特になし」, "no preference": no way of buying chosen, so the advisor assumes they
         # want help and says so, rather than noting a wish they did not state
         return Understanding(act="unsure", confidence=1.0)
-    return combine(rules, learned_reader().read(text, expecting), expecting, other_only=other_only)
+    meaning = learned_reader().read(text, expecting)
+    return combine(rules, meaning, expecting, other_only=other_only, figure_only=figure_only)
 
 
+NEGATION = re.compile(
+    r"\b(?:no|not|none|nothing|never|nope|nah|without|neither|nor)\b|n't\b|n/a"
+    r"|ない|なし|無し|不要|いらな|要らな|ません|ゼロ|皆無",
+    re.IGNORECASE,
+)
 _NO_PREFERENCE = re.compile(
     r"(?:(?:no|not any) (?:particular |real |strong )?preferences?|nothing (?:in )?particular"
     r"|none|nothing|n/?a|no idea|not really|(?:i |we )?don'?t (?:really )?mind|(?:it )?doesn'?t"
@@ -293,13 +306,16 @@ def combine(
     asked_about: Slot | None = None,
     *,
     other_only: bool = False,
+    figure_only: bool = False,
 ) -> Understanding:
     """Put the rules' figures and the learned meaning together into one reading.
 
     Nothing is recorded from a refusal, small talk or an instruction; an unsure reply keeps only
     the figures it estimates. An instruction the rules spot stays an instruction, whatever the
     model reads. With `other_only` (the message's only no is about Azure or seats), the model's
-    reading of a no to special terms or to self-service is not taken.
+    reading of a no to special terms or to self-service is not taken. With `figure_only` (a
+    figure, and no word that denies anything), no special terms are read unless the model is
+    very sure.
     """
     act: Act = "instruction" if rules.injection else meaning.act
     confidence = 1.0 if rules.injection else meaning.act_confidence
@@ -385,6 +401,8 @@ def combine(
             rules_service: bool | None = None
         else:
             rules_service = rules.self_service
+        if figure_only and terms == () and meaning.terms_confidence < SURE_PLAIN:
+            terms = None
         if other_only:  # "we don't use Azure" says nothing of terms or of help
             terms = None if terms == () else terms
             service = None if service is False else service

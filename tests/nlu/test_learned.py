@@ -110,6 +110,17 @@ def test_the_cache_key_follows_the_corpus() -> None:
             "answer",
             {"special_terms": ["dual_use_rights"]},
         ),
+        # a figure for another slot, denying nothing, says nothing of special terms
+        ("we're around 900 staff", Slot.SPECIAL_TERMS, "answer", {"seats": 900}),
+        (
+            "900 seats, none of that stuff",
+            Slot.SPECIAL_TERMS,
+            "answer",
+            {"seats": 900, "special_terms": []},
+        ),
+        # "no preference" is no amount of Azure, and no wish about self-service
+        ("no preference really", Slot.AZURE_ANNUAL_USD, "unsure", {}),
+        ("特になし", Slot.SELF_SERVICE, "unsure", {}),
     ],
 )
 def test_it_reads_loose_replies(text: str, asked: Slot | None, act: str, facts: dict) -> None:
