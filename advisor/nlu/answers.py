@@ -38,10 +38,8 @@ NO_AZURE = rx(
     r"|even\s+|actually\s+)?(?:use|using|need|have|consume|consuming|run|running"
     r"|spend(?:ing)? (?:anything |money )?on|plan(?:ning)? to use|going to use|be using|on)\s+"
     r"(?:any\s+)?azure" + W1 + r"(?!\s*(?:ad|active directory)" + W1 + ")",
-    W0
-    + r"azure\s*(?::|=|-|\?+)\s*(?:none|no|nope|nah|n/a|nil|zero|nothing)"
-    + W1
-    + r"(?!\s*(?:idea|clue|sure|one knows))",
+    W0 + r"azure\s*(?::|=|-|\?+)\s*(?:none|no|nope|nah|n/a|nil|zero|nothing"
+    r"|not (?:yet|at all|currently|really))" + W1 + r"(?!\s*(?:idea|clue|sure|one knows))",
     # "azure? we don't really use it": the question names Azure, the answer says "it"
     W0 + r"azure\s*[?:,.-]+\s*(?:(?:we|i|nah|no|honestly|hmm|um|well)\W+){0,3}(?:don't|do not"
     r"|aren't|are not|not|never)\s+(?:really\s+|currently\s+|yet\s+|even\s+|actually\s+)?"
@@ -57,6 +55,8 @@ NO_AZURE = rx(
     r"|未使用|未導入|使用していない|使用してない|使用していません|導入していない|導入してない"
     r"|導入していません|不要|要らない|いらない|必要ない|必要ありません|なし|無し|ゼロ|ない|ありません)",
     r"(?:ライセンス|シート|microsoft 365|m365|office 365)(?:の)?(?:み|だけ)(?!で(?:は)?なく)",
+    # 「Azureはまだ」「Azure？まだです」: not yet used
+    r"(?:azure|アジュール)(?:は|も)?[?？、,\s]*まだ(?:です|だよ|かな|ですね)?\s*[。.!！]?\s*$",
 )
 UNSURE = rx(
     W0 + r"(?:not sure|unsure|don't know|do not know|no idea|dunno|no clue|not certain|lost"

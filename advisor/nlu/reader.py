@@ -333,6 +333,8 @@ def combine(
         # model in two minds; a greeting, answered with the first question, not a search
         act = "smalltalk"
     stated = rules.facts()
+    if act == "question" and not rules.asks_question and stated:
+        act = "answer"  # 「Azure？まだです」: the topic echoed back, then the answer to it
     figures = rules.seats is not None or rules.azure_annual_usd is not None
     counted = bool(rules.seats or rules.azure_annual_usd)  # a figure stated, not a bare "no"
     if act in ("smalltalk", "refuse") and stated and (act == "smalltalk" or counted):

@@ -121,6 +121,10 @@ def test_the_cache_key_follows_the_corpus() -> None:
         # "no preference" is no amount of Azure, and no wish about self-service
         ("no preference really", Slot.AZURE_ANNUAL_USD, "unsure", {}),
         ("特になし", Slot.SELF_SERVICE, "unsure", {}),
+        # the topic echoed back, then the answer: not a question
+        ("azure? not yet", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
+        ("Azure？まだです", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
+        ("Azureはまだ", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
     ],
 )
 def test_it_reads_loose_replies(text: str, asked: Slot | None, act: str, facts: dict) -> None:
