@@ -44,7 +44,7 @@ _PRICE_ASK = re.compile(
 _THRESHOLD = re.compile(
     r"\b(?:above|over|beyond|exceed\w*|more than|less than|under|below|up to|at most|at least"
     r"|threshold|cut-?off|limit|line|point|caps?|ceiling|max(?:imum)?)\b"
-    r"|超え|超過|以上|以下|未満|まで|上限|下限|境目|境界|基準|ライン|目安|しきい値|閾値",
+    r"|超え|超過|以上|以下|未満|まで|上限|下限|境目|境界|基準|ライン|目安|しきい値|閾値|線引き",
     re.IGNORECASE,
 )
 # which period a figure is given in: "a month or a year?", 「月額？年額？」
@@ -170,7 +170,8 @@ _AFTERWARDS = re.compile(
     r"|\bsince (?:may|june|july|mid|late) ?(?:20\d\d)\b|\bwhat(?:'s| has) happened\b"
     r"|(?:更新|改訂)(?:の)?(?:あと|後|以降)[^。？?]{0,20}(?:変わ|変更|どう|何)"
     r"|\b(?:updates?|changes?|news)\b[^?]{0,40}\b(?:after|since) (?:(?:may|june|july) )?2022\b"
-    r"|\b(?:did|has|have|was|were)\b[^?]{0,60}\b(?:actually|really|eventually|finally|ever)\b"
+    r"|\b(?:did|has|have|was|were)\b(?![^?]{0,30}\b(?:update|revision|version)\b)[^?]{0,60}"
+    r"\b(?:actually|really|eventually|finally|ever)\b"
     r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect|ship|go live"
     r"|land)"
     r"|最新の(?:\w{0,12}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"

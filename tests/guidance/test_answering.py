@@ -681,3 +681,23 @@ def test_an_english_term_asked_in_japanese_gets_the_japanese_glossary_entry(
     answer = answer_question("dual-use rightsってなに", index=index, settings=offline)
     assert answer.lang == "ja" and answer.citations[0].id == "glossary-dual-use-rights"
     assert answer.answer.startswith("デュアルユース権")
+
+
+def test_what_the_may_2022_update_changed_is_answered_not_refused_as_later_news(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "What did the May 2022 update actually change?", index=index, settings=offline
+    )
+    assert answer.answered and "second half of 2022" in answer.answer, answer.answer
+    later = answer_question("did the new incentives actually start?", index=index, settings=offline)
+    assert not later.answered
+
+
+def test_where_the_line_is_drawn_is_the_guidance_figure_not_a_price(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "あ、Azureのほうの線引きはいくらだっけ?", index=index, settings=offline
+    )
+    assert answer.answered and "100 万米ドル" in answer.answer, answer.answer
