@@ -51,7 +51,9 @@ _THRESHOLD = re.compile(
 _WHICH_PERIOD = re.compile(
     r"\b(?:a|per) month or (?:a |per )?year\b|\b(?:a|per) year or (?:a |per )?month\b"
     r"|\bmonthly or (?:annual|yearly)\b|\b(?:annual|yearly) or monthly\b"
-    r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)",
+    r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
+    # 「100万ドルって月額の話?」: which period the guidance's figure is in
+    r"|(?:万ドル|万米ドル|ドル|1m|usd)[^。？?]{0,6}(?:月額|月間|年額|年間)(?:の話|のこと|なの|ですか|って意味|\s*[?？])",
     re.IGNORECASE,
 )
 _GUIDANCE_FIGURE = re.compile(
@@ -357,6 +359,16 @@ def compared_sections(question: str) -> list[str]:
     return [sid for _, sid in sorted(found)]
 
 
+_JAPANESE_THEN_LATIN = re.compile(
+    r"(?<=[\u3040-\u30ff\u3400-\u9fff])(?=[A-Za-z])|(?<=[A-Za-z])(?=[\u3040-\u30ff\u3400-\u9fff])"
+)
+
+
+def _spaced(question: str) -> str:
+    """Return a question with a space between Japanese and English words (for word bounds)."""
+    return _JAPANESE_THEN_LATIN.sub(" ", question)
+
+
 def question_kind(question: str) -> str:
     """Return what kind of answer a question wants.
 
@@ -364,6 +376,7 @@ def question_kind(question: str) -> str:
     side), beyond (what changes past a threshold), how_buy (the route a customer buys by),
     what_is or other.
     """
+    question = _spaced(question)  # 「モーション変更ってmust?」: an English word is a word
     # "a 2,000-seat deal vs a 5,000-seat one": the two sides of a threshold, not two motions
     sides_of_a_figure = re.search(r"\d", question) and _GUIDANCE_FIGURE.search(question)
     compares = (
@@ -476,6 +489,7 @@ _IN_JAPANESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"special terms?", "特別な条件"),
         (r"smbs?", "中堅・中小企業"),
         (r"support", "サポート"),
+        (r"ms|msft", "マイクロソフト"),
     )
 )
 

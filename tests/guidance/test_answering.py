@@ -664,6 +664,9 @@ def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
         ("dual use rightsって承認いるの？", "enterprise-terms", "特別な承認"),
         ("ガイダンスの最終更新っていつ？2022年5月の何日？", "about-this-guidance", "2022年5月23日"),
         ("卸価格の変更はいつから？", "timeline", "2022年"),
+        ("2,400シート超えたらモーション変更ってmust?", "partner-economics-thresholds", "いいえ。"),
+        ("今のMSの買い方って何が問題だって言ってるの?", "commerce-evolution", "断片的"),
+        ("Azureの100万ドルって月額の話?", "partner-economics-thresholds", "年間"),
     ],
 )
 def test_japanese_questions_with_english_words_are_answered_in_japanese(
