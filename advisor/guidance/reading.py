@@ -551,6 +551,7 @@ def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | N
     `defines`: the question asks what a glossary term means, which the glossary answers even
     where the words look like a product or a programme's terms.
     """
+    question = _spaced(question)
     if _OTHER_VENDORS.search(question):
         return "vendor"
     if asks_price(question):

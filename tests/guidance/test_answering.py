@@ -622,6 +622,9 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "2022年5月の更新以降、何か変更はありましたか？",
         "マルチテナントの承認って何日かかりますか？",
         "EAとCSPの併用はできますか？",
+        # English words inside Japanese are words too
+        "E3のdiscount rateは？",
+        "per seatのcostは？",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
