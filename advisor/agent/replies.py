@@ -212,6 +212,10 @@ def _says_not_found(turn: TurnFacts) -> bool:
     return not (turn.recorded or turn.first_turn or turn.move.kind == "rate")
 
 
+# "online (MCA)" inside the sentence's own brackets reads "online, MCA"
+_INNER_BRACKETS = re.compile(r"\s*\(([^()]*)\)")
+
+
 def _guidance_shown(turn: TurnFacts) -> bool:
     """Tell whether the reply shows something of a guidance search, so the question resumes."""
     if turn.written is not None:
@@ -252,7 +256,10 @@ def _recommendation(
         if previous is not None:
             old = phrase(f"motion.{previous.value}", lang)
             parts.append(phrase("changed", lang, old=old, new=name))
-        parts.append(phrase("recommend", lang, motion=name, vehicle=classification.vehicle))
+        vehicle = _INNER_BRACKETS.sub(
+            r"、\1" if lang == "ja" else r", \1", classification.vehicle or ""
+        )
+        parts.append(phrase("recommend", lang, motion=name, vehicle=vehicle))
         on_card.append(phrase("why", lang, rule=_strip_rule_number(classification.rule or "")))
         notes = [a.note for a in classification.alternatives]
         if notes:

@@ -305,3 +305,23 @@ def test_a_question_asked_again_is_put_in_fewer_words_not_repeated(
     assert first is not None and second is not None and second.text != first.text
     assert turns[1].reply.endswith(second.text) and first.text not in turns[1].reply
     assert all(turns[i].reply != turns[i + 1].reply for i in range(len(turns) - 1))
+
+
+@pytest.mark.parametrize(
+    ("messages", "said"),
+    [
+        (
+            ["40 seats, no special terms, we'll buy online ourselves, no azure"],
+            "My recommendation: the self-service motion (online, MCA).",
+        ),
+        (
+            ["40シート、特別な条件なし、自分たちでオンライン購入します、Azureなし"],
+            "(購入方法: オンライン、MCA)。",
+        ),
+    ],
+)
+def test_the_way_to_buy_reads_without_brackets_inside_brackets(
+    offline_service: ChatService, messages: list[str], said: str
+) -> None:
+    reply = talk(offline_service, messages)[-1].reply
+    assert said in reply, reply
