@@ -168,6 +168,15 @@ _ONE_AGREEMENT = rx(
     r"契約|まとめ|一括|一本化|合わせて",
 )
 _DIGIT = re.compile(r"\d")
+_WHOLE_GROUP = re.compile(
+    r"(?:across|for) (?:the |our )?(?:whole |entire )?group|group[\s-]wide|グループ全体",
+    re.IGNORECASE,
+)
+_HEAD_COUNT = re.compile(
+    r"\d[\d,.]*\s*(?:k\s*)?(?:人|名|シート|ユーザー|ライセンス|people|staff|employees|users|seats"
+    r"|licen[cs]es|heads)",
+    re.IGNORECASE,
+)
 
 
 def _sentence_of(text: str, start: int) -> tuple[int, int]:
@@ -182,11 +191,19 @@ def _no_longer(text: str, start: int) -> bool:
 
 
 def _group_size_only(text: str, start: int, expecting: Slot | None) -> bool:
-    """Tell whether a group is named only to give a figure ("グループ全体で18,000人です")."""
-    if expecting not in (Slot.SEATS, Slot.AZURE_ANNUAL_USD):
-        return False
+    """Tell whether a group is named only to give a figure ("グループ全体で18,000人です").
+
+    To the seats or Azure question any figure will do; otherwise the whole group must be the
+    scope of a count of people or seats ("1500 people across the group", with no question
+    pending), not one more thing the customer has ("300 seats, subsidiaries").
+    """
     a, b = _sentence_of(text, start)
-    return bool(_DIGIT.search(text, a, b)) and _ONE_AGREEMENT.search(text, a, b) is None
+    if expecting in (Slot.SEATS, Slot.AZURE_ANNUAL_USD):
+        counted = _DIGIT.search(text, a, b) is not None
+    else:
+        whole = _WHOLE_GROUP.match(text, start) is not None
+        counted = whole and _HEAD_COUNT.search(text, a, b) is not None
+    return counted and _ONE_AGREEMENT.search(text, a, b) is None
 
 
 def _bought_apart(text: str, start: int) -> bool:

@@ -121,6 +121,9 @@ def test_the_cache_key_follows_the_corpus() -> None:
         # "no preference" is no amount of Azure, and no wish about self-service
         ("no preference really", Slot.AZURE_ANNUAL_USD, "unsure", {}),
         ("特になし", Slot.SELF_SERVICE, "unsure", {}),
+        # a group named to give a head count, with no question pending, is no multi-affiliate
+        ("社員はグループ全体で1500人", None, "answer", {"seats": 1500}),
+        ("1500 people across the group", None, "answer", {"seats": 1500}),
         # the topic echoed back, then the answer: not a question
         ("azure? not yet", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
         ("Azure？まだです", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
