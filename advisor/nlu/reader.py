@@ -110,6 +110,7 @@ OVERRIDE_FOUND_TERMS = 0.95  # against a term the rules found said plainly
 OVERRIDE_SERVICE = 0.7
 SURE_CSP = 0.7  # a wish to buy through CSP beside a wish for help needs to be plain
 SURE_UNASKED = 0.85
+SURE_UNSURE = 0.7  # below this, a reply the rules see as a question is one, not unsure
 SURE_PLAIN = 0.9  # no special terms read from a message that only gives a figure
 SURE_LOOSE = 0.8  # a number the rules cannot place is a count only in a plain answer
 UNCLEAR = 0.5  # below this confidence in an answer that has no figure, nothing is recorded
@@ -352,6 +353,10 @@ def combine(
         )
     if act == "unsure" and figures:
         act = "answer"  # "hmm, I'd guess 700": an estimate is an answer
+    if act == "unsure" and rules.act == "question" and confidence < SURE_UNSURE:
+        # "can we still stay with our partner?": a question the model half takes for not
+        # knowing the answer is asked, and answered, rather than the question explained again
+        act = "question"
     if act == "instruction" and figures and not rules.injection and confidence < 0.7:
         act = "answer"  # "900,000 USD per annum" read as an order by a model in two minds
     if act == "instruction" and stated and rules.converted_from and not rules.injection:

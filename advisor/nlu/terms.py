@@ -107,6 +107,10 @@ _TERM_PATTERNS: tuple[tuple[SpecialTerm | None, re.Pattern[str]], ...] = (
 )
 _NO_TERMS = rx(
     W0 + r"nothing (?:special|unusual|beyond (?:the )?price)" + W1,
+    # "nothing fancy contract wise", "no special contract stuff": the contract named with it
+    W0 + r"(?:nothing|no(?:thing)?) (?:fancy|complicated|unusual|special|custom|weird)"
+    r"(?: \w+)? (?:contract|terms?|legal)(?:[- ]?wise)?" + W1,
+    W0 + r"(?:contract|terms?)[- ]wise,? (?:nothing|no) (?:fancy|special|unusual|complicated)" + W1,
     W0 + r"none of (?:those|these|them|that|the above)" + W1,
     W0 + r"standard (?:contract |legal )?terms (?:are|is|will be) (?:fine|ok|okay|enough"
     r"|sufficient|good)" + W1,

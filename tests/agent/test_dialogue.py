@@ -325,3 +325,19 @@ def test_the_way_to_buy_reads_without_brackets_inside_brackets(
 ) -> None:
     reply = talk(offline_service, messages)[-1].reply
     assert said in reply, reply
+
+
+def test_a_question_after_a_correction_is_answered_not_taken_for_not_knowing(
+    offline_service: ChatService,
+) -> None:
+    turns = talk(
+        offline_service,
+        [
+            "250 users, nothing fancy contract wise, our IT partner handles it, azure 5k/month",
+            "oh wait sorry it's 2,500 users not 250",
+            "and can we still stay with our partner then?",
+        ],
+    )
+    assert turns[1].recommendation is not None and turns[1].recommendation.motion == "enterprise"
+    assert "Cloud Solution Provider (CSP) program beyond 2,400 seats" in turns[2].reply
+    assert "put it more simply" not in turns[2].reply

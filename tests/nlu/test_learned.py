@@ -124,6 +124,12 @@ def test_the_cache_key_follows_the_corpus() -> None:
         # a group named to give a head count, with no question pending, is no multi-affiliate
         ("社員はグループ全体で1500人", None, "answer", {"seats": 1500}),
         ("1500 people across the group", None, "answer", {"seats": 1500}),
+        (
+            "hi! 250 users, nothing fancy contract wise",
+            None,
+            "answer",
+            {"seats": 250, "special_terms": []},
+        ),
         # the topic echoed back, then the answer: not a question
         ("azure? not yet", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
         ("Azure？まだです", Slot.AZURE_ANNUAL_USD, "answer", {"azure_annual_usd": 0}),
