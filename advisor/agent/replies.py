@@ -46,6 +46,7 @@ class TurnFacts:
     move: Move = field(default_factory=lambda: Move("ask"))
     declined: list[Slot] = field(default_factory=list)  # figures the customer would not give
     converted: bool = False  # an earlier foreign amount was converted at a rate given now
+    converted_from: str | None = None  # that amount, a year's worth ("JPY 6,000,000")
     previous_reply: str | None = None
 
 
@@ -186,7 +187,11 @@ def _preamble(turn: TurnFacts) -> list[str]:
         rate = understood.rate.words() if understood is not None and understood.rate else None
         amount = understood.converted_from if understood is not None else None
         if turn.converted and amount is None:
-            amount = _foreign_words(lang)
+            amount = (
+                phrase("a_year", lang, amount=turn.converted_from)
+                if turn.converted_from
+                else _foreign_words(lang)
+            )
         if rate and amount:
             parts.append(phrase("converted", lang, amount=amount, rate=rate))
     for name in turn.rejected:

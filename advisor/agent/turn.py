@@ -103,6 +103,7 @@ def build_turn(state: TurnState, context: TurnContext) -> Composed:
         move=move,
         declined=[Slot(s) for s in declined],
         converted=converted is not None,
+        converted_from=_earlier_amount(state) if converted is not None else None,
         previous_reply=_previous_reply(state),
     )
     reply, brief = compose_replies(
@@ -119,6 +120,14 @@ def build_turn(state: TurnState, context: TurnContext) -> Composed:
     )
     record = {"facts": {**recorded, **move.assumed}, "move": move.to_json()}
     return Composed(turn, update, record)
+
+
+def _earlier_amount(state: TurnState) -> str | None:
+    """Return the foreign Azure amount given earlier, a year's worth, as "JPY 6,000,000"."""
+    foreign = state.get("foreign")
+    if not foreign:
+        return None
+    return f"{foreign['currency']} {float(foreign['amount']):,.0f}"
 
 
 def _convert_pending(state: TurnState, reading: Understanding, profile: Profile) -> float | None:

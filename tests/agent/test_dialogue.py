@@ -341,3 +341,31 @@ def test_a_question_after_a_correction_is_answered_not_taken_for_not_knowing(
     assert turns[1].recommendation is not None and turns[1].recommendation.motion == "enterprise"
     assert "Cloud Solution Provider (CSP) program beyond 2,400 seats" in turns[2].reply
     assert "put it more simply" not in turns[2].reply
+
+
+@pytest.mark.parametrize(
+    ("messages", "said"),
+    [
+        (
+            [
+                "500 seats, no special terms, a partner helps us",
+                "azure about 40000 euros a year",
+                "use 1.1 dollars per euro",
+            ],
+            "I converted EUR 40,000 a year at your rate (1 EUR = 1.1 USD).",
+        ),
+        (
+            [
+                "500シート、特別な条件なし、パートナーに支援してほしい",
+                "Azureは月に50万円くらい",
+                "1ドル150円でお願いします",
+            ],
+            "年間 JPY 6,000,000 を、ご指定のレート (1 USD = 150 JPY) で換算しました。",
+        ),
+    ],
+)
+def test_an_amount_converted_at_a_later_rate_is_named_with_its_year(
+    offline_service: ChatService, messages: list[str], said: str
+) -> None:
+    reply = talk(offline_service, messages)[-1].reply
+    assert said in reply, reply
