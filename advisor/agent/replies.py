@@ -45,8 +45,8 @@ class TurnFacts:
     first_turn: bool = False
     move: Move = field(default_factory=lambda: Move("ask"))
     declined: list[Slot] = field(default_factory=list)  # figures the customer would not give
-    converted: bool = False  # an earlier foreign amount was converted at a rate given now
-    converted_from: str | None = None  # that amount, a year's worth ("JPY 6,000,000")
+    # an earlier foreign amount converted at a rate given now, a year's worth ("JPY 6,000,000")
+    converted_from: str | None = None
     previous_reply: str | None = None
 
 
@@ -186,12 +186,8 @@ def _preamble(turn: TurnFacts) -> list[str]:
             )
         rate = understood.rate.words() if understood is not None and understood.rate else None
         amount = understood.converted_from if understood is not None else None
-        if turn.converted and amount is None:
-            amount = (
-                phrase("a_year", lang, amount=turn.converted_from)
-                if turn.converted_from
-                else _foreign_words(lang)
-            )
+        if turn.converted_from and amount is None:
+            amount = phrase("a_year", lang, amount=turn.converted_from)
         if rate and amount:
             parts.append(phrase("converted", lang, amount=amount, rate=rate))
     for name in turn.rejected:
@@ -240,10 +236,6 @@ def _conditional(turn: TurnFacts, classification: Classification) -> str:
         phrase(f"missing.{slot.value}", lang) for slot in turn.declined
     )
     return phrase("conditional", lang, missing=missing)
-
-
-def _foreign_words(lang: Lang) -> str:
-    return "the amount you gave" if lang == "en" else "先ほどの金額"
 
 
 def _recommendation(

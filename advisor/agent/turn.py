@@ -102,7 +102,6 @@ def build_turn(state: TurnState, context: TurnContext) -> Composed:
         first_turn=not state.get("turns"),
         move=move,
         declined=[Slot(s) for s in declined],
-        converted=converted is not None,
         converted_from=_earlier_amount(state) if converted is not None else None,
         previous_reply=_previous_reply(state),
     )

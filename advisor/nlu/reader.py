@@ -224,7 +224,7 @@ def understand(
     # that no special terms are needed, whichever question it answers
     stated_figure = seats is not None or azure is not None or currency is not None
     figure_only = stated_figure and not NEGATION.search(said)
-    terms, taken = read_special_terms(said, expecting)
+    terms, taken = read_special_terms(said, expecting, counted=bool(seats))
     service = find_self_service(said)
     self_service = service[1] if service else None
     if self_service is None and asked_for == Slot.SELF_SERVICE and not UNSURE.search(said):

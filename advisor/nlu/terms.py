@@ -176,11 +176,6 @@ _WHOLE_GROUP = re.compile(
     r"(?:across|for) (?:the |our )?(?:whole |entire )?group|group[\s-]wide|グループ全体",
     re.IGNORECASE,
 )
-_HEAD_COUNT = re.compile(
-    r"\d[\d,.]*\s*(?:k\s*)?(?:人|名|シート|ユーザー|ライセンス|people|staff|employees|users|seats"
-    r"|licen[cs]es|heads)",
-    re.IGNORECASE,
-)
 
 
 def _sentence_of(text: str, start: int) -> tuple[int, int]:
@@ -194,20 +189,19 @@ def _no_longer(text: str, start: int) -> bool:
     return _NO_LONGER.search(text, a, b) is not None
 
 
-def _group_size_only(text: str, start: int, expecting: Slot | None) -> bool:
+def _group_size_only(text: str, start: int, expecting: Slot | None, counted: bool) -> bool:
     """Tell whether a group is named only to give a figure ("グループ全体で18,000人です").
 
     To the seats or Azure question any figure will do; otherwise the whole group must be the
-    scope of a count of people or seats ("1500 people across the group", with no question
-    pending), not one more thing the customer has ("300 seats, subsidiaries").
+    scope of the message's head count (`counted`: "1500 people across the group", with no
+    question pending), not one more thing the customer has ("300 seats, subsidiaries").
     """
     a, b = _sentence_of(text, start)
     if expecting in (Slot.SEATS, Slot.AZURE_ANNUAL_USD):
-        counted = _DIGIT.search(text, a, b) is not None
+        sized = _DIGIT.search(text, a, b) is not None
     else:
-        whole = _WHOLE_GROUP.match(text, start) is not None
-        counted = whole and _HEAD_COUNT.search(text, a, b) is not None
-    return counted and _ONE_AGREEMENT.search(text, a, b) is None
+        sized = counted and _WHOLE_GROUP.match(text, start) is not None
+    return sized and _ONE_AGREEMENT.search(text, a, b) is None
 
 
 def _bought_apart(text: str, start: int) -> bool:
@@ -217,7 +211,7 @@ def _bought_apart(text: str, start: int) -> bool:
 
 
 def _mentions(
-    text: str, expecting: Slot | None = None
+    text: str, expecting: Slot | None = None, counted: bool = False
 ) -> tuple[dict[SpecialTerm, Mention], list[int]]:
     """Return each term's latest mention, and where a message denies needing any term."""
     latest: dict[SpecialTerm, Mention] = {}
@@ -229,7 +223,8 @@ def _mentions(
                 denied = True
             if term is not None and _no_longer(text, m.start()):
                 denied = True
-            if term is SpecialTerm.MULTI_AFFILIATE and _group_size_only(text, m.start(), expecting):
+            sized = _group_size_only(text, m.start(), expecting, counted)
+            if term is SpecialTerm.MULTI_AFFILIATE and sized:
                 continue  # "30k users across the group" to the seats question: a figure
             if denied and term in (None, SpecialTerm.CUSTOM_CONCESSIONS):
                 denials.append(m.start())
@@ -239,14 +234,14 @@ def _mentions(
 
 
 def read_special_terms(
-    text: str, expecting: Slot | None
+    text: str, expecting: Slot | None, *, counted: bool = False
 ) -> tuple[tuple[SpecialTerm, ...] | None, tuple[SpecialTerm, ...]]:
     """Return the terms the customer needs (() none, None unsaid) and those they take back.
 
     The latest mention of a term decides: "only the parent signs, so we don't need the
-    affiliate thing" takes multi-affiliate back.
+    affiliate thing" takes multi-affiliate back. `counted`: the message gives a head count.
     """
-    latest, denials = _mentions(text, expecting)
+    latest, denials = _mentions(text, expecting, counted)
     taken = tuple(t for t in SpecialTerm if latest.get(t, (0, False))[1])
     return _needed(text, expecting, latest, denials), taken
 
