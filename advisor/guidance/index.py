@@ -222,7 +222,9 @@ class GuidanceIndex:
         try:
             result = self._query(
                 query_embeddings=[vector],
-                n_results=min(total, max(4 * k, 20)),
+                # every section of the language: the lexical scores below rank them, and an
+                # approximate nearest-neighbour list of fewer can drop the right one
+                n_results=total,
                 where={"lang": lang},
                 include=["distances", "metadatas"],
             )
