@@ -622,6 +622,22 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "2022年5月の更新以降、何か変更はありましたか？",
         "マルチテナントの承認って何日かかりますか？",
         "EAとCSPの併用はできますか？",
+        # what the guidance never names or counts: a portal's name, a product, a region,
+        # a partner of record, notice periods, billing periods, audits
+        "what's the online store for self-service purchases called?",
+        "セルフサービス用のサイトの名前は？",
+        "can our team buy SQL Server licences self-service?",
+        "Does the new wholesale pricing reach Asia later than North America?",
+        "EU のお客様は MCA の条件が違いますか",
+        "is the partner of record still paid on online purchases?",
+        "EA終了の何ヶ月前に連絡すればいいの？",
+        "does new commerce lock seats into annual commitments?",
+        "MSのライセンス監査のとき、パートナーは同席しますか？",
+        "中小企業って従業員何人までを指すの？",
+        "how much will 3,000 seats cost us under the new wholesale prices?",
+        "if we move to CSP, is our EA discount carried over?",
+        "CSPでも大口割引はもらえる？",
+        "段階的インセンティブの各段の率はいくつ？",
         # English words inside Japanese are words too
         "E3のdiscount rateは？",
         "per seatのcostは？",
@@ -650,6 +666,10 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "I heard CSP is only for tiny companies, true? where's the line?",
         "Azureの100万ドルって月額？年額？",
         "EAやCSPのインセンティブは変わる？変わるときは事前に連絡くる？",
+        # the guidance says how wholesale prices are set and who handles billing in an EA
+        "What will wholesale prices be aligned with in new commerce?",
+        "in an EA deal does the partner do the invoicing and currency exchange?",
+        "EAだとパートナーが請求や為替も担当する？",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
