@@ -23,6 +23,7 @@ from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
 from advisor.guidance.reading import (
     compared_sections,
+    compares_partner_parts,
     contrasted_terms,
     defined_term,
     out_of_scope,
@@ -55,6 +56,7 @@ SCOPE_LEAN = 0.6
 WEAK_MATCH = 0.15
 SECTION_PRIOR = 0.2
 SENTENCE_PRIOR = 0.2
+PARTNER_PARTS = "commerce-evolution"  # the section that says what partners do in each motion
 COMPARE_SECOND = 0.5  # a compared motion's second-best sentence joins when it matches this well
 LEAD_SENTENCES = 2
 LEAD_BONUS = 0.2
@@ -157,6 +159,12 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         also = tuple(rest)
     if kind == "compare":  # each motion compared is answered from its own section
         sides = [index.kb.section(sid, lang) for sid in compared_sections(question)]
+        if compares_partner_parts(question):
+            # "how does the partner's role differ in breadth and enterprise?": the guidance sets
+            # the motions side by side where it says what partners do in each, then each
+            # motion's own section says more
+            sides.insert(0, index.kb.section(PARTNER_PARTS, lang))
+            kind = "partner_compare"
         return Support([Hit(side, 1.0, 1.0) for side in sides], None, kind=kind)
     # "what's an EA exactly?": what the guidance says about the term, not about "exactly"
     # and "what counts as special terms exactly?" is not about knowing "exactly" what to buy
@@ -285,6 +293,8 @@ def extractive_answer(
     """
     if kind == "compare":
         return _compared(question, hits, index=index, lang=lang)
+    if kind == "partner_compare":
+        return _partner_parts(question, hits, index=index, lang=lang)
     best = hits[0].score
     wanted = _ANSWERS_KIND.get(kind)
     sections = [h.section for h in hits if h.score >= RELATIVE_SECTION * best]
@@ -418,6 +428,49 @@ def _compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lan
         parts += [(text, marker) for text in chosen]
     text = join_cited(parts, lang)
     return _dated(text, [hit.section.citation() for hit in hits], lang, index.kb.as_of(lang))
+
+
+def _partner_parts(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
+    """Say what partners do in each motion compared: the guidance's own side-by-side first.
+
+    From the first section, the sentences that say what partners do in a motion the question
+    names; from each motion's section, the sentence about partners that best matches.
+    """
+    overview, *sides = hits
+    names = [_MOTION_NAMES[h.section.id] for h in sides if h.section.id in _MOTION_NAMES]
+    parts = [
+        (text, 1)
+        for text in overview.section.sentences()
+        if _PARTNERS.search(text) and any(n.search(text) for n in names)
+    ]
+    for marker, hit in enumerate(sides, start=2):
+        role = _PARTNER_ROLES.get(hit.section.id)
+        about = [t for t in hit.section.sentences() if role is not None and role.search(t)] or [
+            text
+            for score, text in index.rank_sentences(question, hit.section)
+            if score > 0 and _PARTNERS.search(text)
+        ]
+        parts += [(text, marker) for text in about[:1]]
+    text = join_cited(parts, lang)
+    return _dated(text, [hit.section.citation() for hit in hits], lang, index.kb.as_of(lang))
+
+
+# the sentence of each motion's section that says what partners do in it
+_PARTNER_ROLES: dict[str, re.Pattern[str]] = {
+    "breadth-motion": re.compile(r"\bend-to-end\b|エンドツーエンド"),
+    "enterprise-motion": re.compile(r"\bpre-sales\b|プリセールス"),
+    "self-service-motion": re.compile(r"\bspecific workloads\b|ワークロード"),
+}
+_PARTNERS = re.compile(r"\bpartners?\b|パートナー", re.IGNORECASE)
+_MOTION_NAMES = {
+    "breadth-motion": re.compile(r"\bbreadth motion\b|ブレドゥス", re.IGNORECASE),
+    "enterprise-motion": re.compile(
+        r"\benterprise motion\b|エンタープライズ モーション", re.IGNORECASE
+    ),
+    "self-service-motion": re.compile(
+        r"\bself-service motion\b|セルフサービス モーション", re.IGNORECASE
+    ),
+}
 
 
 def _list_after(section: Section, position: int) -> list[str]:

@@ -353,7 +353,7 @@ _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "breadth-motion",
         re.compile(
-            r"\bbreadth\b|\bcsp\b|cloud solution provider|\breseller\b|ブレドゥス|ブレッドス"
+            r"\bbreadth\b|\bcsp\b|cloud solution provider|\breseller\b|ブレッ?ドゥ?ス"
             r"|(?<![ａ-ｚA-Za-z])ＣＳＰ|CSP",
             re.IGNORECASE,
         ),
@@ -377,8 +377,30 @@ _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# the partner's part in each motion: the guidance sets them side by side where it describes how
+# commerce is changing ("in breadth the partner manages every aspect ...")
+_PARTNER_PART = re.compile(
+    r"\bpartner(?:'s|s'|s)?\b[^?]{0,40}\b(?:role|roles|part|involvement|involved|scope|job"
+    r"|responsibilit\w+|do|does|handle|manage)\b|\b(?:role|part|involvement|scope|job)s? of "
+    r"(?:the |a )?partners?\b"
+    r"|パートナー[^。？?]{0,20}(?:役割|関わり|かかわり|立場|役目|範囲|仕事|やること|すること|担当)",
+    re.IGNORECASE,
+)
+
+
+def compares_partner_parts(question: str) -> bool:
+    """Tell whether a comparison asks how the partner's part differs between the motions."""
+    sides = compared_sections(question)
+    return (
+        _PARTNER_PART.search(_spaced(question)) is not None
+        and "breadth-motion" in sides
+        and len(sides) >= 2
+    )
+
+
 def compared_sections(question: str) -> list[str]:
     """Return the sections of the motions a question names, in the order it names them."""
+    question = _spaced(question)  # 「breadthとEA」 names both
     found = [(m.start(), sid) for sid, pattern in _SIDES if (m := pattern.search(question))]
     return [sid for _, sid in sorted(found)]
 

@@ -560,6 +560,34 @@ def test_a_comparison_sets_each_motion_side_by_side_from_its_own_section(
     assert len(answer.citations) == 2
 
 
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        (
+            "how is a partner's role in breadth different from enterprise?",
+            ["every aspect", "end-to-end", "pre-sales"],
+        ),
+        (
+            "what does a partner do for self-service buyers compared with CSP?",
+            ["every aspect", "specific workloads", "end-to-end"],
+        ),
+        (
+            "breadthとEAでパートナーの役割は何が違う？",
+            ["あらゆる面", "エンドツーエンド", "プリセールス"],
+        ),
+    ],
+)
+def test_a_comparison_of_the_partners_part_starts_from_the_guidance_side_by_side(
+    index: GuidanceIndex, offline: Settings, question: str, facts: list[str]
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    for fact in facts:
+        assert fact in answer.answer, answer.answer
+    # where the guidance compares them, then each motion's own section
+    assert answer.citations[0].id == "commerce-evolution"
+    assert len(answer.citations) == 3
+
+
 def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
     index: GuidanceIndex, offline: Settings
 ) -> None:
