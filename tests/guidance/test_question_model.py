@@ -43,7 +43,7 @@ def test_the_training_questions_never_include_the_blind_set() -> None:
     ("question", "lang"),
     [
         ("How is annual Azure spend measured, calendar year or contract year?", "en"),
-        ("2,400シートはテナントごとに数えるの？", "ja"),
+        ("2,400シートは月末時点の数で見るの？", "ja"),
     ],
 )
 def test_a_detail_the_guidance_leaves_open_is_refused_though_no_rule_names_it(
