@@ -208,6 +208,14 @@ _MOVING = re.compile(
     r"|移行|移ら|移る|移さ|切り替え|切替|乗り換え",
     re.IGNORECASE,
 )
+# a change of motion, which is what "not mandatory" answers: "must they move?", "do we have to go
+# EA?", 「EAにしないとダメ？」; "does dual-use need approval?" is another must
+_CHANGING_MOTION = re.compile(
+    _MOVING.pattern + r"|\b(?:go|going|sign|buy|buying|use)\b[^?.]{0,20}\b(?:an? )?(?:ea|enterprise"
+    r"|mca)\b|(?:EA|ＥＡ|エンタープライズ|MCA)(?:契約)?(?:に|を|へ|で)|モーション(?:の)?(?:変更|を変え)"
+    r"|\bchang\w* (?:the |our |their |a )?(?:purchasing )?motions?\b",
+    re.IGNORECASE,
+)
 _HEDGES = re.compile(
     r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
     re.IGNORECASE,
@@ -368,7 +376,7 @@ def extractive_answer(
         markers.setdefault(rank, len(markers) + 1)
     chosen.sort(key=lambda c: (markers[c[1]], c[2]))
     text = join_cited([(sentence, markers[rank]) for _, rank, _, sentence in chosen], lang)
-    if kind == "must" and _asks_yes_or_no(question):
+    if kind == "must" and _asks_yes_or_no(question) and _CHANGING_MOTION.search(question):
         first = next((c for c in chosen if _NOT_MANDATORY.search(c[3])), None)
         if first is not None:  # "must we move?": "No. Moving is not mandatory. ..."
             # the rest of the answer comes from the same section, which says why

@@ -388,6 +388,21 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
 
 
 @pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("Do dual-use rights need Microsoft's special approval?", "special approval"),
+        ("デュアルユース権には特別な承認が必要ですか？", "特別な承認"),
+    ],
+)
+def test_a_must_question_about_something_else_is_not_answered_no_moving_is_not_mandatory(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert says in answer.answer
+    assert not answer.answer.startswith(("No.", "いいえ")), answer.answer
+
+
+@pytest.mark.parametrize(
     ("question", "fact"),
     [
         ("Are we forced to move a 5,000-user CSP customer to an EA?", "not mandatory"),
@@ -666,6 +681,18 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "if we move to CSP, is our EA discount carried over?",
         "CSPでも大口割引はもらえる？",
         "段階的インセンティブの各段の率はいくつ？",
+        # sectors, other programmes, what counts toward a threshold, who signs, how to apply
+        "which motion fits a city government or a university?",
+        "病院や学校はどのモーションで買うの？",
+        "are MPSA customers moving to CSP?",
+        "do trial seats count toward the 2,400?",
+        "EAとCSPのシートは合算して2,400で判定する？",
+        "who has to sign the MCA on the customer's side?",
+        "MCAへの署名を拒否したらどうなる？",
+        "how do we request approval for multi-tenant terms?",
+        "特別承認はどうやって申請するの？",
+        "マルチテナントは何テナントまで？",
+        "write a haiku about licensing",
         # English words inside Japanese are words too
         "E3のdiscount rateは？",
         "per seatのcostは？",
@@ -698,6 +725,8 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "What will wholesale prices be aligned with in new commerce?",
         "in an EA deal does the partner do the invoicing and currency exchange?",
         "EAだとパートナーが請求や為替も担当する？",
+        "コマースのプラットフォームは最終的にどうなる？",
+        "Does every customer accept the MCA?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
