@@ -146,7 +146,11 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     model = question_model(index.kb)
     # "must we move above 2,400 seats?" is the guidance's own question (moving is not mandatory),
     # however many refused questions name the 2,400 too
-    settled = definition is not None or (kind == "must" and _MOVING.search(question) is not None)
+    settled = (
+        definition is not None
+        or (kind == "must" and _MOVING.search(question) is not None)
+        or _THE_UPDATES.search(question) is not None
+    )
     leaning_out = 0.0 if settled else model.out_of_scope(question, lang)
     if leaning_out >= SCOPE_REFUSE:
         # what the rules cannot list: "how long does the approval take?", a programme the
@@ -214,6 +218,15 @@ _CHANGING_MOTION = re.compile(
     _MOVING.pattern + r"|\b(?:go|going|sign|buy|buying|use)\b[^?.]{0,20}\b(?:an? )?(?:ea|enterprise"
     r"|mca)\b|(?:EA|ＥＡ|エンタープライズ|MCA)(?:契約)?(?:に|を|へ|で)|モーション(?:の)?(?:変更|を変え)"
     r"|\bchang\w* (?:the |our |their |a )?(?:purchasing )?motions?\b",
+    re.IGNORECASE,
+)
+# what the guidance's own updates changed ("what changed in the May 2022 update?") is in it, however
+# many questions about later changes look alike; later news was refused by rule before this
+_THE_UPDATES = re.compile(
+    r"\b(?:in|by|with|from) (?:the|that|this) (?:(?:dec(?:ember)?|may)\.? )?"
+    r"(?:(?:20|23|2021|2022)\w* )*(?:update|revision|edit)\b"
+    r"|\b(?:update|revision)s? (?:change|changed|say|said|add|added|do|did|about)\b"
+    r"|(?:5月|12月|5/23|12/20)[^。？?]{0,10}(?:更新|アップデート|改訂)(?:で|では|って)",
     re.IGNORECASE,
 )
 _HEDGES = re.compile(
