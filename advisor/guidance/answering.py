@@ -22,6 +22,7 @@ from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
 from advisor.guidance.reading import (
+    asks_if_rates_given,
     compared_sections,
     compares_partner_parts,
     contrasted_terms,
@@ -150,6 +151,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         definition is not None
         or (kind == "must" and _MOVING.search(question) is not None)
         or _THE_UPDATES.search(question) is not None
+        or asks_if_rates_given(question)  # "does the post list the percentages?": it says not
     )
     leaning_out = 0.0 if settled else model.out_of_scope(question, lang)
     if leaning_out >= SCOPE_REFUSE:
@@ -216,7 +218,8 @@ _MOVING = re.compile(
 # EA?", 「EAにしないとダメ？」; "does dual-use need approval?" is another must
 _CHANGING_MOTION = re.compile(
     _MOVING.pattern + r"|\b(?:go|going|sign|buy|buying|use)\b[^?.]{0,20}\b(?:an? )?(?:ea|enterprise"
-    r"|mca)\b|(?:EA|ＥＡ|エンタープライズ|MCA)(?:契約)?(?:に|を|へ|で)|モーション(?:の)?(?:変更|を変え)"
+    r"|mca)\b|(?:EA|ＥＡ|エンタープライズ|MCA)(?:契約)?(?:に|を|へ|で)|モーション(?:の)?(?:変更"
+    r"|を変え)"
     r"|\bchang\w* (?:the |our |their |a )?(?:purchasing )?motions?\b",
     re.IGNORECASE,
 )
@@ -269,10 +272,14 @@ _ANSWERS_KIND: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+_GIVES_NO_RATES = re.compile(
+    r"\bgives no (?:incentive rates|prices)\b|(?:率|価格)[^。]{0,15}示していません", re.IGNORECASE
+)
 _NOT_MANDATORY = re.compile(
     r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
     r"|\bdo(?:es)? not have to\b|\bdon't have to\b"
-    r"|必須ではありません|必須ではない|義務ではありません|義務ではない|強制ではありません|強制されません",
+    r"|必須ではありません|必須ではない|義務ではありません|義務ではない|強制ではありません"
+    r"|強制されません",
     re.IGNORECASE,
 )
 _YES_NO = re.compile(
@@ -290,9 +297,18 @@ _JA_QUESTION_WORD = re.compile(
 _JA_ASKS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff][^。]*[?？]\s*$")
 
 
+# "…, right?", 「…ですよね？」: a statement put up for a yes or a no
+_TAG_QUESTION = re.compile(
+    r"\b(?:right|correct|true|yes|no|isn't it|aren't they|don't they|doesn't it|no\?)\s*[?？]+\s*$"
+    r"|(?:よね|でしょ(?:う)?|ですね|だよね|じゃない|ではない)(?:か)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def _asks_yes_or_no(question: str) -> bool:
     return bool(
         _YES_NO.search(question)
+        or _TAG_QUESTION.search(question)
         or (_JA_ASKS.search(question) and not _JA_QUESTION_WORD.search(question))
     )
 
@@ -407,6 +423,15 @@ def extractive_answer(
                 space = "" if lang == "ja" else " "
                 text += space + join_cited([(c[3], 1) for c in rest], lang)
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
+    none_given = next((c for c in candidates if _GIVES_NO_RATES.search(c[3])), None)
+    if none_given is not None and asks_if_rates_given(question) and _asks_yes_or_no(question):
+        # "does the post list the percentages?": "No. The guidance gives no incentive rates ..."
+        ordered = [none_given, *(c for c in chosen if c[3] != none_given[3])][:limit]
+        markers = {}
+        for _, rank, _, _ in ordered:
+            markers.setdefault(rank, len(markers) + 1)
+        said = join_cited([(c[3], markers[c[1]]) for c in ordered], lang)
+        text = f"{prompts.text('answers', 'lead.no', lang)}{said}"
     citations = [sections[rank].citation() for rank in markers]
     return _dated(text, citations, lang, index.kb.as_of(lang))
 

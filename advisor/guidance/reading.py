@@ -27,14 +27,16 @@ _PRICE_ASK = re.compile(
     r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
     r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
     r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
-    r"|いくら|料金|月額|年額|値段(?:は|って|を|が|教|知)|パーセント|(?:インセンティブ|割引|手数料|マージン)率|安い"
+    r"|いくら|料金|月額|年額|値段(?:は|って|を|が|教|知)|パーセント|(?:インセンティブ|割引|手数料"
+    r"|マージン)率|安い"
     # a rate or an amount of a discount, an incentive or a margin (the guidance names no figure)
     r"|\b(?:incentive|discount|rebate|margin|commission)s? (?:rate|percentage|level|amount)s?\b"
     r"|\bhow (?:big|large|much|generous) (?:is|are|of|would be) (?:the |a |an |our |their )?"
     r"(?:\w+ ){0,3}(?:discount|rebate|margin|incentive|commission)s?\b"
     r"|\bwhat (?:exact |typical |usual |kind of )?(?:margin|rebate|commission|discount)s?\b"
     r"|\b(?:exact|typical|usual|standard|average) (?:incentive|discount|margin|rebate)s?\b"
-    r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の)?(?:何|なん|どのくらい|どれくらい|いくつ)"
+    r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の)?(?:何|なん|どのくらい"
+    r"|どれくらい|いくつ)"
     r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
     r"|高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
     re.IGNORECASE,
@@ -51,9 +53,11 @@ _THRESHOLD = re.compile(
 _WHICH_PERIOD = re.compile(
     r"\b(?:a|per) month or (?:a |per )?year\b|\b(?:a|per) year or (?:a |per )?month\b"
     r"|\bmonthly or (?:annual|yearly)\b|\b(?:annual|yearly) or monthly\b"
-    r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
+    r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額"
+    r"|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
     # 「100万ドルって月額の話?」: which period the guidance's figure is in
-    r"|(?:万ドル|万米ドル|ドル|1m|usd)[^。？?]{0,6}(?:月額|月間|年額|年間)(?:の話|のこと|なの|ですか|って意味|\s*[?？])",
+    r"|(?:万ドル|万米ドル|ドル|1m|usd)[^。？?]{0,6}(?:月額|月間|年額|年間)(?:の話|のこと|なの"
+    r"|ですか|って意味|\s*[?？])",
     re.IGNORECASE,
 )
 _GUIDANCE_FIGURE = re.compile(
@@ -87,7 +91,11 @@ _SKU_OR_REGION = re.compile(
     r"|china|india|brazil|germany|france|uk|united kingdom|the us|usa|united states|canada|mexico"
     r"|australia|korea|singapore|japan)\b|\bheadquartered in\b"
     r"|\b(?:every|each|all|other|different|some) (?:countr(?:y|ies)|regions?|markets?)\b"
-    r"|中国|欧州|EU\s*(?:圏|域内)?(?:で|の|だと)|米国|アメリカ|インド|国ごと|国によって|各国|海外|地域によって"
+    r"|\b(?:eu|emea|apac|latam|european|asian|american|u\.s\.|uk|british|japanese|german|french"
+    r"|indian|chinese|brazilian|australian|canadian) (?:customers?|companies|organi[sz]"
+    r"ations|market|buyers?|subsidiar(?:y|ies))\b"
+    r"|中国|欧州|EU\s*(?:圏|域内)?(?:で|の|だと)|米国|アメリカ|インド|国ごと|国によって|各国|海外"
+    r"|地域によって"
     r"|ブラジル|ドイツ|フランス|イギリス|英国|カナダ|メキシコ|オーストラリア|韓国|台湾|香港"
     r"|シンガポール|タイ(?:で|から|の)|ベトナム|インドネシア|フィリピン|マレーシア|ヨーロッパ"
     r"|\b(?:spain|italy|netherlands|sweden|poland|switzerland|taiwan|hong kong|thailand|vietnam"
@@ -102,7 +110,8 @@ _NOT_COVERED = re.compile(
     r"|\b(?:become|becoming|join|joining|sign up|enrol+)\b[^?.]{0,30}\b(?:partner|csp|program)"
     r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
     r"[^?.]{0,20}\b(?:partner|csp)"
-    r"|著者|執筆者|書いた人|(?:パートナー|CSP)に?(?:なる|なれる|登録する)(?:ため|には|条件|要件)"
+    r"|著者|執筆者|書いた人|誰が書い|書いたのは(?:誰|だれ)|(?:パートナー|CSP)に?(?:なる|なれる"
+    r"|登録する)(?:ため|には|条件|要件)"
     # terms of a contract the guidance does not state: minimums, length, payment, ending it
     r"|\bminimum (?:number of |order of |annual )?(?:seats?|users?|licen[cs]es?|purchase|spend"
     r"|commitment|order|size|quantity)\b"
@@ -117,9 +126,12 @@ _NOT_COVERED = re.compile(
     r"|\breserved instances?\b|\bpay[- ]as[- ]you[- ]go\b|\bsavings plans?\b"
     r"|\bspot (?:vms?|instances?)\b|\b(?:how|where) (?:do|can|should) (?:we|i|a partner|partners"
     r"|you) (?:sign up|register|enrol+)\b"
-    r"|最低(?:購入)?(?:何|\d+)?\s*(?:シート|ライセンス|数|金額|人数|ユーザー)|契約期間|何年契約|支払(?:い)?条件"
-    r"|違約金|中途解約|解約|返金|通知期間|参加(?:する)?(?:ため)?の?(?:条件|要件|資格)|認定(?:要件|条件)"
-    r"|(?:参加|加入|登録|申し込み?|申込)(?:する)?(?:に|に(?:は|って))(?:どう|何|なに)|リザーブド|予約インスタンス|従量課金"
+    r"|最低(?:購入)?(?:何|\d+)?\s*(?:シート|ライセンス|数|金額|人数|ユーザー)|契約期間|何年契約"
+    r"|支払(?:い)?条件"
+    r"|違約金|中途解約|解約|返金|通知期間|参加(?:する)?(?:ため)?の?(?:条件|要件|資格)|認定(?:要件"
+    r"|条件)"
+    r"|(?:参加|加入|登録|申し込み?|申込)(?:する)?(?:に|に(?:は|って))(?:どう|何|なに)|リザーブド"
+    r"|予約インスタンス|従量課金"
     r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
     r"|同業他社|他社の(?:事例|例)"
     r"|\bhow many (?:business )?(?:days|hours|weeks)\b|\bwithin (?:the first )?\d+ (?:hours|days)\b"
@@ -135,7 +147,8 @@ _NOT_COVERED = re.compile(
     r"|\b(?:name|url|address) of (?:the |that )?(?:web )?(?:portal|site|website|store)\b"
     r"|\b(?:portal|site|website)(?:'s)? (?:name|url|called)\b|\bwhat(?:'s| is) (?:the |that )?"
     r"(?:[\w-]+ ){0,4}(?:portal|site|website|store|shop)\b[^?]{0,40}\bcalled\b"
-    r"|(?:ポータル|サイト)(?:の|って)?(?:正式)?(?:名前|名称|URL)|(?:なんて|何て|なんという)(?:名前の)?(?:サイト|ポータル)"
+    r"|(?:ポータル|サイト)(?:の|って)?(?:正式)?(?:名前|名称|URL)|(?:なんて|何て"
+    r"|なんという)(?:名前の)?(?:サイト|ポータル)"
     r"|\bpartner of record\b|\b[dc]?por\b|\bhow many (?:partners|resellers|csp partners"
     r"|customers|companies)\b|\bcurrency risk\b|為替(?:リスク|差損)"
     r"|\baudits?\b|監査|\bhow often\b|頻度|\bhow much notice\b|何(?:か|ヶ|カ|ケ)月前"
@@ -149,7 +162,10 @@ _NOT_COVERED = re.compile(
     r"|direct[- ]bill\w*|indirect (?:resellers?|providers?)|[12]-tier|tier [12])\b"
     r"|MPSA|オープン ?バリュー|ダイレクト ?ビル|インダイレクト|間接リセラー"
     r"|\bcompetenc(?:y|ies)\b|\bdesignations?\b|\bsolutions partner\b|コンピテンシー|パートナー資格"
-    r"|ソリューション ?パートナー(?:の)?認定|\bcredit cards?\b|クレジット ?カード|請求書払い"
+    r"|ソリューション ?パートナー(?:の)?認定|請求書払い"
+    r"|\b(?:can|could|may)\b[^?]{0,30}\b(?:pay|use)\b[^?]{0,15}\bcredit cards?\b"
+    r"|\bcredit cards? (?:accepted|allowed|ok)\b|クレジット ?カード(?:払い|決済)?(?:は|って|が"
+    r"|で)?(?:使え|利用でき|可能|OK|払え)"
     r"|\bpartner center\b|パートナー ?センター|管理画面"
     r"|\b(?:haiku|poem|joke|song)s?\b|俳句|ジョーク"
     # what counts toward the thresholds, which the guidance never says
@@ -167,7 +183,29 @@ _NOT_COVERED = re.compile(
     r"|\bhow (?:do|can|should|does) (?:we|i|a partner|partners|the customer|customers)"
     r" (?:request|ask for|apply for|get)\b"
     r"[^?]{0,20}\bapproval\b|\bclaw(?:s|ed)? ?back\b|\bfx (?:loss|risk)\b|為替差損|ペナルティ"
-    r"|請求(?:書)?[^。？?]{0,10}(?:月次|年次|頻度)|判定(?:する|される)?(?:の|は)?(?:誰|いつ)|誰が(?:いつ)?判定"
+    r"|請求(?:書)?[^。？?]{0,10}(?:月次|年次|頻度)|判定(?:する|される)?(?:の|は)?(?:誰|いつ)"
+    r"|誰が(?:いつ)?判定"
+    r"|\bgrace period\b|猶予|\bdev ?[/-]? ?test\b|\bprod(?:uction)? (?:consumption|subscriptions?"
+    r"|subs)\b"
+    r"|\bwho (?:pays|funds|covers|foots)\b|誰が(?:費用|お金)を?(?:払|負担|出)|費用(?:は|を)?(?:誰"
+    r"|だれ)が?(?:負担|持|払)"
+    r"|\bwhich (?:microsoft |ms )?(?:team|contact|alias)s?\b"
+    r"|\bwhich (?:tool|system|portal)s? (?:do|does|should|is|are|to|will|handles?)\b"
+    r"|どの(?:チーム|部署|窓口|ツール|システム)|(?:何|なん)の(?:ツール|システム)"
+    r"|\b(?:criteria|conditions)\b[^?]{0,40}\bapprov\w*|\bapproval criteria\b|承認(?:の)?(?:基準"
+    r"|条件|要件)"
+    r"|正式名称|正式な名前|\bofficial name\b|\bwhat(?:'s| is| are) (?:it|they|that"
+    r"|those) (?:officially )?called\b"
+    r"|(?:どういう|どんな|どのような)(?:手順|手続き|流れ)"
+    r"|既存の?(?:サブスク\w*|契約|ライセンス|オファー)[^。？?]{0,10}(?:どうな|引き継|移管)|移管"
+    r"|\bexisting (?:subscriptions?|contracts?|licen[cs]es?|agreements?|offers?)\b"
+    r"|\blegacy offers?\b"
+    r"|\bre-?buy\b|\btransfer (?:the |our |their |existing )?(?:subscriptions?|licen[cs]es?)\b"
+    r"|(?:プラットフォーム|システム|コマース体験|仕組み)[^。？?]{0,15}(?:いつ"
+    r"|時期)[^。？?]{0,10}(?:完成|本格|稼働|実現)"
+    r"|いつ[^。？?]{0,10}(?:完成|本格稼働)|\bwhen\b[^?]{0,40}\b(?:platform|system"
+    r"|commerce experience)\b"
+    r"[^?]{0,30}\b(?:complete|completed|finished|fully|ready|done)\b"
     # how the guidance's size words are counted: it gives no head count for SMB
     r"|(?:中堅|中小|SMB)[^。？?]{0,20}(?:何人|何名|従業員数)|\b(?:smb|small and mid-?size)\b"
     r"[^?]{0,30}\bhow many (?:employees|staff|people)\b"
@@ -186,7 +224,8 @@ _NOT_COVERED = re.compile(
     r"\b(?:tell|told|said|say|says|ask|asked|wrote|typed)\b"
     r"|\b(?:other|previous|last|another) (?:conversations?|sessions?|chats?|transcripts?)\b"
     r"|\bconversations? (?:you|u) (?:had|have had)\b"
-    r"|(?:他|ほか|前|以前)の(?:お客様|顧客|ユーザー|人)(?:が|の|は)[^？?。]{0,20}(?:言|話|聞|質問|書)"
+    r"|(?:他|ほか|前|以前)の(?:お客様|顧客|ユーザー|人)(?:が|の|は)[^？?。]{0,20}(?:言|話|聞|質問"
+    r"|書)"
     r"|(?:他|ほか|前|以前)の(?:会話|セッション|チャット)",
     re.IGNORECASE,
 )
@@ -205,7 +244,8 @@ _AFTERWARDS = re.compile(
     r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
     r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
     r"(?:happen|change|go ahead|take effect|start)"
-    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか|のですか|の)?[?？]"
+    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか"
+    r"|のですか|の)?[?？]"
     r"|\b(?:latest|newest|most recent|this (?:fiscal )?year'?s?|next (?:fiscal )?year'?s?)\s+"
     r"(?:\w+\s+){0,2}(?:rules?|incentives?|thresholds?|programs?|programmes?|pricing"
     r"|policy|policies)\b"
@@ -221,9 +261,12 @@ _AFTERWARDS = re.compile(
     r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect|ship|go live"
     r"|land)"
     r"|\bnext (?:update|revision|version) of\b|次の(?:ガイダンス)?(?:更新|アップデート|改訂)"
+    r"|\bfy ?(?:2[3-9]|20(?:2[3-9]|3\d))\b|\bfiscal (?:year )?20(?:2[3-9]|3\d)\b|FY ?(?:2[3-9]"
+    r"|20(?:2[3-9]|3\d))"
     r"|最新の(?:[\w\s]{0,14}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
     r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
-    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度|来年度?|今期|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
+    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度|来年度?|今期"
+    r"|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
     re.IGNORECASE,
 )
 
@@ -248,11 +291,19 @@ _RATE_ASK = re.compile(
     r"|rebate|commission|payout)s?\b|\bpayouts?\b|\bper referral\b|\bbount(?:y|ies)\b"
     r"|\bwhat(?:'s| is| are) the (?:new |exact |current |actual )?(?:wholesale |list |retail |net )"
     r"?(?:price|cost)s?\b(?! changes?)|\bwiggle room\b|\broom (?:to|for) negotiat\w*"
-    r"|交渉(?:の)?余地|何割|何ポイント|\d+\s*ポイント|値引き幅|報酬(?:は|って)?(?:いくら|どれくらい)"
-    r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高|下が|上が"
-    r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)|(?:割引|値引き|マージン|リベート|手数料|報酬)"
+    r"|交渉(?:の)?余地|何割|何ポイント|\d+\s*ポイント|値引き幅|報酬(?:は|って)?(?:いくら"
+    r"|どれくらい)"
+    r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高"
+    r"|下が|上が"
+    r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)"
+    r"|(?:割引|値引き|マージン|リベート|手数料|報酬)"
     r"(?:の|は|って)?(?:上限|下限|幅|いくら|どれくらい|どのくらい|何)"
-    r"|\blist prices?\b|\bknock (?:off|down)\b|\bvolume discounts?\b"
+    r"|\blist prices?\b|\bknock (?:off|down)\b|\bvolume discounts?\b|\bby how much\b"
+    r"|\b(?:bill|invoice|price|cost)s? (?:be |is |are |will be |would be )?(?:any )?(?:higher"
+    r"|lower)\b"
+    r"|\b(?:get|gets|receive|give|gives|offer|offers)\b (?:an? |any |some )?(?:\w+ )?discounts?\b"
+    r"|\bprice (?:diff\w*|gap)\b|\b(?:annual|monthly|yearly) billing\b|\bpays? out\b"
+    r"|どれ(?:だけ|くらい|ぐらい)(?:高|低|多|少|安)"
     r"|\bwhat (?:will|would|does|do)\b[^?]{0,50}\bcost\b"
     r"|\bwhat (?:will|would) (?:the |our |their )?(?:new |exact )?(?:wholesale |list )?"
     r"(?:prices?|costs?) be(?:\s+(?:for|after|from|once|when|in|on)\b|\s*[?？]|\s*$)"
@@ -265,6 +316,40 @@ _RATE_ASK = re.compile(
 )
 
 
+# whether the guidance gives the rates at all: it says it does not, which answers the question
+_ASKS_IF_GIVEN = re.compile(
+    r"\b(?:does|do|did|will)\s+(?:the\s+)?(?:post|guidance|article|blog|doc\w*|it)\s+(?:actually\s+"
+    r"|even\s+|ever\s+)?(?:give|spell|list|state|include|mention|publish|specify|disclose|share"
+    r"|say)\b"
+    r"|(?:ガイダンス|記事|ブログ|この資料)(?:に|で|には|では)(?:は)?[^。？?]{0,30}(?:書いて|載って"
+    r"|示されて|明記|記載)",
+    re.IGNORECASE,
+)
+# whether a rate has changed or will, with no amount asked: "have the EA incentive rates dropped?"
+_RATE_CHANGED = re.compile(
+    r"\b(?:change[sd]?|drop(?:ped)?|cut|go(?:ne)? down|fall(?:en)?|lower(?:ed)?|rais(?:e|ed))\b"
+    r"|(?:下が|上が|変わ|変更|引き下げ|引き上げ)",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"\bhow much\b|\bwhat\b|\bby how\b|\bpercent|%|％|何|いくら|どれ(?:くらい|だけ|ぐらい)"
+    r"|どのくらい",
+    re.IGNORECASE,
+)
+
+
+def asks_if_rates_given(question: str) -> bool:
+    """Tell whether a question asks if the guidance gives prices or rates (it says it does not)."""
+    return _ASKS_IF_GIVEN.search(question) is not None and _RATES_NAMED.search(question) is not None
+
+
+_RATES_NAMED = re.compile(
+    r"\b(?:rates?|prices?|pricing|percent\w*|discounts?|margins?)\b|%|％|率|価格|料金|割引"
+    r"|パーセント",
+    re.IGNORECASE,
+)
+
+
 def asks_price(question: str) -> bool:
     """Tell whether a question asks for a price, a discount or a rate the guidance does not give.
 
@@ -272,6 +357,10 @@ def asks_price(question: str) -> bool:
     threshold, not a price, so it is in scope; "what discount above USD 1M?" asks for a rate
     the guidance never gives, so it is not.
     """
+    if _ASKS_IF_GIVEN.search(question) or (
+        _RATE_CHANGED.search(question) and not _AMOUNT.search(question)
+    ):
+        return False  # "does the post give the percentages?", 「インセンティブ率はもう下がった？」
     if _RATE_ASK.search(question):
         return True
     if not _PRICE_ASK.search(question):
@@ -288,7 +377,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:must|have to|has to|had to|required|require[sd]?|mandatory|obligat\w*|forced"
             r"|make (?:us|them|me|you|customers?|the customer) (?:switch|move|change|go|sign|buy)"
             r"|compulsory|need to (?:move|switch|change|transition|migrate|go))\b"
-            r"|義務|必須|しなければ|ないと(?:いけ|ダメ|だめ)|必要があります|強制|ねばなら|移行しないと"
+            r"|義務|必須|しなければ|ないと(?:いけ|ダメ|だめ)|必要があります|強制|ねばなら"
+            r"|移行しないと"
             r"|(?:し|させ)ないと(?:ダメ|だめ|いけな|まず)|させられ|なきゃ|なくちゃ|なければならな",
             re.IGNORECASE,
         ),
@@ -511,9 +601,10 @@ _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
     r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
-    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です|でしょう|だ|の(?:こと|略|意味)"
+    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
+    r"|でしょう|だ|の(?:こと|略|意味)"
     r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは"
-    r"|というのは|の意味|の略|を説明|とはどういう|の正式(?:名称|名))"
+    r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名))"
     # a few words between: 「マルチテナントって、購買の文脈だと何を指してる？」
     r"|^[」』）)]?\s*(?:って|とは)[、,]\s*[^？?。]{0,15}?(?:どういう|どんな|何を指|なにを指"
     r"|何のこと|なんのこと|何を意味|の意味)",

@@ -377,6 +377,9 @@ def test_a_term_the_guidance_leaves_undefined_is_not_guessed(
         # a Japanese yes/no question needs no か: it has no question word
         ("3000シートだとEAにしないとダメ？", "いいえ。"),
         ("2,400シート超えたらEAに移行しなきゃいけない？", "いいえ。"),
+        # a statement put up for a yes or a no
+        ("so above 2,400 seats our customer has to move to an EA, right?", "No. "),
+        ("2,400シートを超えたらEAに移行しないといけないんですよね？", "いいえ。"),
     ],
 )
 def test_a_must_question_answered_by_not_mandatory_starts_with_no(
@@ -385,6 +388,23 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answer.startswith(says)
     assert "not mandatory" in answer.answer or "必須ではありません" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("Does the post actually list the new incentive percentages?", "No. The guidance gives no"),
+        (
+            "ガイダンスにインセンティブの率は書いてある？",
+            "いいえ。購買ガイダンスは、インセンティブの率",
+        ),
+    ],
+)
+def test_asked_whether_the_guidance_gives_rates_the_answer_is_a_plain_no(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and answer.answer.startswith(says), answer.answer
 
 
 @pytest.mark.parametrize(
@@ -693,6 +713,20 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "特別承認はどうやって申請するの？",
         "マルチテナントは何テナントまで？",
         "write a haiku about licensing",
+        # grace periods, who pays, which team, approval criteria, official names, existing
+        # subscriptions, later fiscal years, how much higher, offered discounts
+        "is there any grace period after we pass 2,400 seats?",
+        "who pays for a proof of concept in an enterprise deal?",
+        "which Microsoft team handles the hand-off to a seller?",
+        "what criteria does Microsoft apply when approving dual-use rights?",
+        "新しいインセンティブの正式名称は？",
+        "what happens to our existing subscriptions if we move to an EA?",
+        "既存のサブスクリプションはCSPに移したらどうなる？",
+        "did the FY24 incentives change the seat threshold?",
+        "is the CSP incentive higher than the EA one, and by how much?",
+        "will our bill be higher through a partner than online?",
+        "do online buyers get a discount over partner purchases?",
+        "Do Japanese customers get different MCA terms?",
         # English words inside Japanese are words too
         "E3のdiscount rateは？",
         "per seatのcostは？",
@@ -726,6 +760,12 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "in an EA deal does the partner do the invoicing and currency exchange?",
         "EAだとパートナーが請求や為替も担当する？",
         "コマースのプラットフォームは最終的にどうなる？",
+        # whether the guidance gives a rate, or whether rates changed, is answered: it does not,
+        # and they have not yet
+        "Does the post actually list the new incentive percentages?",
+        "EAとCSPのインセンティブ率はもう下がった？",
+        "isn't self-service only for small firms paying by credit card?",
+        "MCA 正式名称は？",
         "Does every customer accept the MCA?",
     ],
 )
