@@ -191,6 +191,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
             ),
             key=lambda h: -h.score,
         )
+    if asks_if_rates_given(question):
+        # "does the guidance say what discount we'd get?": where it says it gives no rates
+        ranked.sort(key=lambda h: not any(_GIVES_NO_RATES.search(t) for t in h.section.sentences()))
     hits = ranked[:k]
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
