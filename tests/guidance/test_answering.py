@@ -398,6 +398,8 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
             "ガイダンスにインセンティブの率は書いてある？",
             "いいえ。購買ガイダンスは、インセンティブの率",
         ),
+        # the section that says so leads, wherever the words of the question point
+        ("does the guidance say what discount we'd get?", "No. The guidance gives no"),
     ],
 )
 def test_asked_whether_the_guidance_gives_rates_the_answer_is_a_plain_no(
