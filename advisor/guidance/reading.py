@@ -175,7 +175,7 @@ _NOT_COVERED = re.compile(
     r"|service|subscription)\b|\b(?:add(?:ed)? up|added together|combined|averaged)\b"
     r"|\bhow many (?:tenants|affiliates|subsidiaries|entities|workshops|tiers)\b"
     r"|トライアル(?:の)?シート|試用(?:の)?シート|デバイス(?:ベース)?(?:の)?ライセンス|合算"
-    r"|(?:製品|テナント|サービス)ごと|何テナント|何社|数に入(?:り|る|れ)"
+    r"|(?:製品|テナント|サービス)ごと|何テナント|何社(?!か)|数に入(?:り|る|れ)"
     # who signs the agreement, refusing it, applying for approval, claw-backs, FX losses
     r"|\bwho\b[^?]{0,40}\bsigns?\b|\bsign(?:ed)? (?:it )?electronically\b|\bre-?(?:accept|sign)\b"
     r"|\brefuses? to (?:sign|accept)\b|署名(?:できる|する)?(?:人|者|権限)|誰が(?:署名|サイン)"
@@ -210,7 +210,15 @@ _NOT_COVERED = re.compile(
     r"|時期)[^。？?]{0,10}(?:完成|本格|稼働|実現)"
     r"|いつ[^。？?]{0,10}(?:完成|本格稼働)|\bwhen\b[^?]{0,40}\b(?:platform|system"
     r"|commerce experience)\b"
-    r"[^?]{0,30}\b(?:complete|completed|finished|fully|ready|done)\b"
+    r"[^?]{0,30}\b(?:complete|completed|finished|fully|ready|done|available)\b"
+    r"|\bwhich (?:web )?portal\b|\b(?:partners?|customers?|we|they)\b[^?]{0,30}\b(?:have to|must"
+    r"|need to|required to) (?:notify|inform|tell|report to) (?:microsoft|ms)\b"
+    r"|\b(?:tax|taxes|vat|gst)\b|消費税|税金|インボイス制度|適格請求書|\bin (?:jpy|yen|eur|euros?"
+    r"|gbp"
+    r"|pounds)\b|(?:円|ユーロ|ドル)(?:建て|で支払|払い)|\bkpis?\b|\bmetrics\b|評価指標"
+    r"|承認が(?:下り|おり|得られ|通ら)(?:なかった|ない)|\bif (?:microsoft|ms) (?:says no|declines"
+    r"|denies"
+    r"|rejects|turns (?:it |them )?down)\b|\b(?:is|are|gets?|was) (?:denied|rejected|turned down)\b"
     # how the guidance's size words are counted: it gives no head count for SMB
     r"|(?:中堅|中小|SMB)[^。？?]{0,20}(?:何人|何名|従業員数)|\b(?:smb|small and mid-?size)\b"
     r"[^?]{0,30}\bhow many (?:employees|staff|people)\b"
@@ -265,6 +273,8 @@ _AFTERWARDS = re.compile(
     r"\b(?:actually|really|eventually|finally|ever)\b"
     r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect|ship|go live"
     r"|land)"
+    r"|\binspire\b|\bignite\b|\bretir(?:e|es|ing|ed)\b|\bphas(?:e|es|ing|ed) out\b|\bsunset\w*"
+    r"|^(?![^?]*\bwhen\b)[^?]*\bdid\b[^?]{0,60}\b(?:happen|take effect|go ahead|go live|launch)\b"
     r"|\bnext (?:update|revision|version) of\b|次の(?:ガイダンス)?(?:更新|アップデート|改訂)"
     r"|\bfy ?(?:2[3-9]|20(?:2[3-9]|3\d))\b|\bfiscal (?:year )?20(?:2[3-9]|3\d)\b|FY ?(?:2[3-9]"
     r"|20(?:2[3-9]|3\d))"
@@ -303,6 +313,19 @@ _RATE_ASK = re.compile(
     r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)"
     r"|(?:割引|値引き|マージン|リベート|手数料|報酬)"
     r"(?:の|は|って)?(?:上限|下限|幅|いくら|どれくらい|どのくらい|何)"
+    r"|\bhow much off\b|\bnegotiate (?:off|down)\b|\bhow much (?:can|could) (?:we|i|they"
+    r"|you)\b[^?]{0,30}"
+    r"\bnegotiat\w*|\b(?:biggest|largest|maximum|max|best) (?:price )?(?:concession|discount"
+    r"|reduction)s?\b"
+    r"|\bwhat (?:are|is) the (?:\w+ )?rates?\b|\brates? (?:for|of|per) (?:each|every|the) (?:tier"
+    r"|motion|level)s?\b"
+    r"|\b(?:incentives?|payouts?|rebates?)\b[^?]{0,40}\bworth\b|\bhow much (?:do|does|will|would"
+    r"|can)"
+    r" (?:we|a partner|partners|they|i) (?:earn|make|get)\b|\b(?:exact|specific|actual) (?:numbers?"
+    r"|figures?|amounts?)\b|具体的な(?:数字|金額|数値)|プロモーション|\bpromo(?:tion)?s?\b"
+    r"|キャンペーン"
+    r"|ボリューム(?:ディスカウント|割引)|(?:多く|もっと|より)(?:下が|安く)|相場|どこまで(?:下が"
+    r"|安く|値引)"
     r"|\blist prices?\b|\bknock (?:off|down)\b|\bvolume discounts?\b|\bby how much\b"
     r"|\b(?:bill|invoice|price|cost)s? (?:be |is |are |will be |would be )?(?:any )?(?:higher"
     r"|lower)\b"
@@ -325,7 +348,7 @@ _RATE_ASK = re.compile(
 _ASKS_IF_GIVEN = re.compile(
     r"\b(?:does|do|did|will)\s+(?:the\s+)?(?:post|guidance|article|blog|doc\w*|it)\s+(?:actually\s+"
     r"|even\s+|ever\s+)?(?:give|spell|list|state|include|mention|publish|specify|disclose|share"
-    r"|say)\b"
+    r"|say|put (?:numbers|figures|a number|a figure))\b"
     r"|(?:ガイダンス|記事|ブログ|この資料)(?:に|で|には|では)(?:は)?[^。？?]{0,30}(?:書いて|載って"
     r"|示されて|明記|記載)",
     re.IGNORECASE,
@@ -349,8 +372,9 @@ def asks_if_rates_given(question: str) -> bool:
 
 
 _RATES_NAMED = re.compile(
-    r"\b(?:rates?|prices?|pricing|percent\w*|discounts?|margins?)\b|%|％|率|価格|料金|割引"
-    r"|パーセント",
+    r"\b(?:rates?|prices?|pricing|percent\w*|discounts?|margins?|numbers|figures)\b|%|％|率|価格"
+    r"|料金"
+    r"|割引|パーセント|数字|金額",
     re.IGNORECASE,
 )
 
