@@ -101,7 +101,7 @@ _SKU_OR_REGION = re.compile(
     r"|シンガポール|タイ(?:で|から|の)|ベトナム|インドネシア|フィリピン|マレーシア|ヨーロッパ"
     r"|\b(?:spain|italy|netherlands|sweden|poland|switzerland|taiwan|hong kong|thailand|vietnam"
     r"|indonesia|philippines|malaysia|new zealand|south africa|argentina|chile|colombia)\b"
-    r"|日本(?:でも|では|国内)|具体的に(?:どの|どんな)製品",
+    r"|日本(?:でも|では|国内|だと|の場合)|具体的に(?:どの|どんな)製品",
     re.IGNORECASE,
 )
 
@@ -219,6 +219,14 @@ _NOT_COVERED = re.compile(
     r"|承認が(?:下り|おり|得られ|通ら)(?:なかった|ない)|\bif (?:microsoft|ms) (?:says no|declines"
     r"|denies"
     r"|rejects|turns (?:it |them )?down)\b|\b(?:is|are|gets?|was) (?:denied|rejected|turned down)\b"
+    r"|\bmosa\b|\bslas?\b|\bresponse times?\b|\bpartner finder\b|\bget listed\b|為替変動"
+    r"|(?:区分|認定)(?:を|が)?(?:持|必要|要る)|投資(?:額|の規模)|規模の投資|\bhow much (?:is|does"
+    r"|will)"
+    r" (?:microsoft|ms) invest|(?:何|なん)という名前|なんて名前|\bwhat (?:will|would) (?:it|they"
+    r"|the"
+    r" \w+) be called\b|\bAPAC\b|アジア太平洋|(?:売上|従業員数)[^。？?]{0,10}(?:どの程度|どのくらい"
+    r"|何人"
+    r"|いくら)|どのイベント|\bwhich (?:event|conference)\b|提供開始(?:は|される|時期)"
     # how the guidance's size words are counted: it gives no head count for SMB
     r"|(?:中堅|中小|SMB)[^。？?]{0,20}(?:何人|何名|従業員数)|\b(?:smb|small and mid-?size)\b"
     r"[^?]{0,30}\bhow many (?:employees|staff|people)\b"
@@ -275,6 +283,7 @@ _AFTERWARDS = re.compile(
     r"|land)"
     r"|\binspire\b|\bignite\b|\bretir(?:e|es|ing|ed)\b|\bphas(?:e|es|ing|ed) out\b|\bsunset\w*"
     r"|^(?![^?]*\bwhen\b)[^?]*\bdid\b[^?]{0,60}\b(?:happen|take effect|go ahead|go live|launch)\b"
+    r"|\b(?:after|since) the (?:may|2022)[^?]{0,12}\b(?:update|revision)\b"
     r"|\bnext (?:update|revision|version) of\b|次の(?:ガイダンス)?(?:更新|アップデート|改訂)"
     r"|\bfy ?(?:2[3-9]|20(?:2[3-9]|3\d))\b|\bfiscal (?:year )?20(?:2[3-9]|3\d)\b|FY ?(?:2[3-9]"
     r"|20(?:2[3-9]|3\d))"
@@ -326,6 +335,8 @@ _RATE_ASK = re.compile(
     r"|キャンペーン"
     r"|ボリューム(?:ディスカウント|割引)|(?:多く|もっと|より)(?:下が|安く)|相場|どこまで(?:下が"
     r"|安く|値引)"
+    r"|最低(?:販売)?価格|下限価格|\bminimum (?:resale |sale |selling )?price\b|\bprice floor\b"
+    r"|\bwhat (?:new |exact )?(?:wholesale |list )?prices? will\b"
     r"|\blist prices?\b|\bknock (?:off|down)\b|\bvolume discounts?\b|\bby how much\b"
     r"|\b(?:bill|invoice|price|cost)s? (?:be |is |are |will be |would be )?(?:any )?(?:higher"
     r"|lower)\b"
@@ -349,6 +360,10 @@ _ASKS_IF_GIVEN = re.compile(
     r"\b(?:does|do|did|will)\s+(?:the\s+)?(?:post|guidance|article|blog|doc\w*|it)\s+(?:actually\s+"
     r"|even\s+|ever\s+)?(?:give|spell|list|state|include|mention|publish|specify|disclose|share"
     r"|say|put (?:numbers|figures|a number|a figure))\b"
+    r"|(?:ガイダンス|記事|この資料)(?:を読めば|から|で)[^。？?]{0,40}(?:わかり|分かり|わかる"
+    r"|分かる)"
+    r"|\bcan (?:i|we|you) (?:find|learn|get|see)\b[^?]{0,40}\b(?:from|in) (?:the|this) (?:guidance"
+    r"|post)\b"
     r"|(?:ガイダンス|記事|ブログ|この資料)(?:に|で|には|では)(?:は)?[^。？?]{0,30}(?:書いて|載って"
     r"|示されて|明記|記載)",
     re.IGNORECASE,
@@ -360,7 +375,7 @@ _RATE_CHANGED = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
-    r"\bhow much\b|\bwhat\b|\bby how\b|\bpercent|%|％|何|いくら|どれ(?:くらい|だけ|ぐらい)"
+    r"\bhow\b|\bwhat\b|\bby how\b|どう|\bpercent|%|％|何|いくら|どれ(?:くらい|だけ|ぐらい)"
     r"|どのくらい",
     re.IGNORECASE,
 )
@@ -447,7 +462,7 @@ _GROWS = re.compile(
     r"\bwhat (?:happens|changes|is different)\b[^?]{0,60}\b(?:above|over|beyond|past|more than"
     r"|grow\w*|bigger|larger)\b|\b(?:grow\w*|get\w*|keeps? getting) (?:past|beyond|over|bigger"
     r"|larger)\b|\bhow (?:do|does|would|will) (?:\w+ ){1,6}change\b"
-    r"|(?:超え|超過|増え)[^？?。]{0,20}(?:どうな|何が|なにが|変わ|違)|(?:どう|何が|なにが)変わ",
+    r"|(?:超え|超過|増え)[^？?。]{0,40}(?:どうな|何が|なにが|変わ|違)|(?:どう|何が|なにが)変わ",
     re.IGNORECASE,
 )
 # a deal past one of the guidance's thresholds: "5,000 seats through CSP?", 「3000シートの案件」
@@ -635,6 +650,8 @@ _DEFINITION_AFTER = re.compile(
     r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは"
     r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名))"
     # a few words between: 「マルチテナントって、購買の文脈だと何を指してる？」
+    r"|^[」』）)]?\s*(?:って|とは)[^？?。、]{0,12}?(?:何のこと|なんのこと|何を指|なにを指|何を意味"
+    r"|どういう意味|どういう状態)"
     r"|^[」』）)]?\s*(?:って|とは)[、,]\s*[^？?。]{0,15}?(?:どういう|どんな|何を指|なにを指"
     r"|何のこと|なんのこと|何を意味|の意味)",
     re.IGNORECASE,
