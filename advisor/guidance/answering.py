@@ -155,6 +155,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or (kind == "must" and _MOVING.search(question) is not None)
         or _THE_UPDATES.search(question) is not None
         or asks_if_rates_given(question)  # "does the post list the percentages?": it says not
+        # "can we still buy through CSP with 3,000 seats?": the guidance's own answer (partners
+        # can still sell past its thresholds), however short the question
+        or (kind == "beyond" and _STAYS.search(question) is not None)
     )
     leaning_out = 0.0 if settled else model.out_of_scope(question, lang)
     if leaning_out >= SCOPE_REFUSE[lang]:
@@ -278,6 +281,21 @@ _ANSWERS_KIND: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# the guidance's "partners can still sell to larger customers through CSP", and questions about
+# staying with CSP or a partner past a threshold, asked as losing it or as keeping it
+_STILL_SELL = re.compile(r"\bcan still sell\b|CSP\) プログラムを通じて販売できます")
+_STAYS = re.compile(
+    r"\b(?:still|stay|keep|lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer"
+    r"|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}\b(?:csp|partner|reseller)"
+    r"|まだ|引き続き|このまま|禁止|使えな|買えな|売れな|できなく|ダメ|だめ|(?:CSP"
+    r"|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え)",
+    re.IGNORECASE,
+)
+_LOSES = re.compile(
+    r"\b(?:lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer)\b|\bcan(?:not|'t)\b"
+    r"|禁止|使えな|買えな|売れな|できなく|ダメ|だめ",
+    re.IGNORECASE,
+)
 _GIVES_NO_RATES = re.compile(
     r"\bgives no (?:incentive rates|prices)\b|(?:率|価格)[^。]{0,15}示していません", re.IGNORECASE
 )
@@ -429,6 +447,22 @@ def extractive_answer(
                 space = "" if lang == "ja" else " "
                 text += space + join_cited([(c[3], 1) for c in rest], lang)
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
+    still = next((c for c in candidates if _STILL_SELL.search(c[3])), None)
+    if (
+        still is not None
+        and kind != "must"
+        and _asks_yes_or_no(question)
+        and _STAYS.search(question)
+    ):
+        # "can we still buy through CSP above USD 1M?": "Yes. Partners can still sell …";
+        # "do we lose our partner above 2,400 seats?": "No. Partners can still sell …"
+        ordered = [still, *(c for c in chosen if c[3] != still[3])][:limit]
+        markers = {}
+        for _, rank, _, _ in ordered:
+            markers.setdefault(rank, len(markers) + 1)
+        said = join_cited([(c[3], markers[c[1]]) for c in ordered], lang)
+        lead = "lead.no" if _LOSES.search(question) else "lead.yes"
+        text = f"{prompts.text('answers', lead, lang)}{said}"
     none_given = next((c for c in candidates if _GIVES_NO_RATES.search(c[3])), None)
     if none_given is not None and asks_if_rates_given(question) and _asks_yes_or_no(question):
         # "does the post list the percentages?": "No. The guidance gives no incentive rates ..."

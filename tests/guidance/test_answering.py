@@ -393,6 +393,23 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
 @pytest.mark.parametrize(
     ("question", "says"),
     [
+        ("if we go over 1M of azure a year do we lose our partner?", "No. Partners can still sell"),
+        ("5000 seats, can we stay on CSP?", "Yes. Partners can still sell"),
+        ("3,000シートでもCSPで買えますか？", "はい。"),
+        ("大口の顧客にCSPで売るのは禁止ですか？", "いいえ。"),
+    ],
+)
+def test_staying_with_csp_past_a_threshold_is_answered_yes_or_no_with_the_guidance_reason(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and answer.answer.startswith(says), answer.answer
+    assert "partner-economics-thresholds" in [c.id for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
         ("Does the post actually list the new incentive percentages?", "No. The guidance gives no"),
         (
             "ガイダンスにインセンティブの率は書いてある？",
