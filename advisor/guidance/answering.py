@@ -461,8 +461,8 @@ def extractive_answer(
         for _, rank, _, _ in ordered:
             markers.setdefault(rank, len(markers) + 1)
         said = join_cited([(c[3], markers[c[1]]) for c in ordered], lang)
-        lead = "lead.no" if _LOSES.search(question) else "lead.yes"
-        text = f"{prompts.text('answers', lead, lang)}{said}"
+        answer_is = "lead.no" if _LOSES.search(question) else "lead.yes"
+        text = f"{prompts.text('answers', answer_is, lang)}{said}"
     none_given = next((c for c in candidates if _GIVES_NO_RATES.search(c[3])), None)
     if none_given is not None and asks_if_rates_given(question) and _asks_yes_or_no(question):
         # "does the post list the percentages?": "No. The guidance gives no incentive rates ..."
