@@ -18,18 +18,35 @@ from advisor import prompts
 from advisor.config import Settings
 from advisor.domain.schemas import Answer, Citation, Lang
 from advisor.errors import ServiceError
+from advisor.guidance.asking import (
+    ANSWERS_KIND,
+    CHANGING_MOTION,
+    GIVES_NO_RATES,
+    HEDGES,
+    LOSES,
+    MOTION_NAMES,
+    MOVING,
+    NOT_MANDATORY,
+    PARTNER_ROLES,
+    PARTNERS,
+    PAST_LARGE,
+    ROUTES,
+    STAYS,
+    STILL_SELL,
+    THE_UPDATES,
+    asks_yes_or_no,
+)
 from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
 from advisor.guidance.reading import (
-    asks_if_rates_given,
     compared_sections,
     compares_partner_parts,
     contrasted_terms,
     defined_term,
-    out_of_scope,
     question_kind,
 )
+from advisor.guidance.scope import asks_if_rates_given, out_of_scope
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -152,12 +169,12 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     # however many refused questions name the 2,400 too
     settled = (
         definition is not None
-        or (kind == "must" and _MOVING.search(question) is not None)
-        or _THE_UPDATES.search(question) is not None
+        or (kind == "must" and MOVING.search(question) is not None)
+        or THE_UPDATES.search(question) is not None
         or asks_if_rates_given(question)  # "does the post list the percentages?": it says not
         # "can we still buy through CSP with 3,000 seats?": the guidance's own answer (partners
         # can still sell past its thresholds), however short the question
-        or (kind == "beyond" and _STAYS.search(question) is not None)
+        or (kind == "beyond" and STAYS.search(question) is not None)
     )
     leaning_out = 0.0 if settled else model.out_of_scope(question, lang)
     if leaning_out >= SCOPE_REFUSE[lang]:
@@ -180,7 +197,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         return Support([Hit(side, 1.0, 1.0) for side in sides], None, kind=kind)
     # "what's an EA exactly?": what the guidance says about the term, not about "exactly"
     # and "what counts as special terms exactly?" is not about knowing "exactly" what to buy
-    query = _HEDGES.sub(" ", question)
+    query = HEDGES.sub(" ", question)
     for entry in [definition, *also] if definition is not None else []:
         names = dict(entry.document.terms).get(entry.id) or (entry.heading,)
         query = f"{query} {names[0]}"
@@ -199,7 +216,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         )
     if asks_if_rates_given(question):
         # "does the guidance say what discount we'd get?": where it says it gives no rates
-        ranked.sort(key=lambda h: not any(_GIVES_NO_RATES.search(t) for t in h.section.sentences()))
+        ranked.sort(key=lambda h: not any(GIVES_NO_RATES.search(t) for t in h.section.sentences()))
     hits = ranked[:k]
     coverage = index.coverage(question, lang)
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
@@ -216,125 +233,6 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
             return Support([], None, definition, kind, also)
         return Support(hits, "topic", kind=kind)
     return Support(hits, None, definition, kind, also)
-
-
-_MOVING = re.compile(
-    r"\b(?:move|moving|switch\w*|transition\w*|migrat\w*|leave|leaving)\b"
-    r"|移行|移ら|移る|移さ|切り替え|切替|乗り換え",
-    re.IGNORECASE,
-)
-# a change of motion, which is what "not mandatory" answers: "must they move?", "do we have to go
-# EA?", 「EAにしないとダメ？」; "does dual-use need approval?" is another must
-_CHANGING_MOTION = re.compile(
-    _MOVING.pattern + r"|\b(?:go|going|sign|buy|buying|use)\b[^?.]{0,20}\b(?:an? )?(?:ea|enterprise"
-    r"|mca)\b|(?:EA|ＥＡ|エンタープライズ|MCA)(?:契約)?(?:に|を|へ|で)|モーション(?:の)?(?:変更"
-    r"|を変え)"
-    r"|\bchang\w* (?:the |our |their |a )?(?:purchasing )?motions?\b",
-    re.IGNORECASE,
-)
-# what the guidance's own updates changed ("what changed in the May 2022 update?") is in it, however
-# many questions about later changes look alike; later news was refused by rule before this
-_THE_UPDATES = re.compile(
-    r"\b(?:in|by|with|from) (?:the|that|this) (?:(?:dec(?:ember)?|may)\.? )?"
-    r"(?:(?:20|23|2021|2022)\w* )*(?:update|revision|edit)\b"
-    r"|\b(?:update|revision)s? (?:change|changed|say|said|add|added|do|did|about)\b"
-    r"|(?:5月|12月|5/23|12/20)[^。？?]{0,10}(?:更新|アップデート|改訂)(?:で|では|って)",
-    re.IGNORECASE,
-)
-_HEDGES = re.compile(
-    r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
-    re.IGNORECASE,
-)
-
-
-# what the guidance never covers: who wrote it, and how a partner joins or qualifies for a program
-_ANSWERS_KIND: dict[str, re.Pattern[str]] = {
-    "must": re.compile(
-        r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
-        r"|\bdo(?:es)? not have to\b|\bdon't have to\b|\bmandatory\b|\b(?:is|are) required\b"
-        r"|\bmust\b|必須|義務|強制|必要はあ|必要はな|必要があ",
-        re.IGNORECASE,
-    ),
-    "when": re.compile(
-        r"\b20\d\d\b|\b(?:january|february|march|april|may|june|july|august|september"
-        r"|october|november|december)\b|\b(?:first|second) half\b|\d+\s*月|\d{4}\s*年|上半期|下半期"
-        r"|後半|前半",
-        re.IGNORECASE,
-    ),
-    "how_many": re.compile(r"\d"),
-    "beyond": re.compile(
-        r"\b(?:beyond|above) (?:those|these|the) thresholds\b|\bless attractive\b"
-        r"|\bcloser to the enterprise\b|超え[^。]{0,30}(?:魅力|経済性)|魅力的ではなく"
-        r"|エンタープライズに近",
-        re.IGNORECASE,
-    ),
-    "how_buy": re.compile(
-        r"\bonline\b|web portal|\bthrough (?:a |an |the )?(?:csp|cloud solution|partner|microsoft"
-        r"|enterprise agreement|ea\b|mca\b)|\bquotes? and contracts?\b"
-        r"|オンライン|Web ポータル|を通じて|経由|見積もりと契約",
-        re.IGNORECASE,
-    ),
-    "who": re.compile(
-        r"\b(?:any size|of all sizes|largest|small and mid|smb|organi[sz]ations? (?:that|who)"
-        r"|customers? (?:who|that)|buyers? (?:who|that)|the person)\b"
-        r"|規模|中堅|中小|最大|向け|人が|お客様は",
-        re.IGNORECASE,
-    ),
-}
-# the guidance's "partners can still sell to larger customers through CSP", and questions about
-# staying with CSP or a partner past a threshold, asked as losing it or as keeping it
-_STILL_SELL = re.compile(r"\bcan still sell\b|CSP\) プログラムを通じて販売できます")
-_STAYS = re.compile(
-    r"\b(?:still|stay|keep|lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer"
-    r"|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}\b(?:csp|partner|reseller)"
-    r"|まだ|引き続き|このまま|禁止|使えな|買えな|売れな|できなく|ダメ|だめ|(?:CSP"
-    r"|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え)",
-    re.IGNORECASE,
-)
-_LOSES = re.compile(
-    r"\b(?:lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer)\b|\bcan(?:not|'t)\b"
-    r"|禁止|使えな|買えな|売れな|できなく|ダメ|だめ",
-    re.IGNORECASE,
-)
-_GIVES_NO_RATES = re.compile(
-    r"\bgives no (?:incentive rates|prices)\b|(?:率|価格)[^。]{0,15}示していません", re.IGNORECASE
-)
-_NOT_MANDATORY = re.compile(
-    r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
-    r"|\bdo(?:es)? not have to\b|\bdon't have to\b"
-    r"|必須ではありません|必須ではない|義務ではありません|義務ではない|強制ではありません"
-    r"|強制されません",
-    re.IGNORECASE,
-)
-_YES_NO = re.compile(
-    r"(?:^|[,;]\s*)(?:so\s+|and\s+|but\s+)?(?:do|does|did|is|are|must|have|has|will|would"
-    r"|should|can"
-    r"|could|shall)\b|\b(?:do|does|must|will|would|should|can|is|are) (?:we|they|i|you|it"
-    r"|(?:the |a )?(?:customers?|partners?))\b"  # "once we pass 2,400 seats, do we have to…"
-    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？]?\s*$",
-    re.IGNORECASE,
-)
-# a Japanese question with no question word is a yes/no one: 「EAにしないとダメ？」
-_JA_QUESTION_WORD = re.compile(
-    r"何|なに|なん|いつ|どこ|どう|どの|どれ|どちら|どっち|誰|だれ|いくら|なぜ|どんな"
-)
-_JA_ASKS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff][^。]*[?？]\s*$")
-
-
-# "…, right?", 「…ですよね？」: a statement put up for a yes or a no
-_TAG_QUESTION = re.compile(
-    r"\b(?:right|correct|true|yes|no|isn't it|aren't they|don't they|doesn't it|no\?)\s*[?？]+\s*$"
-    r"|(?:よね|でしょ(?:う)?|ですね|だよね|じゃない|ではない)(?:か)?\s*[?？]*\s*$",
-    re.IGNORECASE,
-)
-
-
-def _asks_yes_or_no(question: str) -> bool:
-    return bool(
-        _YES_NO.search(question)
-        or _TAG_QUESTION.search(question)
-        or (_JA_ASKS.search(question) and not _JA_QUESTION_WORD.search(question))
-    )
 
 
 def extractive_answer(
@@ -357,7 +255,7 @@ def extractive_answer(
     if kind == "partner_compare":
         return _partner_parts(question, hits, index=index, lang=lang)
     best = hits[0].score
-    wanted = _ANSWERS_KIND.get(kind)
+    wanted = ANSWERS_KIND.get(kind)
     sections = [h.section for h in hits if h.score >= RELATIVE_SECTION * best]
     if kind == "when" and wanted is not None:
         # "when did the incentives start?": the section that dates things answers it, ahead of
@@ -429,8 +327,8 @@ def extractive_answer(
         markers.setdefault(rank, len(markers) + 1)
     chosen.sort(key=lambda c: (markers[c[1]], c[2]))
     text = join_cited([(sentence, markers[rank]) for _, rank, _, sentence in chosen], lang)
-    if kind == "must" and _asks_yes_or_no(question) and _CHANGING_MOTION.search(question):
-        first = next((c for c in chosen if _NOT_MANDATORY.search(c[3])), None)
+    if kind == "must" and asks_yes_or_no(question) and CHANGING_MOTION.search(question):
+        first = next((c for c in chosen if NOT_MANDATORY.search(c[3])), None)
         if first is not None:  # "must we move?": "No. Moving is not mandatory. ..."
             # the rest of the answer comes from the same section, which says why
             rank = first[1]
@@ -447,12 +345,13 @@ def extractive_answer(
                 space = "" if lang == "ja" else " "
                 text += space + join_cited([(c[3], 1) for c in rest], lang)
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
-    still = next((c for c in candidates if _STILL_SELL.search(c[3])), None)
+    still = next((c for c in candidates if STILL_SELL.search(c[3])), None)
     if (
         still is not None
         and kind != "must"
-        and _asks_yes_or_no(question)
-        and _STAYS.search(question)
+        and asks_yes_or_no(question)
+        and STAYS.search(question)
+        and (kind == "beyond" or PAST_LARGE.search(question) is not None)
     ):
         # "can we still buy through CSP above USD 1M?": "Yes. Partners can still sell …";
         # "do we lose our partner above 2,400 seats?": "No. Partners can still sell …"
@@ -461,10 +360,10 @@ def extractive_answer(
         for _, rank, _, _ in ordered:
             markers.setdefault(rank, len(markers) + 1)
         said = join_cited([(c[3], markers[c[1]]) for c in ordered], lang)
-        answer_is = "lead.no" if _LOSES.search(question) else "lead.yes"
+        answer_is = "lead.no" if LOSES.search(question) else "lead.yes"
         text = f"{prompts.text('answers', answer_is, lang)}{said}"
-    none_given = next((c for c in candidates if _GIVES_NO_RATES.search(c[3])), None)
-    if none_given is not None and asks_if_rates_given(question) and _asks_yes_or_no(question):
+    none_given = next((c for c in candidates if GIVES_NO_RATES.search(c[3])), None)
+    if none_given is not None and asks_if_rates_given(question) and asks_yes_or_no(question):
         # "does the post list the percentages?": "No. The guidance gives no incentive rates ..."
         ordered = [none_given, *(c for c in chosen if c[3] != none_given[3])][:limit]
         markers = {}
@@ -474,16 +373,6 @@ def extractive_answer(
         text = f"{prompts.text('answers', 'lead.no', lang)}{said}"
     citations = [sections[rank].citation() for rank in markers]
     return _dated(text, citations, lang, index.kb.as_of(lang))
-
-
-# how each motion buys: the sentence of its section that names the route
-_ROUTES: dict[str, re.Pattern[str]] = {
-    "breadth-motion": re.compile(r"\bCSP\b|Cloud Solution Provider|CSP"),
-    "enterprise-motion": re.compile(r"\bEA\b|\bMCA\b|Enterprise Agreement|seller|EA|MCA|販売担当"),
-    "self-service-motion": re.compile(
-        r"\bonline\b|web portal|オンライン|Web ポータル", re.IGNORECASE
-    ),
-}
 
 
 def _compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
@@ -496,7 +385,7 @@ def _compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lan
     parts: list[tuple[str, int]] = []
     for marker, hit in enumerate(hits, start=1):
         sentences = hit.section.sentences()
-        route = _ROUTES.get(hit.section.id)
+        route = ROUTES.get(hit.section.id)
         how = next((t for t in sentences[1:] if route is not None and route.search(t)), None)
         scored = [
             (score, text)
@@ -523,40 +412,22 @@ def _partner_parts(question: str, hits: list[Hit], *, index: GuidanceIndex, lang
     names; from each motion's section, the sentence about partners that best matches.
     """
     overview, *sides = hits
-    names = [_MOTION_NAMES[h.section.id] for h in sides if h.section.id in _MOTION_NAMES]
+    names = [MOTION_NAMES[h.section.id] for h in sides if h.section.id in MOTION_NAMES]
     parts = [
         (text, 1)
         for text in overview.section.sentences()
-        if _PARTNERS.search(text) and any(n.search(text) for n in names)
+        if PARTNERS.search(text) and any(n.search(text) for n in names)
     ]
     for marker, hit in enumerate(sides, start=2):
-        role = _PARTNER_ROLES.get(hit.section.id)
+        role = PARTNER_ROLES.get(hit.section.id)
         about = [t for t in hit.section.sentences() if role is not None and role.search(t)] or [
             text
             for score, text in index.rank_sentences(question, hit.section)
-            if score > 0 and _PARTNERS.search(text)
+            if score > 0 and PARTNERS.search(text)
         ]
         parts += [(text, marker) for text in about[:1]]
     text = join_cited(parts, lang)
     return _dated(text, [hit.section.citation() for hit in hits], lang, index.kb.as_of(lang))
-
-
-# the sentence of each motion's section that says what partners do in it
-_PARTNER_ROLES: dict[str, re.Pattern[str]] = {
-    "breadth-motion": re.compile(r"\bend-to-end\b|エンドツーエンド"),
-    "enterprise-motion": re.compile(r"\bpre-sales\b|プリセールス"),
-    "self-service-motion": re.compile(r"\bspecific workloads\b|ワークロード"),
-}
-_PARTNERS = re.compile(r"\bpartners?\b|パートナー", re.IGNORECASE)
-_MOTION_NAMES = {
-    "breadth-motion": re.compile(r"\bbreadth motion\b|ブレドゥス", re.IGNORECASE),
-    "enterprise-motion": re.compile(
-        r"\benterprise motion\b|エンタープライズ モーション", re.IGNORECASE
-    ),
-    "self-service-motion": re.compile(
-        r"\bself-service motion\b|セルフサービス モーション", re.IGNORECASE
-    ),
-}
 
 
 def _list_after(section: Section, position: int) -> list[str]:

@@ -768,6 +768,17 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "日本だと2,400シートの基準は違う？",
         "QRPはAPACでも使える？",
         "単一のプラットフォームの提供開始はいつ？",
+        # later events asked other ways, exchange rates, fees, mid-contract, data residency
+        "did Microsoft later lower the 2,400 figure?",
+        "has the EA been replaced by something else?",
+        "did the wholesale changes end up happening?",
+        "ガイダンスが公開された後にEAは廃止されたの？",
+        "5/23の後に延期の発表はあった？",
+        "which exchange rate applies to EA invoices?",
+        "what fee does the partner charge for EA billing?",
+        "what happens if a customer passes 2,400 seats in the middle of a contract?",
+        "EU拠点の会社だとMCAの条件は変わる？",
+        "価格交渉したらどれくらい下がる？",
         # English words inside Japanese are words too
         "E3のdiscount rateは？",
         "per seatのcostは？",
@@ -821,6 +832,7 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "EA満了が近いお客様が何社かあります。ガイダンスはCSPビジネスで何を考えろと？",
         "Does the post put numbers on the new incentives?",
         "このガイダンスを読めば、新しいインセンティブの率はわかりますか？",
+        "Since the guidance puts a 800-seat client in breadth, is that binding?",
         "Does every customer accept the MCA?",
     ],
 )

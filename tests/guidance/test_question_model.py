@@ -11,7 +11,7 @@ from advisor.guidance.answering import answer_question
 from advisor.guidance.index import GuidanceIndex
 from advisor.guidance.knowledge import load_knowledge
 from advisor.guidance.learned import Asked, QuestionModel, asked_questions, stating_sentences
-from advisor.guidance.reading import out_of_scope
+from advisor.guidance.scope import out_of_scope
 from advisor.resources import data_path
 
 

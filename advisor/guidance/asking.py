@@ -1,0 +1,159 @@
+"""What a guidance question asks for, read for the answer's shape.
+
+Whether it asks to change motion (answered "not mandatory"), about the guidance's own updates,
+about staying with CSP past a threshold, whether the guidance gives rates; whether it is a yes
+or no question; and what a sentence must carry to answer each kind of question.
+"""
+
+from __future__ import annotations
+
+import re
+
+MOVING = re.compile(
+    r"\b(?:move|moving|switch\w*|transition\w*|migrat\w*|leave|leaving)\b"
+    r"|移行|移ら|移る|移さ|切り替え|切替|乗り換え",
+    re.IGNORECASE,
+)
+# a change of motion, which is what "not mandatory" answers: "must they move?", "do we have to go
+# EA?", 「EAにしないとダメ？」; "does dual-use need approval?" is another must
+CHANGING_MOTION = re.compile(
+    MOVING.pattern + r"|\b(?:go|going|sign|buy|buying|use)\b[^?.]{0,20}\b(?:an? )?(?:ea|enterprise"
+    r"|mca)\b|(?:EA|ＥＡ|エンタープライズ|MCA)(?:契約)?(?:に|を|へ|で)|モーション(?:の)?(?:変更"
+    r"|を変え)"
+    r"|\bchang\w* (?:the |our |their |a )?(?:purchasing )?motions?\b",
+    re.IGNORECASE,
+)
+# what the guidance's own updates changed ("what changed in the May 2022 update?") is in it, however
+# many questions about later changes look alike; later news was refused by rule before this
+THE_UPDATES = re.compile(
+    r"\b(?:in|by|with|from) (?:the|that|this) (?:(?:dec(?:ember)?|may)\.? )?"
+    r"(?:(?:20|23|2021|2022)\w* )*(?:update|revision|edit)\b"
+    r"|\b(?:update|revision)s? (?:change|changed|say|said|add|added|do|did|about)\b"
+    r"|(?:5月|12月|5/23|12/20)[^。？?]{0,10}(?:更新|アップデート|改訂)(?:で|では|って)",
+    re.IGNORECASE,
+)
+HEDGES = re.compile(
+    r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
+    re.IGNORECASE,
+)
+
+
+# what an answer to each kind of question carries: a "not mandatory", a date, a figure, an actor
+ANSWERS_KIND: dict[str, re.Pattern[str]] = {
+    "must": re.compile(
+        r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
+        r"|\bdo(?:es)? not have to\b|\bdon't have to\b|\bmandatory\b|\b(?:is|are) required\b"
+        r"|\bmust\b|必須|義務|強制|必要はあ|必要はな|必要があ",
+        re.IGNORECASE,
+    ),
+    "when": re.compile(
+        r"\b20\d\d\b|\b(?:january|february|march|april|may|june|july|august|september"
+        r"|october|november|december)\b|\b(?:first|second) half\b|\d+\s*月|\d{4}\s*年|上半期|下半期"
+        r"|後半|前半",
+        re.IGNORECASE,
+    ),
+    "how_many": re.compile(r"\d"),
+    "beyond": re.compile(
+        r"\b(?:beyond|above) (?:those|these|the) thresholds\b|\bless attractive\b"
+        r"|\bcloser to the enterprise\b|超え[^。]{0,30}(?:魅力|経済性)|魅力的ではなく"
+        r"|エンタープライズに近",
+        re.IGNORECASE,
+    ),
+    "how_buy": re.compile(
+        r"\bonline\b|web portal|\bthrough (?:a |an |the )?(?:csp|cloud solution|partner|microsoft"
+        r"|enterprise agreement|ea\b|mca\b)|\bquotes? and contracts?\b"
+        r"|オンライン|Web ポータル|を通じて|経由|見積もりと契約",
+        re.IGNORECASE,
+    ),
+    "who": re.compile(
+        r"\b(?:any size|of all sizes|largest|small and mid|smb|organi[sz]ations? (?:that|who)"
+        r"|customers? (?:who|that)|buyers? (?:who|that)|the person)\b"
+        r"|規模|中堅|中小|最大|向け|人が|お客様は",
+        re.IGNORECASE,
+    ),
+}
+# the guidance's "partners can still sell to larger customers through CSP", and questions about
+# staying with CSP or a partner past a threshold, asked as losing it or as keeping it
+STILL_SELL = re.compile(r"\bcan still sell\b|CSP\) プログラムを通じて販売できます")
+STAYS = re.compile(
+    r"\b(?:still|stay|keep|lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer"
+    r"|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}\b(?:csp|partner|reseller)"
+    r"|まだ|引き続き|このまま|禁止|使えな|買えな|売れな|できなく|ダメ|だめ|(?:CSP"
+    r"|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え)",
+    re.IGNORECASE,
+)
+# a deal past the thresholds, by figure or by size: "5,000 seats", "USD 1.2M", 「大口の顧客」
+PAST_LARGE = re.compile(
+    r"\d|\b(?:large|larger|big|bigger|huge|largest)\b|大口|大規模|大企業|大手", re.IGNORECASE
+)
+LOSES = re.compile(
+    r"\b(?:lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer)\b|\bcan(?:not|'t)\b"
+    r"|禁止|使えな|買えな|売れな|できなく|ダメ|だめ",
+    re.IGNORECASE,
+)
+GIVES_NO_RATES = re.compile(
+    r"\bgives no (?:incentive rates|prices)\b|(?:率|価格)[^。]{0,15}示していません", re.IGNORECASE
+)
+NOT_MANDATORY = re.compile(
+    r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"
+    r"|\bdo(?:es)? not have to\b|\bdon't have to\b"
+    r"|必須ではありません|必須ではない|義務ではありません|義務ではない|強制ではありません"
+    r"|強制されません",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"(?:^|[,;]\s*)(?:so\s+|and\s+|but\s+)?(?:do|does|did|is|are|must|have|has|will|would"
+    r"|should|can"
+    r"|could|shall)\b|\b(?:do|does|must|will|would|should|can|is|are) (?:we|they|i|you|it"
+    r"|(?:the |a )?(?:customers?|partners?))\b"  # "once we pass 2,400 seats, do we have to…"
+    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？]?\s*$",
+    re.IGNORECASE,
+)
+# a Japanese question with no question word is a yes/no one: 「EAにしないとダメ？」
+_JA_QUESTION_WORD = re.compile(
+    r"何|なに|なん|いつ|どこ|どう|どの|どれ|どちら|どっち|誰|だれ|いくら|なぜ|どんな"
+)
+_JA_ASKS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff][^。]*[?？]\s*$")
+
+
+# "…, right?", 「…ですよね？」: a statement put up for a yes or a no
+_TAG_QUESTION = re.compile(
+    r"\b(?:right|correct|true|yes|no|isn't it|aren't they|don't they|doesn't it|no\?)\s*[?？]+\s*$"
+    r"|(?:よね|でしょ(?:う)?|ですね|だよね|じゃない|ではない)(?:か)?\s*[?？]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Tell whether a question wants a yes or a no ("must we…?", 「EAにしないとダメ？」)."""
+    return bool(
+        _YES_NO.search(question)
+        or _TAG_QUESTION.search(question)
+        or (_JA_ASKS.search(question) and not _JA_QUESTION_WORD.search(question))
+    )
+
+
+# how each motion buys: the sentence of its section that names the route
+ROUTES: dict[str, re.Pattern[str]] = {
+    "breadth-motion": re.compile(r"\bCSP\b|Cloud Solution Provider|CSP"),
+    "enterprise-motion": re.compile(r"\bEA\b|\bMCA\b|Enterprise Agreement|seller|EA|MCA|販売担当"),
+    "self-service-motion": re.compile(
+        r"\bonline\b|web portal|オンライン|Web ポータル", re.IGNORECASE
+    ),
+}
+# the sentence of each motion's section that says what partners do in it
+PARTNER_ROLES: dict[str, re.Pattern[str]] = {
+    "breadth-motion": re.compile(r"\bend-to-end\b|エンドツーエンド"),
+    "enterprise-motion": re.compile(r"\bpre-sales\b|プリセールス"),
+    "self-service-motion": re.compile(r"\bspecific workloads\b|ワークロード"),
+}
+PARTNERS = re.compile(r"\bpartners?\b|パートナー", re.IGNORECASE)
+MOTION_NAMES: dict[str, re.Pattern[str]] = {
+    "breadth-motion": re.compile(r"\bbreadth motion\b|ブレドゥス", re.IGNORECASE),
+    "enterprise-motion": re.compile(
+        r"\benterprise motion\b|エンタープライズ モーション", re.IGNORECASE
+    ),
+    "self-service-motion": re.compile(
+        r"\bself-service motion\b|セルフサービス モーション", re.IGNORECASE
+    ),
+}

@@ -1,0 +1,459 @@
+"""Whether the guidance covers a question: the rules of its scope.
+
+The scope is decided by what is asked, not by its words: a price, a discount or incentive rate,
+a product or plan, a country, contract terms the guidance never states, anything after its last
+update, other vendors and the assistant itself are out of scope, while the guidance's own figures
+("above how much Azure a year...?") are in it. What the rules cannot list, the question model
+(advisor/guidance/learned.py) weighs.
+"""
+
+from __future__ import annotations
+
+import re
+
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+_OTHER_VENDORS = re.compile(
+    r"(?<![A-Za-z])(?:aws|amazon|google|gcp|workspace|oracle|salesforce|ibm|alibaba|sap|vmware"
+    r"|zoom|slack|adobe|dropbox|servicenow|apple)(?![A-Za-z])|アマゾン|グーグル|オラクル",
+    re.IGNORECASE,
+)
+_PRICE_ASK = re.compile(
+    r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
+    r"|\bhow much (?:is|are|for)\b"
+    r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
+    r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
+    r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
+    r"|いくら|料金|月額|年額|値段(?:は|って|を|が|教|知)|パーセント|(?:インセンティブ|割引|手数料"
+    r"|マージン)率|安い"
+    # a rate or an amount of a discount, an incentive or a margin (the guidance names no figure)
+    r"|\b(?:incentive|discount|rebate|margin|commission)s? (?:rate|percentage|level|amount)s?\b"
+    r"|\bhow (?:big|large|much|generous) (?:is|are|of|would be) (?:the |a |an |our |their )?"
+    r"(?:\w+ ){0,3}(?:discount|rebate|margin|incentive|commission)s?\b"
+    r"|\bwhat (?:exact |typical |usual |kind of )?(?:margin|rebate|commission|discount)s?\b"
+    r"|\b(?:exact|typical|usual|standard|average) (?:incentive|discount|margin|rebate)s?\b"
+    r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の)?(?:何|なん|どのくらい"
+    r"|どれくらい|いくつ)"
+    r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
+    r"|高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
+    re.IGNORECASE,
+)
+
+
+_THRESHOLD = re.compile(
+    r"\b(?:above|over|beyond|exceed\w*|more than|less than|under|below|up to|at most|at least"
+    r"|threshold|cut-?off|limit|line|point|caps?|ceiling|max(?:imum)?)\b"
+    r"|超え|超過|以上|以下|未満|まで|上限|下限|境目|境界|基準|ライン|目安|しきい値|閾値|線引き",
+    re.IGNORECASE,
+)
+# which period a figure is given in: "a month or a year?", 「月額？年額？」
+_WHICH_PERIOD = re.compile(
+    r"\b(?:a|per) month or (?:a |per )?year\b|\b(?:a|per) year or (?:a |per )?month\b"
+    r"|\bmonthly or (?:annual|yearly)\b|\b(?:annual|yearly) or monthly\b"
+    r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額"
+    r"|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
+    # 「100万ドルって月額の話?」: which period the guidance's figure is in
+    r"|(?:万ドル|万米ドル|ドル|1m|usd)[^。？?]{0,6}(?:月額|月間|年額|年間)(?:の話|のこと|なの"
+    r"|ですか|って意味|\s*[?？])",
+    re.IGNORECASE,
+)
+GUIDANCE_FIGURE = re.compile(
+    r"\b(?:seats?|users?|licen[cs]es?|azure|consumption|spend\w*|annual\w*|a year|per year"
+    r"|deal size|deals?)\b|シート|席|ユーザー|Azure|年間|利用額|消費額|案件|規模",
+    re.IGNORECASE,
+)
+_SKU_OR_REGION = re.compile(
+    r"\b(?:which|what)\b[^?.]{0,20}\b(?:skus?|part numbers?|product codes?)\b"
+    r"|\bsku (?:number|code|id)s?\b"
+    r"|\b(?:available|availability|offered|sold|supported)\b[^?.]{0,40}\bin (?:my |our |the )?"
+    r"(?:country|countries|region|regions|brazil|india|china|japan|germany|france|europe|the us"
+    r"|the uk|canada|mexico|australia|korea|africa|asia)\b"
+    r"|\bwhich (?:countries|regions)\b|\bdata ?cent(?:er|re) regions?\b"
+    r"|どの\s*SKU|SKU\s*(?:番号|コード)|品番|(?:どの|どこの)(?:国|地域|リージョン)"
+    r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)"
+    # which product or plan to buy, or what one includes: the guidance names none
+    r"|\bwhich (?:\w+ ){0,3}(?:plans?|editions?|suites?|tiers?|bundles?)\b"
+    r"|\bwhich products? (?:count|should|do|to)\b"
+    r"|\b(?:business (?:basic|standard|premium)|e[135]|f[13]|a[135]|defender|intune|copilot"
+    r"|power bi|visio|project plan|windows 365|teams phone|dynamics 365 \w+|windows server"
+    r"|sql server|teams essentials|outlook (?:mail|email|app|client|password|licen[cs]es?)"
+    r"|microsoft outlook|exchange online|sharepoint|onedrive|power apps"
+    r"|power automate|github|surface|xbox|private offers?)\b"
+    r"|\bwhat features\b|\bfeatures? (?:does|do|of|it has)\b|\b(?:plan|product|offer|sku) names?\b"
+    r"|(?:プラン|製品|商品|SKU)名"
+    r"|どの(?:プラン|エディション)|(?:ビジネス|Business) ?(?:Basic|Standard|Premium"
+    r"|ベーシック|スタンダード|プレミアム)|機能(?:は|が|を)"
+    # one country or region, or how they differ: the guidance speaks of none
+    r"|\b(?:in|for|from|across|to|than|before|after) (?:the )?(?:eu|european union|emea|apac|latam"
+    r"|europe|asia|north america|latin america|middle east|mainland china"
+    r"|china|india|brazil|germany|france|uk|united kingdom|the us|usa|united states|canada|mexico"
+    r"|australia|korea|singapore|japan)\b|\bheadquartered in\b"
+    r"|\b(?:every|each|all|other|different|some) (?:countr(?:y|ies)|regions?|markets?)\b"
+    r"|\b(?:eu|emea|apac|latam|european|asian|american|u\.s\.|uk|british|japanese|german|french"
+    r"|indian|chinese|brazilian|australian|canadian) (?:customers?|companies|organi[sz]"
+    r"ations|market|buyers?|subsidiar(?:y|ies))\b"
+    r"|中国|欧州|EU\s*(?:圏|域内|拠点)?(?:で|の|だと)|米国|アメリカ|インド|国ごと|国によって|各国"
+    r"|海外"
+    r"|地域によって"
+    r"|ブラジル|ドイツ|フランス|イギリス|英国|カナダ|メキシコ|オーストラリア|韓国|台湾|香港"
+    r"|シンガポール|タイ(?:で|から|の)|ベトナム|インドネシア|フィリピン|マレーシア|ヨーロッパ"
+    r"|\b(?:spain|italy|netherlands|sweden|poland|switzerland|taiwan|hong kong|thailand|vietnam"
+    r"|indonesia|philippines|malaysia|new zealand|south africa|argentina|chile|colombia)\b"
+    r"|日本(?:でも|では|国内|だと|の場合|だけ)|データ(?:の)?(?:所在地|レジデンシー)"
+    r"|\bdata residency\b|具体的に(?:どの|どんな)製品",
+    re.IGNORECASE,
+)
+
+
+_NOT_COVERED = re.compile(
+    r"\b(?:author|who wrote|written by)\b"
+    r"|\b(?:become|becoming|join|joining|sign up|enrol+)\b[^?.]{0,30}\b(?:partner|csp|program)"
+    r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
+    r"[^?.]{0,20}\b(?:partner|csp)"
+    r"|著者|執筆者|書いた人|誰が書い|書いたのは(?:誰|だれ)|(?:パートナー|CSP)に?(?:なる|なれる"
+    r"|登録する)(?:ため|には|条件|要件)"
+    # terms of a contract the guidance does not state: minimums, length, payment, ending it
+    r"|\bminimum (?:number of |order of |annual )?(?:seats?|users?|licen[cs]es?|purchase|spend"
+    r"|commitment|order|size|quantity)\b"
+    r"|\b(?:contract|agreement|ea|mca|subscription|commitment) (?:length|duration|period)\b"
+    r"|\b(?:contract|agreement|ea|mca) term\b(?!s)"
+    r"|\bhow long (?:is|are|does|do|will)\b[^?]{0,30}\b(?:contract|agreement|ea|mca|term"
+    r"|commitment)s?\b|\bpayment terms?\b|\bpenalt(?:y|ies)\b|\bnotice period\b"
+    r"|\bdays'? notice\b|\b(?:end|terminate|cancel|exit|leave)\b[^?.]{0,30}\bearly\b"
+    r"|\bhow (?:do|can) (?:we|i|a partner|partners) (?:qualify|apply|enrol+|join)\b"
+    r"|\bqualify for\b"
+    r"|\bmid-?term\b|\brefunds?\b|\bcancel+(?:ing|ed|ation)?\b[^?.]{0,40}\bsubscriptions?\b"
+    r"|\breserved instances?\b|\bpay[- ]as[- ]you[- ]go\b|\bsavings plans?\b"
+    r"|\bspot (?:vms?|instances?)\b|\b(?:how|where) (?:do|can|should) (?:we|i|a partner|partners"
+    r"|you) (?:sign up|register|enrol+)\b"
+    r"|最低(?:購入)?(?:何|\d+)?\s*(?:シート|ライセンス|数|金額|人数|ユーザー)|契約期間|何年契約"
+    r"|支払(?:い)?条件"
+    r"|違約金|中途解約|解約|返金|通知期間|参加(?:する)?(?:ため)?の?(?:条件|要件|資格)|認定(?:要件"
+    r"|条件)"
+    r"|(?:参加|加入|登録|申し込み?|申込)(?:する)?(?:に|に(?:は|って))(?:どう|何|なに)|リザーブド"
+    r"|予約インスタンス|従量課金"
+    r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
+    r"|同業他社|他社の(?:事例|例)"
+    r"|\bhow many (?:business )?(?:days|hours|weeks)\b|\bwithin (?:the first )?\d+ (?:hours|days)\b"
+    r"|\bhow long (?:does|do|will|would)\b[^?]{0,40}\b(?:take|last)\b"
+    r"|(?<!月)(?<!月の)何日(?!付)|何時間|何週間"
+    r"|\bhow (?:do|can|should) (?:we|i|partners?|a partner) (?:actually )?(?:submit|register|file"
+    r"|enter|log|apply|sign)\b|\bside by side\b|併用|登録(?:は|って)?(?:どこ|どう)|申請方法"
+    r"|登録方法|どこから(?:登録|申請|申し込)|\breservations?\b|\bcancel\w*|キャンセル"
+    r"|\bstep[- ]by[- ]step\b|\b(?:steps|procedure) (?:to|for)\b"
+    r"|(?:具体的な|詳しい)?(?:手順|手続き)(?:を|は|って)"
+    # what the guidance never names or counts: the portal, a partner of record, how many partners,
+    # currency risk, audits, how often updates come, billing periods, funding programmes
+    r"|\b(?:name|url|address) of (?:the |that )?(?:web )?(?:portal|site|website|store)\b"
+    r"|\b(?:portal|site|website)(?:'s)? (?:name|url|called)\b|\bwhat(?:'s| is) (?:the |that )?"
+    r"(?:[\w-]+ ){0,4}(?:portal|site|website|store|shop)\b[^?]{0,40}\bcalled\b"
+    r"|(?:ポータル|サイト)(?:の|って)?(?:正式)?(?:名前|名称|URL)|(?:なんて|何て"
+    r"|なんという)(?:名前の)?(?:サイト|ポータル)"
+    r"|\bpartner of record\b|\b[dc]?por\b|\bhow many (?:partners|resellers|csp partners"
+    r"|customers|companies)\b|\bcurrency risk\b|為替(?:リスク|差損)"
+    r"|\baudits?\b|監査|\bhow often (?:does|do|will|is|are) (?:microsoft|ms|it|they)\b|頻度"
+    r"|\bhow much notice\b|何(?:か|ヶ|カ|ケ)月前"
+    r"|\b(?:annual|monthly|yearly) (?:terms?|commitments?)\b|月払い|年契約|月契約"
+    r"|\bfunding (?:programs?|programmes?)\b|費用補助|資金援助|並行して(?:持|契約|使)"
+    # sectors, other licensing programmes and partner types the guidance never mentions
+    r"|\b(?:government|public[- ]sector|schools?|universit(?:y|ies)|education(?:al)?|academic"
+    r"|non-?profits?|charit(?:y|ies)|healthcare|hospitals?|pharma\w*)\b"
+    r"|教育機関|学校|大学|政府|官公庁|自治体|公共(?:機関|部門)|非営利|NPO|医療|製薬|病院"
+    r"|\b(?:mpsa|open value|open licen[cs]e|select plus|spla|lsp|licensing solution partners?"
+    r"|direct[- ]bill\w*|indirect (?:resellers?|providers?)|[12]-tier|tier [12])\b"
+    r"|MPSA|オープン ?バリュー|ダイレクト ?ビル|インダイレクト|間接リセラー"
+    r"|\bcompetenc(?:y|ies)\b|\bdesignations?\b|\bsolutions partner\b|コンピテンシー|パートナー資格"
+    r"|ソリューション ?パートナー(?:の)?認定|請求書払い"
+    r"|\b(?:can|could|may)\b[^?]{0,30}\b(?:pay|use)\b[^?]{0,15}\bcredit cards?\b"
+    r"|\bcredit cards? (?:accepted|allowed|ok)\b|クレジット ?カード(?:払い|決済)?(?:は|って|が"
+    r"|で)?(?:使え|利用でき|可能|OK|払え)"
+    r"|\bpartner center\b|パートナー ?センター|管理画面"
+    r"|\b(?:haiku|poem|joke|song)s?\b|俳句|ジョーク"
+    # what counts toward the thresholds, which the guidance never says
+    r"|\b(?:trial|device[- ]based|device) (?:seats?|licen[cs]es?)\b|\bper (?:product|tenant"
+    r"|service|subscription)\b|\b(?:add(?:ed)? up|added together|combined|averaged)\b"
+    r"|\bhow many (?:tenants|affiliates|subsidiaries|entities|workshops|tiers)\b"
+    r"|トライアル(?:の)?シート|試用(?:の)?シート|デバイス(?:ベース)?(?:の)?ライセンス|合算"
+    r"|(?:製品|テナント|サービス)ごと|何テナント|何社(?!か)|数に入(?:り|る|れ)"
+    # who signs the agreement, refusing it, applying for approval, claw-backs, FX losses
+    r"|\bwho\b[^?]{0,40}\bsigns?\b|\bsign(?:ed)? (?:it )?electronically\b|\bre-?(?:accept|sign)\b"
+    r"|\brefuses? to (?:sign|accept)\b|署名(?:できる|する)?(?:人|者|権限)|誰が(?:署名|サイン)"
+    r"|(?:署名|サイン)(?:するの)?は(?:誰|だれ)|(?:拒否|断)(?:したら|すると|した場合)"
+    r"|(?:どうやって|どのように)(?:申請|承認を)|申請(?:は|を)?(?:どうやって|どのように|どう|どこ)"
+    r"|(?:専用|申請|承認)(?:の)?フォーム|\bapproval (?:form|process|request)s?\b"
+    r"|\bhow (?:do|can|should|does) (?:we|i|a partner|partners|the customer|customers)"
+    r" (?:request|ask for|apply for|get)\b"
+    r"[^?]{0,20}\bapproval\b|\bclaw(?:s|ed)? ?back\b|\bfx (?:loss|risk)\b|為替差損|ペナルティ"
+    r"|請求(?:書)?[^。？?]{0,10}(?:月次|年次|頻度)|判定(?:する|される)?(?:の|は)?(?:誰|いつ)"
+    r"|誰が(?:いつ)?判定"
+    r"|\bgrace period\b|猶予|\bdev ?[/-]? ?test\b|\bprod(?:uction)? (?:consumption|subscriptions?"
+    r"|subs)\b"
+    r"|\bwho (?:pays|funds|covers|foots) (?:for )?(?:the |those |a )?(?:workshops?|pocs?|proofs? of"
+    r" concept|migrations?|deployments?|training)\b|誰が(?:費用|お金)を?(?:払|負担|出)|費用(?:は"
+    r"|を)?(?:誰"
+    r"|だれ)が?(?:負担|持|払)"
+    r"|\bwhich (?:microsoft |ms )?(?:contact|alias|email)s?\b"
+    r"|\bwhich (?:tool|system|portal)s? (?:do|does|should|is|are|to|will|handles?)\b"
+    r"|どの(?:チーム|部署|窓口|ツール|システム)|(?:何|なん)の(?:ツール|システム)"
+    r"|\b(?:criteria|conditions)\b[^?]{0,40}\bapprov\w*|\bapproval criteria\b|承認(?:の)?(?:基準"
+    r"|条件|要件)"
+    r"|正式名称|正式な名前|\bofficial name\b|\bwhat(?:'s| is| are) (?:it|they|that"
+    r"|those) officially called\b"
+    r"|(?:どういう|どんな|どのような)(?:手順|手続き)"
+    r"|既存の?(?:サブスク\w*|契約|ライセンス|オファー)[^。？?]{0,10}(?:どうな|引き継|移管)|移管"
+    r"|\bwhat happens to (?:our |the |their |its |my )?existing (?:subscriptions?|contracts?"
+    r"|licen[cs]es?|agreements?|offers?)\b"
+    r"|\blegacy offers?\b"
+    r"|\bre-?buy\b|\btransfer (?:the |our |their |existing )?(?:subscriptions?|licen[cs]es?)\b"
+    r"|(?:プラットフォーム|システム|コマース体験|仕組み)[^。？?]{0,15}(?:いつ"
+    r"|時期)[^。？?]{0,10}(?:完成|本格|稼働|実現)"
+    r"|いつ[^。？?]{0,10}(?:完成|本格稼働)|\bwhen\b[^?]{0,40}\b(?:platform|system"
+    r"|commerce experience)\b"
+    r"[^?]{0,30}\b(?:complete|completed|finished|fully|ready|done|available)\b"
+    r"|為替レート|\bexchange rates?\b|最低(?:購入)?額|\b(?:mid|middle of (?:a|the|their)"
+    r"|during (?:a|the"
+    r"|their)) (?:contract|term|subscription)\b|契約(?:の)?(?:途中|期間中)"
+    r"|\bwhich (?:web )?portal\b|\b(?:partners?|customers?|we|they)\b[^?]{0,30}\b(?:have to|must"
+    r"|need to|required to) (?:notify|inform|tell|report to) (?:microsoft|ms)\b"
+    r"|\b(?:tax|taxes|vat|gst)\b|消費税|税金|インボイス制度|適格請求書|\bin (?:jpy|yen|eur|euros?"
+    r"|gbp"
+    r"|pounds)\b|(?:円|ユーロ|ドル)(?:建て|で支払|払い)|\bkpis?\b|\bmetrics\b|評価指標"
+    r"|承認が(?:下り|おり|得られ|通ら)(?:なかった|ない)|\bif (?:microsoft|ms) (?:says no|declines"
+    r"|denies"
+    r"|rejects|turns (?:it |them )?down)\b|\b(?:is|are|gets?|was) (?:denied|rejected|turned down)\b"
+    r"|\bmosa\b|\bslas?\b|\bresponse times?\b|\bpartner finder\b|\bget listed\b|為替変動"
+    r"|(?:区分|認定)(?:を|が)?(?:持|必要|要る)|投資(?:額|の規模)|規模の投資|\bhow much (?:is|does"
+    r"|will)"
+    r" (?:microsoft|ms) invest|(?:何|なん)という名前に(?:なる|なり)|\bwhat (?:will|would) (?:it"
+    r"|they"
+    r"|the"
+    r" \w+) be called\b|\bAPAC\b|アジア太平洋|売上[^。？?]{0,10}(?:どの程度|どのくらい"
+    r"|何人"
+    r"|いくら)|どのイベント|\bwhich (?:event|conference)\b|(?:プラットフォーム|システム"
+    r"|コンソール)[^。？?]{0,10}提供開始"
+    # how the guidance's size words are counted: it gives no head count for SMB
+    r"|(?:中堅|中小|SMB)[^。？?]{0,20}(?:何人|何名|従業員数)|\b(?:smb|small and mid-?size)\b"
+    r"[^?]{0,30}\bhow many (?:employees|staff|people)\b"
+    # who inside Microsoft approves or decides: the guidance names no one
+    r"|\bwho (?:at|inside|within|in) (?:microsoft|ms)\b|\bwho\b[^?]{0,40}\b(?:approves?"
+    r"|approving|signs? off|grants?)\b|\bwho\b[^?]{0,30}\bthe approval\b"
+    r"|(?:マイクロソフト|MS|ＭＳ)(?:側|の中|社内)?(?:で|の)?(?:最終的に)?(?:は)?誰が"
+    r"|誰が(?:承認|判断|ジャッジ|決裁|許可)|(?:承認|許可)(?:は|を)(?:誰|だれ)"
+    # the assistant itself, and other organisations' choices
+    r"|\bwho (?:built|made|created|trained|programmed) you\b|\bare you (?:an? )?(?:ai|bot|robot"
+    r"|human|person|chatgpt|gpt)\b|\bwhat (?:ai|model|llm)\b[^?]{0,20}\byou\b"
+    r"|\b(?:remember|store|keep)\b[^?.]{0,30}\bbetween (?:sessions|conversations|chats)\b"
+    r"|あなた(?:は|って)[^？?。]{0,20}(?:AI|モデル|誰|何者|人間|ロボット)|株価|天気"
+    # other people's conversations: never a guidance question, and nothing the advisor shares
+    r"|\b(?:other|previous|last|another) (?:customers?|users?|people)\b[^?.]{0,30}"
+    r"\b(?:tell|told|said|say|says|ask|asked|wrote|typed)\b"
+    r"|\b(?:other|previous|last|another) (?:conversations?|sessions?|chats?|transcripts?)\b"
+    r"|\bconversations? (?:you|u) (?:had|have had)\b"
+    r"|(?:他|ほか|前|以前)の(?:お客様|顧客|ユーザー|人)(?:が|の|は)[^？?。]{0,20}(?:言|話|聞|質問"
+    r"|書)"
+    r"|(?:他|ほか|前|以前)の(?:会話|セッション|チャット)",
+    re.IGNORECASE,
+)
+# asking to be contacted: "how do I get a partner to contact us?", 「担当者から連絡をもらうには」
+_CONTACT = re.compile(
+    r"\b(?:contact|call|email|e-mail|reach|ring) (?:me|us)\b|\bget in touch\b|\bhear back\b"
+    r"|\b(?:can|could|may|like to|want to|let me|let us) (?:i |we )?(?:talk|speak) (?:to|with) "
+    r"(?:a |an |some)?(?:one|body|person|human|real|seller|sales|partner)"
+    r"|連絡(?:を|が)?(?:もら|ほし|欲し|して|いただ|くだ|下さ)"
+    r"|(?:担当者?|営業|セールス|販売担当者?|パートナー)(?:の方)?(?:と|に)"
+    r"(?:話したい|話せ|相談したい|相談でき|つないで|繋いで|連絡)",
+    re.IGNORECASE,
+)
+# what happened after the guidance's last update: "did it actually happen?", 「その後どうなった」
+_AFTERWARDS = re.compile(
+    r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
+    r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
+    r"(?:happen|change|go ahead|take effect|start)"
+    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか"
+    r"|のですか|の)?[?？]"
+    r"|\b(?:latest|newest|most recent|this (?:fiscal )?year'?s?|next (?:fiscal )?year'?s?)\s+"
+    r"(?:\w+\s+){0,2}(?:rules?|incentives?|thresholds?|programs?|programmes?|pricing"
+    r"|policy|policies)\b"
+    r"|\b(?:rules?|incentives?|thresholds?|programs?|pricing|policy) (?:for|of|in) (?:this|next)"
+    r" (?:fiscal )?year\b|\bnext year\b|\bsince (?:20\d\d|the update|then)\b"
+    r"|\b(?:pushed|delayed|postponed|moved) (?:again|back|further)\b|\bwhat'?s new\b"
+    r"|\bsince (?:the )?(?:(?:may|june|july) )?(?:20\d\d )?(?:update|revision|post)\b"
+    r"|\bsince (?:may|june|july|mid|late) ?(?:20\d\d)\b|\bwhat(?:'s| has) happened\b"
+    r"|(?:更新|改訂)(?:の)?(?:あと|後|以降)[^。？?]{0,20}(?:変わ|変更|どう|何)"
+    r"|\b(?:updates?|changes?|news)\b[^?]{0,40}\b(?:after|since) (?:(?:may|june|july) )?2022\b"
+    r"|\b(?:did|has|have|was|were)\b(?![^?]{0,30}\b(?:update|revision|version)\b)[^?]{0,60}"
+    r"\b(?:actually|really|eventually|finally|ever)\b"
+    r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect|ship|go live"
+    r"|land)"
+    r"|\binspire\b|\bignite\b|\bretir(?:e|es|ing|ed)\b|\bphas(?:e|es|ing|ed) out\b|\bsunset\w*"
+    r"|^(?![^?]*\bwhen\b)[^?]*\bdid\b[^?]{0,60}\b(?:happen|take effect|go ahead|go live|launch)\b"
+    r"|\b(?:after|since) the (?:may|2022)[^?]{0,12}\b(?:update|revision)\b"
+    r"|\bdid\b[^?]{0,40}\blater\b|\blater (?:raise|raised|lower|lowered|change|changed|drop"
+    r"|dropped)\b"
+    r"|\bsince (?:this|the) (?:post|guidance|article|blog) (?:came out|was (?:published|updated"
+    r"|posted))|\bend(?:ed)? up (?:happening"
+    r"|going ahead)\b"
+    r"|\b(?:has|have) (?:it|they|that) been replaced\b|\breplaced by\b|\bstill\b[^?]{0,40}\btoday\b"
+    r"|(?:出た|公開された|発表された|更新された)(?:後|あと)|(?:5/23|5月23日|更新)の(?:後|あと)に"
+    r"|延期(?:の発表|された|になった)|廃止"
+    r"|\bnext (?:update|revision|version) of\b|次の(?:ガイダンス)?(?:更新|アップデート|改訂)"
+    r"|\bfy ?(?:2[3-9]|20(?:2[3-9]|3\d))\b|\bfiscal (?:year )?20(?:2[3-9]|3\d)\b|FY ?(?:2[3-9]"
+    r"|20(?:2[3-9]|3\d))"
+    r"|最新の(?:[\w\s]{0,14}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
+    r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
+    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度|来年度?|今期"
+    r"|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
+    re.IGNORECASE,
+)
+
+
+# a rate or a share: never one of the guidance's figures, whatever threshold the question names
+_RATE_ASK = re.compile(
+    r"\bpercent(?:age)?s?\b|%|％|\bhow (?:big|large|much|generous) (?:a |an |the )?"
+    r"(?:\w+ ){0,2}(?:discount|rebate|margin|commission)s?\b|\b(?:discount|rebate|margin"
+    r"|commission|incentive)s? (?:rate|percentage)s?\b"
+    r"|\bhow much (?:lower|higher|less|more|cheaper)|\bhow much (?:would|will|does|do|is|are)\b"
+    r"[^?]{0,40}\bcost\b"
+    r"|\bwhat(?:'s| is| are|'re)? (?:the |a |our |their )?(?:exact |typical |usual |kind of "
+    r"|sort of )?(?:margin|rebate|commission|discount)s?\b"
+    r"|\b(?:discount|rebate|margin|commission)s? (?:would|do|does|will|can|could|should) "
+    r"(?:we|i|they|you|a partner|partners|customers?|the customer) (?:get|receive|earn|expect)\b"
+    r"|\bhow many (?:dollars|euros|yen|usd|points|basis points|bps)\b|\bpoints? (?:lower|higher)\b"
+    r"|\bwhat (?:\w+ ){0,2}(?:rate|margin|discount|rebate|commission)s? (?:do|does|will|would|can"
+    r"|is|are)\b|\bper[- ](?:seat|user|licen[cs]e) (?:price|cost|fee)s?\b|\bwholesale "
+    r"(?:\w+ )?(?:price|cost)s? (?:of|for|per)\b|\bper[- ](?:seat|user) wholesale\b"
+    r"|\b(?:incentive|discount|margin|rebate|commission|payout|fee)s?\b[^?.]{0,40}\b(?:number"
+    r"|figure|amount)\b|\b(?:number|figure|amount)\b[^?.]{0,30}\b(?:incentive|discount|margin"
+    r"|rebate|commission|payout)s?\b|\bpayouts?\b|\bper referral\b|\bbount(?:y|ies)\b"
+    r"|\bwhat(?:'s| is| are) the (?:new |exact |current |actual )?(?:wholesale |list |retail |net )"
+    r"?(?:price|cost)s?\b(?! changes?)|\bwiggle room\b|\broom (?:to|for) negotiat\w*"
+    r"|交渉(?:の)?余地|何割|何ポイント|\d+\s*ポイント|値引き幅|報酬(?:は|って)?(?:いくら"
+    r"|どれくらい)"
+    r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高"
+    r"|下が|上が"
+    r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)"
+    r"|(?:割引|値引き|マージン|リベート|手数料|報酬)"
+    r"(?:の|は|って)?(?:上限|下限|幅|いくら|どれくらい|どのくらい|何)"
+    r"|\bhow much off\b|\bnegotiate (?:off|down)\b|\bhow much (?:can|could) (?:we|i|they"
+    r"|you)\b[^?]{0,30}"
+    r"\bnegotiat\w*|\b(?:biggest|largest|maximum|max|best) (?:price )?(?:concession|discount"
+    r"|reduction)s?\b"
+    r"|\bwhat (?:are|is) the (?:\w+ )?rates?\b|\brates? (?:for|of|per) (?:each|every|the) (?:tier"
+    r"|motion|level)s?\b"
+    r"|\b(?:incentives?|payouts?|rebates?)\b[^?]{0,40}\bworth\b|\bhow much (?:do|does|will|would"
+    r"|can)"
+    r" (?:we|a partner|partners|they|i) (?:earn|make|get)\b|\b(?:exact|specific|actual) (?:numbers?"
+    r"|figures?|amounts?)\b|具体的な(?:数字|金額|数値)|プロモーション|\bpromo(?:tion)?s?\b"
+    r"|キャンペーン"
+    r"|ボリューム(?:ディスカウント|割引)|(?:多く|もっと|より)(?:下が|安く)|相場|どこまで(?:下が"
+    r"|安く|値引)"
+    r"|最低(?:販売)?価格|下限価格|\bminimum (?:resale |sale |selling )?price\b|\bprice floor\b"
+    r"|\bwhat (?:new |exact )?(?:wholesale |list )?prices? will\b"
+    r"|\blist prices?\b|\bknock (?:off|down)\b|\bvolume discounts?\b|\bby how much\b"
+    r"|\b(?:bill|invoice|price|cost)s? (?:be |is |are |will be |would be )?(?:any )?(?:higher"
+    r"|lower)\b"
+    r"|\b(?:get|gets|receive)\b (?:an? |any |some )?(?:\w+ )?discounts?\b"
+    r"|\bprice (?:diff\w*|gap)\b|\b(?:annual|monthly|yearly) billing\b|\bpays? out\b"
+    r"|どれ(?:だけ|くらい|ぐらい)(?:高|低|多|少|安|下が|上が)|差額|\bfees?\b|\bin money\b"
+    r"|\bwhat (?:will|would|does|do)\b[^?]{0,50}\bcost\b"
+    r"|\bwhat (?:will|would) (?:the |our |their )?(?:new |exact )?(?:wholesale |list )?"
+    r"(?:prices?|costs?) be(?:\s+(?:for|after|from|once|when|in|on)\b|\s*[?？]|\s*$)"
+    r"|(?:割引|値引き)[^。？?]{0,10}(?:引き継|持ち越|そのまま)|大口割引"
+    r"|(?:割引|値引き)(?:って|は)?(?:つく|付く|もらえ|ある)"
+    r"|(?<!税)率(?:は|って)(?:いくつ|何|どのくらい|どれくらい)"
+    r"|料率|何\s*(?:％|%|パーセント)|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)率"
+    r"|(?:割引|値引き)(?:して|され|を受け|が受け|がもら|してもら)",
+    re.IGNORECASE,
+)
+
+
+# whether the guidance gives the rates at all: it says it does not, which answers the question
+_ASKS_IF_GIVEN = re.compile(
+    r"\b(?:does|do|did|will)\s+(?:the\s+)?(?:post|guidance|article|blog|doc\w*|it)\s+(?:actually\s+"
+    r"|even\s+|ever\s+)?(?:give|spell|list|state|include|mention|publish|specify|disclose|share"
+    r"|say|put (?:numbers|figures|a number|a figure))\b"
+    r"|(?:ガイダンス|記事|この資料)(?:を読めば|から|で)[^。？?]{0,40}(?:わかり|分かり|わかる"
+    r"|分かる)"
+    r"|\bcan (?:i|we|you) (?:find|learn|get|see)\b[^?]{0,40}\b(?:from|in) (?:the|this) (?:guidance"
+    r"|post)\b"
+    r"|(?:ガイダンス|記事|ブログ|この資料)(?:に|で|には|では)(?:は)?[^。？?]{0,30}(?:書いて|載って"
+    r"|示されて|明記|記載)",
+    re.IGNORECASE,
+)
+# whether a rate has changed or will, with no amount asked: "have the EA incentive rates dropped?"
+_RATE_CHANGED = re.compile(
+    r"\b(?:change[sd]?|drop(?:ped)?|cut|go(?:ne)? down|fall(?:en)?|lower(?:ed)?|rais(?:e|ed))\b"
+    r"|(?:下が|上が|変わ|変更|引き下げ|引き上げ)",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"\bhow\b|\bwhat\b|\bby how\b|どう|\bpercent|%|％|何|いくら|どれ(?:くらい|だけ|ぐらい)"
+    r"|どのくらい",
+    re.IGNORECASE,
+)
+
+
+def asks_if_rates_given(question: str) -> bool:
+    """Tell whether a question asks if the guidance gives prices or rates (it says it does not)."""
+    return _ASKS_IF_GIVEN.search(question) is not None and _RATES_NAMED.search(question) is not None
+
+
+_RATES_NAMED = re.compile(
+    r"\b(?:rates?|prices?|pricing|percent\w*|discounts?|margins?|numbers|figures)\b|%|％|率|価格"
+    r"|料金"
+    r"|割引|パーセント|数字|金額",
+    re.IGNORECASE,
+)
+
+
+def asks_price(question: str) -> bool:
+    """Tell whether a question asks for a price, a discount or a rate the guidance does not give.
+
+    "Above how much Azure a year does the enterprise motion fit?" asks for the guidance's own
+    threshold, not a price, so it is in scope; "what discount above USD 1M?" asks for a rate
+    the guidance never gives, so it is not.
+    """
+    if _ASKS_IF_GIVEN.search(question) or (
+        _RATE_CHANGED.search(question) and not _AMOUNT.search(question)
+    ):
+        return False  # "does the post give the percentages?", 「インセンティブ率はもう下がった？」
+    if _RATE_ASK.search(question):
+        return True
+    if not _PRICE_ASK.search(question):
+        return False
+    if _WHICH_PERIOD.search(question):
+        return False  # "is the USD 1M a month or a year?" asks about the guidance's figure
+    return not (_THRESHOLD.search(question) and GUIDANCE_FIGURE.search(question))
+
+
+_JAPANESE_THEN_LATIN = re.compile(
+    r"(?<=[\u3040-\u30ff\u3400-\u9fff])(?=[A-Za-z])|(?<=[A-Za-z])(?=[\u3040-\u30ff\u3400-\u9fff])"
+)
+
+
+def spaced(question: str) -> str:
+    """Return a question with a space between Japanese and English words (for word bounds)."""
+    return _JAPANESE_THEN_LATIN.sub(" ", question)
+
+
+def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | None:
+    """Return why the guidance cannot answer a question (the refusal's reason), or None.
+
+    `defines`: the question asks what a glossary term means, which the glossary answers even
+    where the words look like a product or a programme's terms.
+    """
+    question = spaced(question)
+    if _OTHER_VENDORS.search(question):
+        return "vendor"
+    if asks_price(question):
+        return "price"
+    if not defines and (_SKU_OR_REGION.search(question) or _NOT_COVERED.search(question)):
+        return "topic"
+    if _AFTERWARDS.search(question):
+        return "afterwards"
+    if _CONTACT.search(question):
+        return "contact"
+    later = [y for y in _YEAR.findall(question) if y > as_of[:4]]
+    if later:
+        return f"later:{later[0]}"
+    return None
