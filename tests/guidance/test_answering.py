@@ -779,6 +779,16 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "what happens if a customer passes 2,400 seats in the middle of a contract?",
         "EU拠点の会社だとMCAの条件は変わる？",
         "価格交渉したらどれくらい下がる？",
+        # charges, price per user, price cuts, later roll-outs, cut-overs, a partner's failure
+        "what do partners usually charge for a workshop?",
+        "E3 price/user/mo?",
+        "how big a price cut do breadth customers get?",
+        "was the wholesale change finally rolled out?",
+        "has Microsoft since dropped the 2,400 line?",
+        "is there a cutover date for the new commerce incentives?",
+        "what happens to our subscriptions if our CSP partner goes out of business?",
+        "which documents does Microsoft need to approve multi-affiliate terms?",
+        "can we buy through CSP and an EA at the same time?",
         # English words inside Japanese are words too
         "E3のdiscount rateは？",
         "per seatのcostは？",
@@ -833,6 +843,7 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "Does the post put numbers on the new incentives?",
         "このガイダンスを読めば、新しいインセンティブの率はわかりますか？",
         "Since the guidance puts a 800-seat client in breadth, is that binding?",
+        "If we sign an EA, does the partner disappear once the paperwork is done?",
         "Does every customer accept the MCA?",
     ],
 )
