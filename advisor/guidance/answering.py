@@ -46,7 +46,7 @@ from advisor.guidance.reading import (
     defined_term,
     question_kind,
 )
-from advisor.guidance.scope import asks_if_rates_given, out_of_scope
+from advisor.guidance.scope import asks_if_rates_given, asks_which_period, out_of_scope
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -172,6 +172,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or (kind == "must" and MOVING.search(question) is not None)
         or THE_UPDATES.search(question) is not None
         or asks_if_rates_given(question)  # "does the post list the percentages?": it says not
+        or asks_which_period(question)  # "is the USD 1M a month or a year?": a year
         # "can we still buy through CSP with 3,000 seats?": the guidance's own answer (partners
         # can still sell past its thresholds), however short the question
         or (kind == "beyond" and STAYS.search(question) is not None)

@@ -72,7 +72,8 @@ _PAST_THRESHOLD = re.compile(
 # what happens to it: the economics, or whether it may stay
 _WHAT_HAPPENS = re.compile(
     r"\bwhat happens\b|\beconomics\b|\ballowed\b|\bstill\b|\bcan (?:we|they|a partner|partners)"
-    r"|\bbuy\b|\bsell\b|経済性|どうなる|できますか|できる[?？]|売れ|買え|使え|まだ",
+    r"|\bbuy(?:ing)?\b|\bsell(?:ing)?\b|\bkeep (?:selling|buying|using)\b|経済性|どうなる"
+    r"|できますか|できる[?？]|売れ|買え|使え|まだ",
     re.IGNORECASE,
 )
 # a question about size: "is self-service only for tiny customers?", 「どのくらいの規模の会社？」

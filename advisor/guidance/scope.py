@@ -402,6 +402,13 @@ _AMOUNT = re.compile(
 )
 
 
+def asks_which_period(question: str) -> bool:
+    """Tell whether a question asks which period one of the guidance's figures is in."""
+    return (
+        _WHICH_PERIOD.search(question) is not None and GUIDANCE_FIGURE.search(question) is not None
+    )
+
+
 def asks_if_rates_given(question: str) -> bool:
     """Tell whether a question asks if the guidance gives prices or rates (it says it does not)."""
     return _ASKS_IF_GIVEN.search(question) is not None and _RATES_NAMED.search(question) is not None

@@ -395,6 +395,10 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
     [
         ("if we go over 1M of azure a year do we lose our partner?", "No. Partners can still sell"),
         ("5000 seats, can we stay on CSP?", "Yes. Partners can still sell"),
+        (
+            "we're at 2600 seats, can our reseller keep selling to us?",
+            "Yes. Partners can still sell",
+        ),
         ("3,000シートでもCSPで買えますか？", "はい。"),
         ("大口の顧客にCSPで売るのは禁止ですか？", "いいえ。"),
     ],
@@ -816,6 +820,7 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "what's the Azure spend cap per year for breadth partner economics?",
         "I heard CSP is only for tiny companies, true? where's the line?",
         "Azureの100万ドルって月額？年額？",
+        "is the 1M azure thing per month or per year",
         "EAやCSPのインセンティブは変わる？変わるときは事前に連絡くる？",
         # the guidance says how wholesale prices are set and who handles billing in an EA
         "What will wholesale prices be aligned with in new commerce?",
