@@ -167,11 +167,12 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     model = question_model(index.kb)
     # "must we move above 2,400 seats?" is the guidance's own question (moving is not mandatory),
     # however many refused questions name the 2,400 too
+    rates_given = asks_if_rates_given(question)  # "does the post list the percentages?": not
     settled = (
         definition is not None
         or (kind == "must" and MOVING.search(question) is not None)
         or THE_UPDATES.search(question) is not None
-        or asks_if_rates_given(question)  # "does the post list the percentages?": it says not
+        or rates_given
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year
         # "can we still buy through CSP with 3,000 seats?": the guidance's own answer (partners
         # can still sell past its thresholds), however short the question
@@ -215,7 +216,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
             ),
             key=lambda h: -h.score,
         )
-    if asks_if_rates_given(question):
+    if rates_given:
         # "does the guidance say what discount we'd get?": where it says it gives no rates
         ranked.sort(key=lambda h: not any(GIVES_NO_RATES.search(t) for t in h.section.sentences()))
     hits = ranked[:k]
@@ -322,10 +323,7 @@ def extractive_answer(
         following = sections[rank].sentences()[position + 1 : position + 2]
         if following and not any(c[1] == rank and c[2] == position + 1 for c in chosen):
             chosen.append((0.0, rank, position + 1, following[0]))
-    # one marker per section, numbered in the order the sections are first cited
-    markers: dict[int, int] = {}
-    for _, rank, _, _ in chosen:
-        markers.setdefault(rank, len(markers) + 1)
+    markers = _markers(chosen)
     chosen.sort(key=lambda c: (markers[c[1]], c[2]))
     text = join_cited([(sentence, markers[rank]) for _, rank, _, sentence in chosen], lang)
     if kind == "must" and asks_yes_or_no(question) and CHANGING_MOTION.search(question):
@@ -346,34 +344,39 @@ def extractive_answer(
                 space = "" if lang == "ja" else " "
                 text += space + join_cited([(c[3], 1) for c in rest], lang)
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
-    still = next((c for c in candidates if STILL_SELL.search(c[3])), None)
-    if (
-        still is not None
-        and kind != "must"
-        and asks_yes_or_no(question)
-        and STAYS.search(question)
-        and (kind == "beyond" or PAST_LARGE.search(question) is not None)
-    ):
-        # "can we still buy through CSP above USD 1M?": "Yes. Partners can still sell …";
-        # "do we lose our partner above 2,400 seats?": "No. Partners can still sell …"
-        ordered = [still, *(c for c in chosen if c[3] != still[3])][:limit]
-        markers = {}
-        for _, rank, _, _ in ordered:
-            markers.setdefault(rank, len(markers) + 1)
+    # a yes or a no the guidance states, said first with the sentence that states it:
+    # "can we still buy through CSP above USD 1M?": "Yes. Partners can still sell …";
+    # "do we lose our partner above 2,400 seats?": "No. …"; "does the post list the
+    # percentages?": "No. The guidance gives no incentive rates …"
+    leads: list[tuple[re.Pattern[str], str]] = []
+    if asks_yes_or_no(question):
+        if asks_if_rates_given(question):
+            leads.append((GIVES_NO_RATES, "lead.no"))
+        if (
+            kind != "must"
+            and STAYS.search(question)
+            and (kind == "beyond" or PAST_LARGE.search(question))
+        ):
+            leads.append((STILL_SELL, "lead.no" if LOSES.search(question) else "lead.yes"))
+    for says, answer_is in leads:
+        said_first = next((c for c in candidates if says.search(c[3])), None)
+        if said_first is None:
+            continue
+        ordered = [said_first, *(c for c in chosen if c[3] != said_first[3])][:limit]
+        markers = _markers(ordered)
         said = join_cited([(c[3], markers[c[1]]) for c in ordered], lang)
-        answer_is = "lead.no" if LOSES.search(question) else "lead.yes"
         text = f"{prompts.text('answers', answer_is, lang)}{said}"
-    none_given = next((c for c in candidates if GIVES_NO_RATES.search(c[3])), None)
-    if none_given is not None and asks_if_rates_given(question) and asks_yes_or_no(question):
-        # "does the post list the percentages?": "No. The guidance gives no incentive rates ..."
-        ordered = [none_given, *(c for c in chosen if c[3] != none_given[3])][:limit]
-        markers = {}
-        for _, rank, _, _ in ordered:
-            markers.setdefault(rank, len(markers) + 1)
-        said = join_cited([(c[3], markers[c[1]]) for c in ordered], lang)
-        text = f"{prompts.text('answers', 'lead.no', lang)}{said}"
+        break
     citations = [sections[rank].citation() for rank in markers]
     return _dated(text, citations, lang, index.kb.as_of(lang))
+
+
+def _markers(chosen: list[tuple[float, int, int, str]]) -> dict[int, int]:
+    """Number each section of the chosen sentences in the order it is first cited."""
+    markers: dict[int, int] = {}
+    for _, rank, _, _ in chosen:
+        markers.setdefault(rank, len(markers) + 1)
+    return markers
 
 
 def _compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:

@@ -75,21 +75,20 @@ ANSWERS_KIND: dict[str, re.Pattern[str]] = {
 # the guidance's "partners can still sell to larger customers through CSP", and questions about
 # staying with CSP or a partner past a threshold, asked as losing it or as keeping it
 STILL_SELL = re.compile(r"\bcan still sell\b|CSP\) プログラムを通じて販売できます")
+_LOSING = (
+    r"\b(?:lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer)\b"
+    r"|禁止|使えな|買えな|売れな|できなく|ダメ|だめ"
+)
+LOSES = re.compile(_LOSING + r"|\bcan(?:not|'t)\b", re.IGNORECASE)
 STAYS = re.compile(
-    r"\b(?:still|stay|keep|lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer"
-    r"|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}\b(?:csp|partner|reseller)"
-    r"|まだ|引き続き|このまま|禁止|使えな|買えな|売れな|できなく|ダメ|だめ|(?:CSP"
-    r"|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え)",
+    _LOSING + r"|\b(?:still|stay|keep|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}"
+    r"\b(?:csp|partner|reseller)|まだ|引き続き|このまま"
+    r"|(?:CSP|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え)",
     re.IGNORECASE,
 )
 # a deal past the thresholds, by figure or by size: "5,000 seats", "USD 1.2M", 「大口の顧客」
 PAST_LARGE = re.compile(
     r"\d|\b(?:large|larger|big|bigger|huge|largest)\b|大口|大規模|大企業|大手", re.IGNORECASE
-)
-LOSES = re.compile(
-    r"\b(?:lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer)\b|\bcan(?:not|'t)\b"
-    r"|禁止|使えな|買えな|売れな|できなく|ダメ|だめ",
-    re.IGNORECASE,
 )
 GIVES_NO_RATES = re.compile(
     r"\bgives no (?:incentive rates|prices)\b|(?:率|価格)[^。]{0,15}示していません", re.IGNORECASE
