@@ -48,7 +48,8 @@ _THRESHOLD = re.compile(
 )
 # which period a figure is given in: "a month or a year?", 「月額？年額？」
 _WHICH_PERIOD = re.compile(
-    r"\b(?:a|per) month or (?:a |per )?year\b|\b(?:a|per) year or (?:a |per )?month\b"
+    r"\b(?:a|per) (?:month|mo) or (?:a |per )?(?:year|yr)\b|\b(?:a|per) (?:year|yr) or (?:a |per )?"
+    r"(?:month|mo)\b"
     r"|\bmonthly or (?:annual|yearly)\b|\b(?:annual|yearly) or monthly\b"
     r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額"
     r"|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
@@ -151,7 +152,10 @@ _NOT_COVERED = re.compile(
     r"|なんという)(?:名前の)?(?:サイト|ポータル)"
     r"|\bpartner of record\b|\b[dc]?por\b|\bhow many (?:partners|resellers|csp partners"
     r"|customers|companies)\b|\bcurrency risk\b|為替(?:リスク|差損)"
-    r"|\baudits?\b|監査|\bhow often (?:does|do|will|is|are) (?:microsoft|ms|it|they)\b|頻度"
+    # an audit asked about, not the customer's own audit that a question is for
+    r"|(?<!internal )\baudits?\b(?! (?:team|trail|files?|documents?|documentation|purposes?"
+    r"|committee))|(?<!内部)監査(?!資料|上|の(?:ため|観点)|チーム|部門|担当)|\bhow often (?:does|do"
+    r"|will|is|are) (?:microsoft|ms|it|they)\b|頻度"
     r"|\bhow much notice\b|何(?:か|ヶ|カ|ケ)月前"
     r"|\b(?:annual|monthly|yearly) (?:terms?|commitments?)\b|月払い|年契約|月契約"
     r"|\bfunding (?:programs?|programmes?)\b|費用補助|資金援助|並行して(?:持|契約|使)"
@@ -237,7 +241,17 @@ _NOT_COVERED = re.compile(
     r"|コンソール)[^。？?]{0,10}提供開始"
     # how the guidance's size words are counted: it gives no head count for SMB
     r"|(?:中堅|中小|SMB)[^。？?]{0,20}(?:何人|何名|従業員数)|\b(?:smb|small and mid-?size)\b"
-    r"[^?]{0,30}\bhow many (?:employees|staff|people)\b"
+    r"[^?]{0,30}\bhow many (?:employees|staff|people)\b|\b(?:largest"
+    r"|biggest) customers?\b[^?]{0,40}"
+    r"\b(?:revenue|headcount|turnover|employees|spend|criteria|definition|defined)\b"
+    r"|\bwhat (?:counts"
+    r"|qualifies) as\b[^?]{0,30}\b(?:largest|biggest|large|small|mid-?size)\b"
+    # the name of the platform to come, and how to join a programme: the guidance gives neither
+    r"|\bplatform\b[^?]{0,60}\b(?:called|named)\b|テナント[^。？?]{0,10}(?:最大|上限|いくつ|何個)"
+    r"|誰の署名|(?:役員|社内)?決裁|\bwho (?:needs to|has to|must|should) sign\b|\bsignator(?:y"
+    r"|ies)\b"
+    r"|金融庁|\bFISC\b|\bhow (?:do|can|would|should) (?:i|we|customers?"
+    r"|partners?)\b[^?]{0,20}\b(?:get matched|get referred|sign up|enrol+|register)\b"
     # who inside Microsoft approves or decides: the guidance names no one
     r"|\bwho (?:at|inside|within|in) (?:microsoft|ms)\b|\bwho\b[^?]{0,40}\b(?:approves?"
     r"|approving|signs? off|grants?)\b|\bwho\b[^?]{0,30}\bthe approval\b"
@@ -273,19 +287,23 @@ _AFTERWARDS = re.compile(
     r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
     r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
     r"(?:happen|change|go ahead|take effect|start)"
-    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった)(?:んですか"
+    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった"
+    r"|なった)(?:んですか"
     r"|のですか|の)?[?？]"
     r"|\b(?:latest|newest|most recent|this (?:fiscal )?year'?s?|next (?:fiscal )?year'?s?)\s+"
     r"(?:\w+\s+){0,2}(?:rules?|incentives?|thresholds?|programs?|programmes?|pricing"
     r"|policy|policies)\b"
     r"|\b(?:rules?|incentives?|thresholds?|programs?|pricing|policy) (?:for|of|in) (?:this|next)"
-    r" (?:fiscal )?year\b|\bnext year\b|\bsince (?:20\d\d|the update|then)\b"
+    # "next year" in what is asked, not in the situation told before it ("our EA ends next year.")
+    r" (?:fiscal )?year\b|\bnext year\b(?=[^.!]*$)|\bsince (?:20\d\d|the update|then)\b"
     r"|\b(?:pushed|delayed|postponed|moved) (?:again|back|further)\b|\bwhat'?s new\b"
     r"|\bsince (?:the )?(?:(?:may|june|july) )?(?:20\d\d )?(?:update|revision|post)\b"
     r"|\bsince (?:may|june|july|mid|late) ?(?:20\d\d)\b|\bwhat(?:'s| has) happened\b"
     r"|(?:更新|改訂)(?:の)?(?:あと|後|以降)[^。？?]{0,20}(?:変わ|変更|どう|何)"
     r"|\b(?:updates?|changes?|news)\b[^?]{0,40}\b(?:after|since) (?:(?:may|june|july) )?2022\b"
-    r"|\b(?:did|has|have|was|were)\b(?![^?]{0,30}\b(?:update|revision|version)\b)[^?]{0,60}"
+    # "has anything actually changed per this guidance?" asks what the guidance says
+    r"|\b(?:did|has|have|was|were)\b(?![^?]{0,30}\b(?:update|revision|version)\b)"
+    r"(?![^?]*\b(?:per|according to|in) (?:this|the) (?:guidance|post|article|blog)\b)[^?]{0,60}"
     r"\b(?:actually|really|eventually|finally|ever)\b"
     r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect|ship|go live"
     r"|land|implement\w*|roll\w* out|introduc\w*)"
@@ -293,7 +311,9 @@ _AFTERWARDS = re.compile(
     r"|\binspire\b|\bignite\b|\bretir(?:e|es|ing|ed)\b|\bphas(?:e|es|ing|ed) out\b|\bsunset\w*"
     r"|^(?![^?]*\bwhen\b)[^?]*\bdid\b[^?]{0,60}\b(?:happen|take effect|go ahead|go live|launch)\b"
     r"|\b(?:after|since) the (?:may|2022)[^?]{0,12}\b(?:update|revision)\b"
-    r"|\bdid\b[^?]{0,40}\blater\b|\blater (?:raise|raised|lower|lowered|change|changed|drop"
+    r"|\bdid\b[^?]{0,40}\blater\b|\b(?:was|were|has|have)\b[^?]{0,40}\b(?:changed|raised|lowered"
+    r"|revised|adjusted) (?:later|since|afterwards?)\b|\blater (?:raise|raised|lower|lowered|change"
+    r"|changed|drop"
     r"|dropped)\b"
     r"|\bsince (?:this|the) (?:post|guidance|article|blog) (?:came out|was (?:published|updated"
     r"|posted))|\bend(?:ed)? up (?:happening"
@@ -306,7 +326,8 @@ _AFTERWARDS = re.compile(
     r"|20(?:2[3-9]|3\d))"
     r"|最新の(?:[\w\s]{0,14}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
     r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
-    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度|来年度?|今期"
+    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度"
+    r"|来年度?(?=[^。！]*$)|今期"
     r"|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
     re.IGNORECASE,
 )
@@ -337,7 +358,8 @@ _RATE_ASK = re.compile(
     r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高"
     r"|下が|上が"
     r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)"
-    r"|(?:割引|値引き|マージン|リベート|手数料|報酬)"
+    r"|(?:パートナー|販売店|リセラー)の(?:取り分|利ざや|儲け)|(?:割引|値引き|マージン|リベート"
+    r"|手数料|報酬)"
     r"(?:の|は|って)?(?:上限|下限|幅|いくら|どれくらい|どのくらい|何)"
     r"|\bhow much off\b|\bnegotiate (?:off|down)\b|\bhow much (?:can|could) (?:we|i|they"
     r"|you)\b[^?]{0,30}"
@@ -397,6 +419,8 @@ _RATE_CHANGED = re.compile(
 )
 _AMOUNT = re.compile(
     r"\bhow\b|\bwhat\b|\bby how\b|どう|\bpercent|%|％|何|いくら|どれ(?:くらい|だけ|ぐらい)"
+    # 「CSPの価格はEAより高くなる？」 compares prices, whether or not they change
+    r"|より(?:高|安)く|\bcheaper\b|\bmore expensive\b"
     r"|どのくらい",
     re.IGNORECASE,
 )
