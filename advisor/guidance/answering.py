@@ -24,18 +24,15 @@ from advisor.guidance.asking import (
     GIVES_NO_RATES,
     HEDGES,
     LOSES,
-    MOTION_NAMES,
     MOVING,
     NOT_MANDATORY,
-    PARTNER_ROLES,
-    PARTNERS,
     PAST_LARGE,
-    ROUTES,
     STAYS,
     STILL_SELL,
     THE_UPDATES,
     asks_yes_or_no,
 )
+from advisor.guidance.citing import dated_answer, join_cited
 from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
@@ -47,6 +44,7 @@ from advisor.guidance.reading import (
     question_kind,
 )
 from advisor.guidance.scope import asks_if_rates_given, asks_which_period, out_of_scope
+from advisor.guidance.sides import compared, partner_parts
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -79,7 +77,6 @@ WEAK_MATCH = 0.12
 SECTION_PRIOR = 0.2
 SENTENCE_PRIOR = 0.2
 PARTNER_PARTS = "commerce-evolution"  # the section that says what partners do in each motion
-COMPARE_SECOND = 0.5  # a compared motion's second-best sentence joins when it matches this well
 LEAD_SENTENCES = 2
 LEAD_BONUS = 0.2
 FOLLOWING_SENTENCE = True
@@ -254,9 +251,9 @@ def extractive_answer(
     question answered by "not mandatory" starts with a plain no.
     """
     if kind == "compare":
-        return _compared(question, hits, index=index, lang=lang)
+        return compared(question, hits, index=index, lang=lang)
     if kind == "partner_compare":
-        return _partner_parts(question, hits, index=index, lang=lang)
+        return partner_parts(question, hits, index=index, lang=lang)
     best = hits[0].score
     wanted = ANSWERS_KIND.get(kind)
     sections = [h.section for h in hits if h.score >= RELATIVE_SECTION * best]
@@ -369,7 +366,7 @@ def extractive_answer(
         text = f"{prompts.text('answers', answer_is, lang)}{said}"
         break
     citations = [sections[rank].citation() for rank in markers]
-    return _dated(text, citations, lang, index.kb.as_of(lang))
+    return dated_answer(text, citations, lang, index.kb.as_of(lang))
 
 
 def _markers(chosen: list[tuple[float, int, int, str]]) -> dict[int, int]:
@@ -378,61 +375,6 @@ def _markers(chosen: list[tuple[float, int, int, str]]) -> dict[int, int]:
     for _, rank, _, _ in chosen:
         markers.setdefault(rank, len(markers) + 1)
     return markers
-
-
-def _compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
-    """Set the motions a question compares side by side, each from its own section.
-
-    For each, in the order the question names them: who buys that way (the section's opening
-    sentence), how they buy (the first sentence naming the route) and the sentence that best
-    matches the question, each said once.
-    """
-    parts: list[tuple[str, int]] = []
-    for marker, hit in enumerate(hits, start=1):
-        sentences = hit.section.sentences()
-        route = ROUTES.get(hit.section.id)
-        how = next((t for t in sentences[1:] if route is not None and route.search(t)), None)
-        scored = [
-            (score, text)
-            for score, text in index.rank_sentences(question, hit.section)
-            if text not in (sentences[0], how)
-        ]
-        # the best match, and the next one when it matches nearly as well
-        best = [
-            text
-            for score, text in scored[:2]
-            if score > 0 and score >= COMPARE_SECOND * scored[0][0]
-        ]
-        chosen = list(dict.fromkeys(t for t in (sentences[0], how, *best) if t is not None))
-        chosen.sort(key=sentences.index)
-        parts += [(text, marker) for text in chosen]
-    text = join_cited(parts, lang)
-    return _dated(text, [hit.section.citation() for hit in hits], lang, index.kb.as_of(lang))
-
-
-def _partner_parts(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
-    """Say what partners do in each motion compared: the guidance's own side-by-side first.
-
-    From the first section, the sentences that say what partners do in a motion the question
-    names; from each motion's section, the sentence about partners that best matches.
-    """
-    overview, *sides = hits
-    names = [MOTION_NAMES[h.section.id] for h in sides if h.section.id in MOTION_NAMES]
-    parts = [
-        (text, 1)
-        for text in overview.section.sentences()
-        if PARTNERS.search(text) and any(n.search(text) for n in names)
-    ]
-    for marker, hit in enumerate(sides, start=2):
-        role = PARTNER_ROLES.get(hit.section.id)
-        about = [t for t in hit.section.sentences() if role is not None and role.search(t)] or [
-            text
-            for score, text in index.rank_sentences(question, hit.section)
-            if score > 0 and PARTNERS.search(text)
-        ]
-        parts += [(text, marker) for text in about[:1]]
-    text = join_cited(parts, lang)
-    return _dated(text, [hit.section.citation() for hit in hits], lang, index.kb.as_of(lang))
 
 
 def _list_after(section: Section, position: int) -> list[str]:
@@ -450,17 +392,6 @@ def _list_after(section: Section, position: int) -> list[str]:
     return items
 
 
-def join_cited(sentences: list[tuple[str, int]], lang: Lang) -> str:
-    """Join sentences, each followed by its marker; in Japanese the marker goes before 。."""
-    if lang != "ja":
-        return " ".join(f"{sentence} [{marker}]" for sentence, marker in sentences)
-    out = []
-    for sentence, marker in sentences:
-        end = sentence[-1] if sentence[-1:] in ("。", "！", "？") else ""
-        out.append(f"{sentence[: len(sentence) - len(end)]}[{marker}]{end or '。'}")
-    return "".join(out)
-
-
 def _defined(definitions: list[Section], answer: Answer | None, lang: Lang, as_of: str) -> Answer:
     """Lead an answer with glossary definitions, saying where each definition comes from."""
     shift = len(definitions)
@@ -475,7 +406,7 @@ def _defined(definitions: list[Section], answer: Answer | None, lang: Lang, as_o
         lines.append(_MARKER.sub(lambda m: _shifted(m, shift), body))
         citations += answer.citations
     text = "\n\n".join(lines)
-    return _dated(text, citations, lang, as_of)
+    return dated_answer(text, citations, lang, as_of)
 
 
 def _glossary_note(sources: list[str], lang: Lang) -> str:
@@ -541,18 +472,7 @@ def _llm_answer(
     sources = [c.source for n, c in zip(cited, citations, strict=True) if n <= defined]
     if sources:  # say where a definition comes from, as the offline answer does
         text = f"{text}\n\n{_glossary_note(sources, lang)}"
-    return _dated(text, citations, lang, as_of)
-
-
-def _dated(text: str, citations: list[Citation], lang: Lang, as_of: str) -> Answer:
-    """Return an answer with the guidance's date under it."""
-    return Answer(
-        answer=f"{text}\n\n{prompts.text('answers', 'date_line', lang, as_of=as_of)}",
-        citations=citations,
-        lang=lang,
-        answered=True,
-        as_of=as_of,
-    )
+    return dated_answer(text, citations, lang, as_of)
 
 
 def renumber_citations(text: str, count: int) -> tuple[str, list[int]]:
