@@ -44,7 +44,7 @@ from advisor.guidance.reading import (
     question_kind,
 )
 from advisor.guidance.scope import asks_if_rates_given, asks_which_period, out_of_scope
-from advisor.guidance.sides import compared, partner_parts
+from advisor.guidance.sides import compared, fitting, fitting_sections, partner_parts
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -186,6 +186,8 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     if len(contrasted) >= 2:  # "EA vs MCA?": both entries, in the order the question names them
         definition, *rest = contrasted
         also = tuple(rest)
+    if kind == "fits":  # "we've got 900 people, who should we buy from?"
+        return Support(fitting_sections(question, index.kb, lang), None, kind=kind)
     if kind == "compare":  # each motion compared is answered from its own section
         sides = [index.kb.section(sid, lang) for sid in compared_sections(question)]
         if compares_partner_parts(question):
@@ -252,6 +254,8 @@ def extractive_answer(
     """
     if kind == "compare":
         return compared(question, hits, index=index, lang=lang)
+    if kind == "fits":
+        return fitting(hits, index=index, lang=lang)
     if kind == "partner_compare":
         return partner_parts(question, hits, index=index, lang=lang)
     best = hits[0].score

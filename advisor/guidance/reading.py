@@ -102,6 +102,35 @@ _HOW_BUY = re.compile(
     r"|(?:購入|契約)(?:の形|形態|経路)は",
     re.IGNORECASE,
 )
+# "we've got 900 people, who should we buy from?": which motion fits the asker, with nothing
+# said of what they need beyond their size; the guidance leaves that to the customer's needs
+_FITS = re.compile(
+    r"\b(?:which|what) (?:purchasing )?(?:motion|route|way|channel|option)s?\b(?: to buy)?"
+    r"[^?.]{0,30}"
+    r"\b(?:fits?|suits?|should (?:we|i|they)|is (?:right|best|better) for|(?:do|would) you "
+    r"recommend|for (?:us|me|them)|(?:do|would|should) (?:we|i) (?:use|pick|choose|go with))\b"
+    r"|\bwho should (?:we|i) (?:buy|purchase) (?:from|through|with|via)\b|\b(?:how|where) should "
+    r"(?:we|i) (?:buy|purchase)\b"
+    r"|どこ(?:から|で)(?:買|購入)[^。？?]{0,8}(?:いい|良い|べき|おすすめ|お勧め)"
+    r"|どの(?:購買)?モーション(?:が|を)[^。？?]{0,6}(?:合|向いて|いい|良い|おすすめ|お勧め|選ぶべき"
+    r"|使うべき)",
+    re.IGNORECASE,
+)
+# a need the question names, which retrieval answers from where the guidance speaks of it
+_NAMES_A_NEED = re.compile(
+    r"\bdual|\blead[- ]status|\bmulti-?(?:tenant|affiliate)|\bcomplex|\bspecial|\bcustom"
+    r"|\bterms\b|\bnegotiat|\bonline\b|\bportal|\bweb\b|\bself|\bexactly\b|\btrial"
+    r"|\bconcession|デュアル|リード|マルチ|複雑|特別|特殊|独自|条件|交渉|オンライン|ポータル|ウェブ"
+    r"|Web|自分で|セルフ|試用|正確",
+    re.IGNORECASE,
+)
+
+
+def asks_what_fits(question: str) -> bool:
+    """Tell whether a question asks which motion fits the asker, saying no more than its size."""
+    return _FITS.search(question) is not None and _NAMES_A_NEED.search(question) is None
+
+
 # what a sentence needs to answer each kind of question
 _COMPARE = re.compile(
     r"\bdiffer\w*|\bdistinguish\w*|\bvs\b|\bversus\b|\bcompar\w*|\bcontrast\b"
@@ -171,9 +200,11 @@ def question_kind(question: str) -> str:
 
     must, when, how_many, who, compare (two of the motions, or the ways they buy, set side by
     side), beyond (what changes past a threshold), how_buy (the route a customer buys by),
-    what_is or other.
+    fits (which motion fits the asker), what_is or other.
     """
     question = spaced(question)  # 「モーション変更ってmust?」: an English word is a word
+    if asks_what_fits(question):
+        return "fits"
     # "a 2,000-seat deal vs a 5,000-seat one": the two sides of a threshold, not two motions
     sides_of_a_figure = re.search(r"\d", question) and GUIDANCE_FIGURE.search(question)
     compares = (

@@ -1,13 +1,32 @@
-"""Answers that set several sections side by side: motions compared, and partners in each."""
+"""Answers that set several sections side by side.
+
+Motions compared, partners in each, and which motion fits an asker who gives only their size.
+"""
 
 from __future__ import annotations
 
+import re
+
+from advisor import prompts
 from advisor.domain.schemas import Answer, Lang
 from advisor.guidance.asking import MOTION_NAMES, PARTNER_ROLES, PARTNERS, ROUTES
 from advisor.guidance.citing import dated_answer, join_cited
 from advisor.guidance.index import GuidanceIndex, Hit
+from advisor.guidance.knowledge import KnowledgeBase
 
 COMPARE_SECOND = 0.5  # a compared motion's second-best sentence joins when it matches this well
+# which motion fits: what decides it, then who each motion is for, with the thresholds when the
+# question gives a size; the sentences each section says it in
+FITTING = ("purchasing-guidance", "breadth-motion", "enterprise-motion", "self-service-motion")
+THRESHOLDS = "partner-economics-thresholds"
+_DECIDES = re.compile(r"regardless of size|deciding factor|規模を問わず|決定要因")
+# a size in seats, people or money: "900 people", "3k users", 「従業員900名」, "USD 2M of Azure"
+_SIZE_GIVEN = re.compile(
+    r"\d\s*(?:k\b|千|万)?\s*(?:seats?|users?|people|employees|staff|licen[cs]es?|人|名|シート|席"
+    r"|ユーザー|ライセンス)|\$\s*\d|\busd\b|\d\s*(?:m\b|million|ドル|米ドル)|(?:従業員|社員)[^。？?]{0,4}\d",
+    re.IGNORECASE,
+)
+_SAID_FOR_FIT = {"enterprise-motion": 2, THRESHOLDS: 2}  # its opening sentences; the rest say 1
 
 
 def compared(question: str, hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
@@ -63,3 +82,37 @@ def partner_parts(question: str, hits: list[Hit], *, index: GuidanceIndex, lang:
         parts += [(text, marker) for text in about[:1]]
     text = join_cited(parts, lang)
     return dated_answer(text, [hit.section.citation() for hit in hits], lang, index.kb.as_of(lang))
+
+
+def fitting_sections(question: str, kb: KnowledgeBase, lang: Lang) -> list[Hit]:
+    """Return the sections that answer which motion fits, the thresholds with a size given."""
+    ids = list(FITTING)
+    if _SIZE_GIVEN.search(question):
+        ids.insert(2, THRESHOLDS)  # "we have 900 seats": beside the breadth motion
+    return [Hit(kb.section(sid, lang), 1.0, 1.0) for sid in ids]
+
+
+def fitting(hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
+    """Say which motion fits whom, for a question that gives no more than the asker's size.
+
+    The guidance decides by the customer's needs and preferences, not by size alone; then each
+    motion's opening sentences say who buys that way. The motion for one customer is the
+    classifier's to decide, in the advisor's chat.
+    """
+    parts: list[tuple[str, int]] = []
+    for marker, hit in enumerate(hits, start=1):
+        sentences = hit.section.sentences()
+        if hit.section.id == FITTING[0]:
+            chosen = [t for t in sentences if _DECIDES.search(t)]
+        else:
+            chosen = sentences[: _SAID_FOR_FIT.get(hit.section.id, 1)]
+        parts += [(text, marker) for text in chosen]
+    text = join_cited(parts, lang)
+    close = prompts.text("answers", "fits.close", lang)
+    space = "" if lang == "ja" else " "
+    return dated_answer(
+        f"{text}{space}{close}",
+        [hit.section.citation() for hit in hits],
+        lang,
+        index.kb.as_of(lang),
+    )

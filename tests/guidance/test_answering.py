@@ -907,3 +907,35 @@ def test_what_the_may_2022_update_changed_is_answered_not_refused_as_later_news(
         "what's changed since the may 2022 update?",
     ):
         assert not answer_question(later, index=index, settings=offline).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "sized"),
+    [
+        ("we've got like 900 people, who should we buy from", True),
+        ("which motion fits us?", False),
+        ("従業員900名です。どのモーションがいいですか", True),
+        ("うちはどこから買うのがいいですか？", False),
+    ],
+)
+def test_which_motion_fits_an_asker_who_gives_only_a_size_is_left_to_their_needs(
+    index: GuidanceIndex, offline: Settings, question: str, sized: bool
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    ja = answer.lang == "ja"
+    assert answer.answered, answer.answer
+    assert ("ニーズと好み" if ja else "needs and preferences") in answer.answer
+    for motion in ("breadth-motion", "enterprise-motion", "self-service-motion"):
+        assert motion in [c.id for c in answer.citations]
+    assert ("2,400" in answer.answer) is sized  # the thresholds only when a size is given
+    assert ("アドバイザーのチャット" if ja else "the advisor's chat") in answer.answer
+
+
+def test_a_fit_question_that_names_a_need_is_answered_from_where_the_guidance_speaks_of_it(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "which motion fits us if we need multi-tenant?", index=index, settings=offline
+    )
+    assert answer.citations[0].id == "enterprise-terms", answer.answer
+    assert "the advisor's chat" not in answer.answer
