@@ -11,6 +11,7 @@ SUITES: tuple[str, ...] = (
     "heldout-chat",
     "dev-chat",
     "blind-ask",
+    "heldout-ask",
     "dev-ask",
     "blind-reader",
 )

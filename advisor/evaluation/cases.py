@@ -30,11 +30,19 @@ BLIND_FILES: dict[str, tuple[str, str]] = {
     "heldout-chat": ("heldout/conversations.yaml", "cases"),
     "dev-chat": ("dev2/conversations.yaml", "cases"),
     "blind-ask": ("questions.yaml", "questions"),
+    "heldout-ask": ("heldout/questions.yaml", "questions"),
     "dev-ask": ("ask-dev.yaml", "questions"),
     "blind-reader": ("utterances.*.yaml", "items"),
 }
+# the suites of guidance questions written blind
+ASK_SETS = ("blind-ask", "heldout-ask", "dev-ask")
 # suites whose files share another suite's schema
-_SCHEMA_OF = {"heldout-chat": "blind-chat", "dev-chat": "blind-chat", "dev-ask": "blind-ask"}
+_SCHEMA_OF = {
+    "heldout-chat": "blind-chat",
+    "dev-chat": "blind-chat",
+    "heldout-ask": "blind-ask",
+    "dev-ask": "blind-ask",
+}
 # real conversations made into cases from the support console: regression*.yaml, each file as
 # the console gave it, or several cases in one
 REGRESSION = "regression"
@@ -143,7 +151,7 @@ def load_suite(suite: str, cases_dir: Path | None = None) -> CaseFile:
                 policy_path(case)
             except ValueError as exc:
                 raise UserError(f"{path}: cases[{i}] ({case['id']}): {exc}") from None
-        if suite in ("blind-ask", "dev-ask"):
+        if suite in ASK_SETS:
             unknown = [s for s in case.get("expected_sections", []) if s not in extra["sections"]]
             if unknown:
                 raise UserError(

@@ -17,7 +17,7 @@ from advisor.config import Settings
 from advisor.domain.schemas import LANGS
 from advisor.errors import UserError
 from advisor.evaluation import SUITES
-from advisor.evaluation.cases import is_blind, load_suite
+from advisor.evaluation.cases import ASK_SETS, is_blind, load_suite
 from advisor.evaluation.gates import GateResult, apply_gates, load_thresholds
 from advisor.evaluation.language import text_lang
 from advisor.evaluation.progress import Progress, SilentProgress
@@ -140,9 +140,7 @@ def run_evals(plan: EvalPlan, progress: Progress | None = None) -> EvalRun:
         if {"chat", "adversarial", "regression", "blind-chat", "heldout-chat", "dev-chat"} & chosen
         else None
     )
-    ask_model = (
-        make_chat_model(settings) if llm and {"ask", "blind-ask", "dev-ask"} & chosen else None
-    )
+    ask_model = make_chat_model(settings) if llm and {"ask", *ASK_SETS} & chosen else None
     # the bars start once every model is built, so a bad setting is reported on its own
     for suite in plan.suites:
         progress.start(suite, len(cases[suite]))
@@ -230,7 +228,7 @@ def _blind_notes(
             "dev-ask: the guidance question model trains on these questions, so its figures are "
             "training figures; benchmarks/ask_cv.py prints them with each set held out in turn"
         )
-    for suite in ("blind-ask", "dev-ask"):
+    for suite in ASK_SETS:
         glossary = [r for r in results.get(suite, []) if r.data["glossary"]]
         if glossary and index is not None:
             missing = not any(is_glossary_section(i) for lang in LANGS for i in index.kb.ids(lang))

@@ -12,9 +12,10 @@ and, for whether English is in scope, its words and word pairs too:
 
 They train on the questions each section answers (`knowledge/<lang>/questions.yaml`), the ask
 cases (`evals/cases/ask.yaml`) and the development questions (`evals/blind/ask-dev.yaml`),
-never on the blind set (`evals/blind/questions.yaml`). Training takes several seconds (about 9
-on a 2-core machine), so the trained models are cached on disk beside the reader's, keyed by a
-hash of what they learn from, and kept in memory once loaded.
+never on the blind sets (`evals/blind/questions.yaml` and `evals/blind/heldout/questions.yaml`).
+Training takes several seconds (about 9 on a 2-core machine), so the trained models are cached
+on disk beside the reader's, keyed by a hash of what they learn from, and kept in memory once
+loaded.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ SCOPE_C: dict[Lang, float] = {"en": 32.0, "ja": 16.0}
 SECTION_C = 10.0
 
 QUESTION_FILES = ("cases/ask.yaml", "blind/ask-dev.yaml")
-BLIND_FILE = "blind/questions.yaml"
+BLIND_FILES = ("blind/questions.yaml", "blind/heldout/questions.yaml")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def asked_questions(kb: KnowledgeBase, files: Iterable[Path] | None = None) -> l
             )
     # a plain question two writers happened to word alike ("What are dual-use rights?") is
     # left out wherever the blind set has it, so the blind figures stay unseen
-    held_out = {(lang, text) for lang, text in _questions_of(root / BLIND_FILE)}
+    held_out = {pair for name in BLIND_FILES for pair in _questions_of(root / name)}
     return [q for q in items if (q.lang, q.text) not in held_out]
 
 
@@ -240,7 +241,7 @@ def _training_key(kb: KnowledgeBase) -> str:
     """Return a key that changes whenever what the models learn from, or their code, does."""
     digest = hashlib.sha256(f"{MODEL_VERSION} {sklearn.__version__} {kb.content_hash}".encode())
     root = data_path("evals")
-    for name in (*QUESTION_FILES, BLIND_FILE):
+    for name in (*QUESTION_FILES, *BLIND_FILES):
         path = root / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.is_file() else b"")

@@ -40,17 +40,20 @@ from advisor.evaluation.suites.blind_chat import (
     verbatim_repeats,
 )
 from advisor.guidance.index import GuidanceIndex
+from advisor.guidance.knowledge import load_knowledge
+from advisor.guidance.learned import asked_questions
 from advisor.nlu.corpus import training_corpus
 
 # --------------------------------------------------------------------------- loading
 
 
 def test_the_blind_sets_load_from_evals_blind_whatever_cases_says(tmp_path: Path) -> None:
-    assert SUITES[-6:] == (
+    assert SUITES[-7:] == (
         "blind-chat",
         "heldout-chat",
         "dev-chat",
         "blind-ask",
+        "heldout-ask",
         "dev-ask",
         "blind-reader",
     )
@@ -73,6 +76,14 @@ def test_the_blind_sets_load_from_evals_blind_whatever_cases_says(tmp_path: Path
     assert len(tested - split) == 1200 and all(i.startswith("h-") for i in tested - split)
     assert not tested & {item.id for item in training_corpus()}
     assert {c["lang"] for c in chat.cases} == {c["lang"] for c in ask.cases} == {"en", "ja"}
+    # the held-out questions: 100 a language, 40 of them to refuse, and none learned from
+    held = load_suite("heldout-ask", tmp_path)
+    assert held.path == evals_dir() / "blind" / "heldout" / "questions.yaml"
+    for lang in ("en", "ja"):
+        mine = [c for c in held.cases if c["lang"] == lang]
+        assert len(mine) == 100 and sum(not c["answerable"] for c in mine) == 40
+    learned_from = {(q.lang, q.text) for q in asked_questions(load_knowledge())}
+    assert not learned_from & {(c["lang"], c["question"]) for c in held.cases}
     assert "glossary" in ask.extra["sections"]
     assert {q["answerable"] for q in ask.cases} == {True, False}
 

@@ -609,6 +609,7 @@ def test_eval_end_to_end_offline(cli: Callable[..., Run], tmp_path: Path) -> Non
         "heldout-chat": 3,
         "dev-chat": 3,
         "blind-ask": 3,
+        "heldout-ask": 3,
         "dev-ask": 3,
         "blind-reader": 3,
     }

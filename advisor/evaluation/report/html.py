@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import UserError
+from advisor.evaluation.cases import ASK_SETS
 from advisor.evaluation.report.charts import charts_html
 from advisor.evaluation.report.metrics import (
     BLIND_METRICS,
@@ -25,7 +26,15 @@ from advisor.evaluation.report.metrics import (
     threshold_text,
 )
 
-BLIND_SUITES = ("blind-chat", "heldout-chat", "dev-chat", "blind-ask", "dev-ask", "blind-reader")
+BLIND_SUITES = (
+    "blind-chat",
+    "heldout-chat",
+    "dev-chat",
+    "blind-ask",
+    "heldout-ask",
+    "dev-ask",
+    "blind-reader",
+)
 
 
 def write_report(run: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
@@ -325,7 +334,7 @@ def _case_detail(data: Mapping[str, Any], suite: str) -> str:
             (t["message"], t["reply"], t["question"], t["lang"], t["latency_ms"])
             for t in data.get("transcript", [])
         ) + _kv({k: data.get(k) for k in ("expected_profile", "profile", "budget", "unscripted")})
-    if suite in ("blind-ask", "dev-ask"):
+    if suite in ASK_SETS:
         return _transcript_html(
             [
                 (

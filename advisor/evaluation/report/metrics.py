@@ -297,6 +297,11 @@ BLIND_METRICS: dict[str, Described] = {
         "Blind-written questions (never looked at while building)",
     ),
     **_ask_set(
+        "heldout_ask",
+        "held-out ask",
+        "Held-out questions (written blind by other authors, never looked at while building)",
+    ),
+    **_ask_set(
         "dev_ask",
         "development ask",
         "Blind-written development questions (the answering is tuned on them)",
