@@ -31,6 +31,7 @@ from advisor.guidance.asking import (
     STILL_SELL,
     THE_UPDATES,
     asks_yes_or_no,
+    of_the_version_named,
 )
 from advisor.guidance.citing import dated_answer, join_cited
 from advisor.guidance.index import GuidanceIndex, Hit, alike_words
@@ -325,6 +326,8 @@ def extractive_answer(
         following = sections[rank].sentences()[position + 1 : position + 2]
         if following and not any(c[1] == rank and c[2] == position + 1 for c in chosen):
             chosen.append((0.0, rank, position + 1, following[0]))
+    kept = of_the_version_named(question, [c[3] for c in chosen])
+    chosen = [c for c in chosen if c[3] in kept]  # "what did the May 2022 update change?"
     markers = _markers(chosen)
     chosen.sort(key=lambda c: (markers[c[1]], c[2]))
     text = join_cited([(sentence, markers[rank]) for _, rank, _, sentence in chosen], lang)

@@ -156,3 +156,57 @@ MOTION_NAMES: dict[str, re.Pattern[str]] = {
         r"\bself-service motion\b|セルフサービス モーション", re.IGNORECASE
     ),
 }
+
+
+# each version of the guidance, as a question names it and as a sentence dates what it said
+_VERSIONS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(
+            r"\bmay\W*(?:23\W*)?2022\b|2022-05-23|\b5/23\b|5月23日|2022年5月", re.IGNORECASE
+        ),
+        re.compile(r"2022-05-23|2022年5月23日"),
+    ),
+    (
+        re.compile(
+            r"\bdec(?:ember)?\W*(?:20\W*)?2021\b|2021-12-20|\b12/20\b|12月20日|2021年12月",
+            re.IGNORECASE,
+        ),
+        re.compile(r"2021-12-20|2021年12月20日"),
+    ),
+    (
+        re.compile(
+            r"\bmay\W*2021\b|\boriginal (?:post|article|version)\b|2021年5月|元の記事", re.I
+        ),
+        re.compile(r"\bMay 2021\b|2021年5月"),
+    ),
+)
+
+
+# what one version said or changed, not how versions differ or what came before it
+_WHAT_IT_CHANGED = re.compile(
+    r"\bwhat (?:did|does|was|were) [^?]{0,40}\b(?:change|say|add|update|move)|\bwhat changed\b"
+    r"|\bwhat(?:'s| is) new\b|何が(?:変わ|変更|追加|書き加え)|何を(?:変え|変更|追加)|変更点"
+    r"|どんな(?:こと|内容|変更)",
+    re.IGNORECASE,
+)
+_ACROSS_VERSIONS = re.compile(
+    r"\b(?:between|earlier|before|original|first|previous|prior|again|how many times)\b"
+    r"|以前|前の|元の|最初|いつ伝え|何回",
+    re.IGNORECASE,
+)
+
+
+def of_the_version_named(question: str, sentences: list[str]) -> list[str]:
+    """Keep, of the sentences, those about the one version of the guidance a question names.
+
+    "What did the May 2022 update change?": not what the December 2021 update or the original
+    post said. A sentence that dates nothing stays; with no version named, or none of the
+    sentences about it, or a question across versions ("what changed between ...?"), all stay.
+    """
+    if not _WHAT_IT_CHANGED.search(question) or _ACROSS_VERSIONS.search(question):
+        return sentences
+    named = [said for asked, said in _VERSIONS if asked.search(question)]
+    if len(named) != 1 or not any(named[0].search(t) for t in sentences):
+        return sentences
+    others = [said for _, said in _VERSIONS if said is not named[0]]
+    return [t for t in sentences if named[0].search(t) or not any(o.search(t) for o in others)]

@@ -939,3 +939,30 @@ def test_a_fit_question_that_names_a_need_is_answered_from_where_the_guidance_sp
     )
     assert answer.citations[0].id == "enterprise-terms", answer.answer
     assert "the advisor's chat" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "about", "not_about"),
+    [
+        ("what did the may 2022 update change?", "2022-05-23", ("2021-12-20", "May 2021")),
+        ("2021年12月の更新で何が変わった？", "2021年12月20日", ("2022年5月23日の更新で",)),
+    ],
+)
+def test_what_one_update_changed_is_answered_from_that_update_alone(
+    index: GuidanceIndex, offline: Settings, question: str, about: str, not_about: tuple[str, ...]
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert about in answer.answer
+    for other in not_about:
+        assert other not in answer.answer, answer.answer
+
+
+def test_a_question_across_versions_keeps_every_version(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "How did the expected timing shift between the original post and the two updates?",
+        index=index,
+        settings=offline,
+    )
+    assert "2021-12-20" in answer.answer and "2022-05-23" in answer.answer
