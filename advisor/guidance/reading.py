@@ -325,9 +325,25 @@ _IN_JAPANESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# the guidance's Japanese words in an English question: "ブレドゥス motion = who exactly?"
+_IN_ENGLISH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), f" {words} ")
+    for pattern, words in (
+        (r"ブレドゥス|ブレッドス|ブレス", "breadth"),
+        (r"エンタープライズ", "enterprise"),
+        (r"セルフサービス", "self-service"),
+        (r"モーション", "motion"),
+        (r"シート", "seats"),
+        (r"パートナー", "partner"),
+    )
+)
+
+
 def in_guidance_words(text: str, lang: Lang) -> str:
-    """Return a question with its English words in the guidance's words when it is Japanese."""
+    """Return a question with its other language's words in the guidance's words."""
     if lang != "ja":
+        for pattern, words in _IN_ENGLISH:
+            text = pattern.sub(words, text)
         return text
     for pattern, words in _IN_JAPANESE:
         text = pattern.sub(words, text)
@@ -353,7 +369,7 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
 
 # "how do X and Y differ?", 「XとYの違いは？」
 _CONTRAST = re.compile(
-    r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b"
+    r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b|\b(?:stand|short) for\b|の略"
     r"|違い|ちがい|違う|違います|異な|比べ|比較|差は|差って",
     re.IGNORECASE,
 )

@@ -247,7 +247,11 @@ _NOT_COVERED = re.compile(
     r"|\bwhat (?:counts"
     r"|qualifies) as\b[^?]{0,30}\b(?:largest|biggest|large|small|mid-?size)\b"
     # the name of the platform to come, and how to join a programme: the guidance gives neither
-    r"|\bplatform\b[^?]{0,60}\b(?:called|named)\b|テナント[^。？?]{0,10}(?:最大|上限|いくつ|何個)"
+    r"|\bplatform\b[^?]{0,60}\b(?:called|named)\b|(?:QRP|Qualified Referral|紹介プログラム"
+    r"|プログラム)"
+    r"[^。？?]{0,15}(?:申し込|申込|参加方法|登録方法)|苦情|クレーム|\bcomplain\w*"
+    r"|(?:営業|セールス|販売担当)[^。？?]{0,20}(?:何人|何名)|テナント[^。？?]{0,10}(?:最大|上限"
+    r"|いくつ|何個)"
     r"|誰の署名|(?:役員|社内)?決裁|\bwho (?:needs to|has to|must|should) sign\b|\bsignator(?:y"
     r"|ies)\b"
     r"|金融庁|\bFISC\b|\bhow (?:do|can|would|should) (?:i|we|customers?"
@@ -255,7 +259,7 @@ _NOT_COVERED = re.compile(
     # who inside Microsoft approves or decides: the guidance names no one
     r"|\bwho (?:at|inside|within|in) (?:microsoft|ms)\b|\bwho\b[^?]{0,40}\b(?:approves?"
     r"|approving|signs? off|grants?)\b|\bwho\b[^?]{0,30}\bthe approval\b"
-    r"|(?:マイクロソフト|MS|ＭＳ)(?:側|の中|社内)?(?:で|の)?(?:最終的に)?(?:は)?誰が"
+    r"|(?:マイクロソフト|MS|ＭＳ)\s?(?:側|の中|社内)?(?:で|の)?(?:最終的に)?(?:は)?誰が"
     r"|誰が(?:承認|判断|ジャッジ|決裁|許可)|(?:承認|許可)(?:は|を)(?:誰|だれ)"
     # the assistant itself, and other organisations' choices
     r"|\bwho (?:built|made|created|trained|programmed) you\b|\bare you (?:an? )?(?:ai|bot|robot"
@@ -309,7 +313,9 @@ _AFTERWARDS = re.compile(
     r"|land|implement\w*|roll\w* out|introduc\w*)"
     r"|\b(?:has|have)\s+(?:\w+\s+){0,2}since\b|\bfinally (?:implemented|rolled out|introduced)\b"
     r"|\binspire\b|\bignite\b|\bretir(?:e|es|ing|ed)\b|\bphas(?:e|es|ing|ed) out\b|\bsunset\w*"
-    r"|^(?![^?]*\bwhen\b)[^?]*\bdid\b[^?]{0,60}\b(?:happen|take effect|go ahead|go live|launch)\b"
+    # "how early did the original post say these changes could happen?" asks what it said
+    r"|^(?![^?]*\b(?:when|say|said|says)\b)[^?]*\bdid\b[^?]{0,60}\b(?:happen|take effect|go ahead"
+    r"|go live|launch)\b"
     r"|\b(?:after|since) the (?:may|2022)[^?]{0,12}\b(?:update|revision)\b"
     r"|\bdid\b[^?]{0,40}\blater\b|\b(?:was|were|has|have)\b[^?]{0,40}\b(?:changed|raised|lowered"
     r"|revised|adjusted) (?:later|since|afterwards?)\b|\blater (?:raise|raised|lower|lowered|change"
@@ -358,7 +364,9 @@ _RATE_ASK = re.compile(
     r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高"
     r"|下が|上が"
     r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)"
-    r"|(?:パートナー|販売店|リセラー)の(?:取り分|利ざや|儲け)|(?:割引|値引き|マージン|リベート"
+    r"|(?:パートナー|販売店|リセラー)の(?:取り分|利ざや|儲け)|追加(?:の)?(?:料金|費用|コスト)"
+    r"|\bballpark\b"
+    r"|\b(?:annual|monthly|yearly) bill\b|(?:割引|値引き|マージン|リベート"
     r"|手数料|報酬)"
     r"(?:の|は|って)?(?:上限|下限|幅|いくら|どれくらい|どのくらい|何)"
     r"|\bhow much off\b|\bnegotiate (?:off|down)\b|\bhow much (?:can|could) (?:we|i|they"

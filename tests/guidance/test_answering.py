@@ -966,3 +966,22 @@ def test_a_question_across_versions_keeps_every_version(
         settings=offline,
     )
     assert "2021-12-20" in answer.answer and "2022-05-23" in answer.answer
+
+
+def test_what_two_abbreviations_stand_for_defines_both(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question("what do EA and CSP stand for?", index=index, settings=offline)
+    assert "Enterprise Agreement" in answer.answer and "Cloud Solution Provider" in answer.answer
+
+
+def test_the_guidance_japanese_motion_name_in_an_english_question_is_understood(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "ブレドゥス motion = who exactly? size-wise and contract-wise",
+        index=index,
+        settings=offline,
+    )
+    assert answer.answered and answer.lang == "en", answer.answer
+    assert "breadth-motion" in [c.id for c in answer.citations]
