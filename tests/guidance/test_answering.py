@@ -928,7 +928,7 @@ def test_which_motion_fits_an_asker_who_gives_only_a_size_is_left_to_their_needs
     for motion in ("breadth-motion", "enterprise-motion", "self-service-motion"):
         assert motion in [c.id for c in answer.citations]
     assert ("2,400" in answer.answer) is sized  # the thresholds only when a size is given
-    assert ("アドバイザーのチャット" if ja else "the advisor's chat") in answer.answer
+    assert ("アドバイザーとの会話" if ja else "a conversation with the advisor") in answer.answer
 
 
 def test_a_fit_question_that_names_a_need_is_answered_from_where_the_guidance_speaks_of_it(
@@ -938,7 +938,7 @@ def test_a_fit_question_that_names_a_need_is_answered_from_where_the_guidance_sp
         "which motion fits us if we need multi-tenant?", index=index, settings=offline
     )
     assert answer.citations[0].id == "enterprise-terms", answer.answer
-    assert "the advisor's chat" not in answer.answer
+    assert "a conversation with the advisor" not in answer.answer
 
 
 @pytest.mark.parametrize(
