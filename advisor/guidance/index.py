@@ -111,6 +111,14 @@ _ALIKE: dict[str, tuple[str, ...]] = {
 }
 
 
+# everyday phrases for what the guidance says in its own words: "is CSP going away?" asks where
+# the programme is heading, 「CSPってなくなるの？」 too (kana the content words leave out)
+_ALIKE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"\bgo(?:ing|ne)? away\b|\bdiscontinu\w*|\bdying\b", re.I), ("future", "primary")),
+    (re.compile(r"なくな|消え|終わ(?:る|り)"), ("将来", "主要")),
+)
+
+
 @dataclass(frozen=True)
 class Hit:
     """One section found for a query, with its score (higher is better, at most 1)."""
@@ -308,7 +316,8 @@ class GuidanceIndex:
         words = content_words(query)
         if not words:
             return 0.0
-        words = [w for w in words if w not in _FILLER]
+        # a figure ("2400", "900") says how much, not what about: it counts neither way
+        words = [w for w in words if w not in _FILLER and not w.isdigit()]
         if not words:
             return 0.0
 
@@ -317,7 +326,7 @@ class GuidanceIndex:
 
         by_bigram = sum(map(known, words)) / len(words)
         folded = normalize(query)
-        latin = [w for w in _latin_words(folded) if w not in _FILLER]
+        latin = [w for w in _latin_words(folded) if w not in _FILLER and not w.isdigit()]
         runs = _CJK_CONTENT.findall(folded)
         if not runs:
             return by_bigram
@@ -450,7 +459,8 @@ def content_words(text: str) -> list[str]:
 
 def alike_words(text: str) -> list[str]:
     """Return the guidance's words for a text's everyday ones ("line" -> "threshold")."""
-    return [a for w in content_words(text) for a in _ALIKE.get(w, ())]
+    phrases = [a for pattern, alike in _ALIKE_PHRASES if pattern.search(text) for a in alike]
+    return [a for w in content_words(text) for a in _ALIKE.get(w, ())] + phrases
 
 
 def _latin_words(folded: str) -> list[str]:

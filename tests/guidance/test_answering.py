@@ -985,3 +985,19 @@ def test_the_guidance_japanese_motion_name_in_an_english_question_is_understood(
     )
     assert answer.answered and answer.lang == "en", answer.answer
     assert "breadth-motion" in [c.id for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("what's the catch with going over 2400 seats", "partner-economics-thresholds"),
+        ("is csp going away", "csp-future"),
+        ("CSPってなくなるの？", "csp-future"),
+    ],
+)
+def test_loose_everyday_words_find_what_the_guidance_says(
+    index: GuidanceIndex, offline: Settings, question: str, section: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered, answer.answer
+    assert answer.citations[0].id == section, answer.answer
