@@ -261,11 +261,18 @@ _DEFINITION_END = re.compile(
     r"(?:\s*(?:and|,)\s+(?:why|how) [^?]*[?.!]*)?\s*$",  # "...and why does it matter?"
     re.IGNORECASE,
 )
+_WHAT_THE_GUIDANCE_SAYS = re.compile(
+    r"(?:ガイダンス|記事)(?:の中|上)?(?:で|に)?は?[^。？?]{0,6}(?:どういう|どのような|どんな)?扱い"
+    r"|\bhow does the (?:guidance|post) (?:treat|describe|handle)\b|\bwhat does the (?:guidance"
+    r"|post)"
+    r" say about\b",
+    re.IGNORECASE,
+)
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
     r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
-    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
+    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
     r"|でしょう|だ|の(?:こと|略|意味)"
     r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは"
     r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名))"
@@ -273,7 +280,9 @@ _DEFINITION_AFTER = re.compile(
     r"|^[」』）)]?\s*(?:って|とは)[^？?。、]{0,12}?(?:何のこと|なんのこと|何を指|なにを指|何を意味"
     r"|どういう意味|どういう状態)"
     r"|^[」』）)]?\s*(?:って|とは)[、,]\s*[^？?。]{0,15}?(?:どういう|どんな|何を指|なにを指"
-    r"|何のこと|なんのこと|何を意味|の意味)",
+    r"|何のこと|なんのこと|何を意味|の意味)"
+    # 「「マルチアフィリエート」とありましたが、これはどういう意味ですか」
+    r"|^[」』]\s*(?:と|って)(?:あり|書い|出て|載っ)[^？?。]{0,20}?(?:どういう意味|何のこと|何を指)",
     re.IGNORECASE,
 )
 
@@ -352,6 +361,10 @@ def in_guidance_words(text: str, lang: Lang) -> str:
 
 def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:
     """Return the glossary entry of the term a "what is X?" question asks about, if any."""
+    if _WHAT_THE_GUIDANCE_SAYS.search(question):
+        return (
+            None  # 「QRPって、このガイダンスの中ではどういう扱い？」: what the guidance says of it
+        )
     question = in_guidance_words(question, lang)  # 「dual-use rightsってなに」
     for term, section in kb.glossary_terms(lang):
         for m in _term_pattern(term).finditer(question):

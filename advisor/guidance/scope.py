@@ -22,7 +22,11 @@ _PRICE_ASK = re.compile(
     r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
     r"|\bhow much (?:is|are|for)\b"
     r"|\bcosts?\b|\bper (?:user|seat|month|year|licen[cs]e)\b|\bpercent(?:age)?\b|%|％"
-    r"|\bcheaper\b|\bmore expensive\b|\bprice list\b|\b(?:list )?prices? (?:of|for)\b"
+    r"|\bcheaper\b|\bmore expensive\b|\b(?:lowest|cheapest|highest) (?:\w+ ){0,2}prices?\b"
+    r"|\bprices? per (?:hour|month|seat|user|year)\b|\bwhat (?:would|will) (?:our|the|their"
+    r"|my) (?:monthly "
+    r"|annual |yearly |total )?(?:spend|cost|bill|invoice)s? be\b|\bprice list\b"
+    r"|\b(?:list )?prices? (?:of|for)\b"
     r"|\bwhat(?:'s| is| are) the (?:list )?(?:price|cost)s?\b"
     r"|いくら|料金|月額|年額|値段(?:は|って|を|が|教|知)|パーセント|(?:インセンティブ|割引|手数料"
     r"|マージン)率|安い"
@@ -32,7 +36,10 @@ _PRICE_ASK = re.compile(
     r"(?:\w+ ){0,3}(?:discount|rebate|margin|incentive|commission)s?\b"
     r"|\bwhat (?:exact |typical |usual |kind of )?(?:margin|rebate|commission|discount)s?\b"
     r"|\b(?:exact|typical|usual|standard|average) (?:incentive|discount|margin|rebate)s?\b"
-    r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の)?(?:何|なん|どのくらい"
+    r"|(?:割引|値引き)(?:みたいな|のような|的な)?(?:もの|特典)?(?:は|が|って)?(?:もらえ|いただけ"
+    r"|受けられ)"
+    r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の|でいうと|にすると"
+    r"|換算で)?(?:何|なん|どのくらい"
     r"|どれくらい|いくつ)"
     r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
     r"|高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
@@ -94,7 +101,8 @@ _SKU_OR_REGION = re.compile(
     r"|indian|chinese|brazilian|australian|canadian) (?:customers?|companies|organi[sz]"
     r"ations|market|buyers?|subsidiar(?:y|ies))\b"
     r"|中国|欧州|EU\s*(?:圏|域内|拠点)?(?:で|の|だと)|米国|アメリカ|インド|国ごと|国によって|各国"
-    r"|海外"
+    # 「海外拠点がいくつもございまして、…」 tells the situation; what is asked comes after it
+    r"|海外(?![^。？?]{0,30}(?:まして|ので|のですが|ですが)[、,])"
     r"|地域によって"
     r"|ブラジル|ドイツ|フランス|イギリス|英国|カナダ|メキシコ|オーストラリア|韓国|台湾|香港"
     r"|シンガポール|タイ(?:で|から|の)|ベトナム|インドネシア|フィリピン|マレーシア|ヨーロッパ"
@@ -216,7 +224,7 @@ _NOT_COVERED = re.compile(
     r"[^?]{0,30}\b(?:complete|completed|finished|fully|ready|done|available)\b"
     r"|為替レート|\bexchange rates?\b|最低(?:購入)?額|\b(?:mid|middle of (?:a|the|their)"
     r"|during (?:a|the"
-    r"|their)) (?:contract|term|subscription)\b|契約(?:の)?(?:途中|期間中)"
+    r"|their)) (?:contract|term|subscription)\b|契約(?:の)?(?:期間の)?(?:途中|期間中)"
     r"|\bcut-?over\b|\bout of business\b|\bbankrupt\w*|倒産|\bdirectory\b|\bmatching tool\b"
     r"|\bdefine\b[^?]{0,30}\b(?:mid-?size|small|smb)\b|\bwhich (?:specific )?tools\b"
     r"|\b(?:what|which) documents?\b|(?:必要な|どんな|どの)書類|\bat the same time\b"
@@ -225,7 +233,8 @@ _NOT_COVERED = re.compile(
     r"|need to|required to) (?:notify|inform|tell|report to) (?:microsoft|ms)\b"
     r"|\b(?:tax|taxes|vat|gst)\b|消費税|税金|インボイス制度|適格請求書|\bin (?:jpy|yen|eur|euros?"
     r"|gbp"
-    r"|pounds)\b|(?:円|ユーロ|ドル)(?:建て|で支払|払い)|\bkpis?\b|\bmetrics\b|評価指標"
+    r"|pounds)\b|(?:円|ユーロ|ドル)(?:建て|で支払|払い)(?!で(?:結構|いい|良い|OK|構いません"
+    r"|大丈夫))|\bkpis?\b|\bmetrics\b|評価指標"
     r"|承認が(?:下り|おり|得られ|通ら)(?:なかった|ない)|\bif (?:microsoft|ms) (?:says no|declines"
     r"|denies"
     r"|rejects|turns (?:it |them )?down)\b|\b(?:is|are|gets?|was) (?:denied|rejected|turned down)\b"
@@ -247,7 +256,15 @@ _NOT_COVERED = re.compile(
     r"|\bwhat (?:counts"
     r"|qualifies) as\b[^?]{0,30}\b(?:largest|biggest|large|small|mid-?size)\b"
     # the name of the platform to come, and how to join a programme: the guidance gives neither
-    r"|\bplatform\b[^?]{0,60}\b(?:called|named)\b|(?:QRP|Qualified Referral|紹介プログラム"
+    r"|\bplatform\b[^?]{0,60}\b(?:called|named)\b|\bhow long\b[^?]{0,50}\bapprov\w*|\bapprov\w*"
+    r"[^?]{0,40}\bhow long\b|承認[^。？?]{0,15}(?:何日|何週間|どのくらいの期間|期間)"
+    r"|\bjapan(?:ese)?[- ](?:only|specific) (?:rules?|terms|polic(?:y|ies)|requirements|programs?"
+    r"|pricing|offers?)\b|日本(?:独自|だけ|限定)の(?:ルール|規定|条件|制度)|\b(?:which"
+    r"|what) (?:\w+ )?tools?"
+    r"\b[^?]{0,40}\b(?:microsoft|ms|partners?) (?:gives?|provides?|offers?|uses?)\b|\btools? (?:to"
+    r"|that|for) (?:check|calculat|determin|assess)"
+    r"|(?:マイクロソフト|MS)\s?に[^。？?]{0,10}(?:報告|通知|届け出|届出)|(?:QRP|Qualified Referral"
+    r"|紹介プログラム"
     r"|プログラム)"
     r"[^。？?]{0,15}(?:申し込|申込|参加方法|登録方法)|苦情|クレーム|\bcomplain\w*"
     r"|(?:営業|セールス|販売担当)[^。？?]{0,20}(?:何人|何名)|テナント[^。？?]{0,10}(?:最大|上限"
@@ -291,7 +308,7 @@ _AFTERWARDS = re.compile(
     r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
     r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
     r"(?:happen|change|go ahead|take effect|start)"
-    r"|その後(?:どう|は)|結局[^。？?]{0,30}(?:された|変わった|実施された|始まった"
+    r"|その後(?:どう|は)|(?:結局|最終的に)[^。？?]{0,30}(?:された|変わった|実施された|始まった"
     r"|なった)(?:んですか"
     r"|のですか|の)?[?？]"
     r"|\b(?:latest|newest|most recent|this (?:fiscal )?year'?s?|next (?:fiscal )?year'?s?)\s+"
@@ -332,7 +349,10 @@ _AFTERWARDS = re.compile(
     r"|20(?:2[3-9]|3\d))"
     r"|最新の(?:[\w\s]{0,14}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
     r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
-    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|今年度"
+    r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|まだ計画(?:の)?まま"
+    r"|今年度"
+    r"|\b(?:actually|really|ever) (?:launched|happened|started|took effect|went ahead|went live"
+    r"|rolled out|landed)\b"
     r"|来年度?(?=[^。！]*$)|今期"
     r"|来期|引き上げられ|引き下げられ|変更されました(?:か)?|実際に(?:開始|始まり|実施)",
     re.IGNORECASE,
@@ -454,6 +474,14 @@ _RATES_NAMED = re.compile(
 )
 
 
+_WHO_SETS = re.compile(
+    r"自由に(?:決め|設定)|裁量|\bwho (?:sets|decides|controls|chooses) (?:the )?pric"
+    r"|\bsets? (?:their"
+    r"|its|the) own pric|\bfree to set\b|\bdiscretion\b",
+    re.IGNORECASE,
+)
+
+
 def asks_price(question: str) -> bool:
     """Tell whether a question asks for a price, a discount or a rate the guidance does not give.
 
@@ -467,6 +495,8 @@ def asks_price(question: str) -> bool:
         return False  # "does the post give the percentages?", 「インセンティブ率はもう下がった？」
     if _RATE_ASK.search(question):
         return True
+    if _WHO_SETS.search(question):
+        return False  # 「値段はパートナーが自由に決めているのか」: the partner's discretion, stated
     if not _PRICE_ASK.search(question):
         return False
     if _WHICH_PERIOD.search(question):

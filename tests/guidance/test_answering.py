@@ -1001,3 +1001,43 @@ def test_loose_everyday_words_find_what_the_guidance_says(
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered, answer.answer
     assert answer.citations[0].id == section, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        # who sets the price is the guidance's own fact, not a price
+        (
+            "CSPのパートナーから買う場合、値段はパートナーが自由に決めているのですか？",
+            "breadth-motion",
+        ),
+        # overseas offices told as the situation; what is asked is the partner's part in EA
+        (
+            "弊社は海外拠点がいくつもございまして、EAで契約した場合、外国為替の対応などもパートナー様に"
+            "お願いできるものなのでしょうか。",
+            "enterprise-motion",
+        ),
+    ],
+)
+def test_in_scope_questions_with_out_of_scope_words_are_answered(
+    index: GuidanceIndex, offline: Settings, question: str, section: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered, answer.answer
+    assert section in [c.id for c in answer.citations], answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "CSPパートナーは価格を自由に決められるってことですが、実際の値引き率の相場ってどのくらいですか？",
+        "Which route gives the lowest Azure price per hour: CSP, EA, or buying online?",
+        "Confirm how long Microsoft's special approval for complex terms usually takes.",
+        "EAの契約期間の途中でシート数が2,400を下回った場合、途中でCSPに移ることはできますか。",
+    ],
+)
+def test_details_the_guidance_never_gives_are_refused(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert not answer.answered, answer.answer
