@@ -115,7 +115,7 @@ _SKU_OR_REGION = re.compile(
 
 
 _NOT_COVERED = re.compile(
-    r"\b(?:author|who wrote|written by)\b"
+    r"\b(?:author|who wrote|written by(?![^?]{0,40}\btranslat))\b"
     r"|\b(?:become|becoming|join|joining|sign up|enrol+)\b[^?.]{0,30}\b(?:partner|csp|program)"
     r"|\b(?:requirements?|eligib\w+|criteria|certification)\b[^?.]{0,30}\b(?:to be|for|become)\b"
     r"[^?.]{0,20}\b(?:partner|csp)"
@@ -188,7 +188,8 @@ _NOT_COVERED = re.compile(
     r"|トライアル(?:の)?シート|試用(?:の)?シート|デバイス(?:ベース)?(?:の)?ライセンス|合算"
     r"|(?:製品|テナント|サービス)ごと|何テナント|何社(?!か)|数に入(?:り|る|れ)"
     # who signs the agreement, refusing it, applying for approval, claw-backs, FX losses
-    r"|\bwho\b[^?]{0,40}\bsigns?\b|\bsign(?:ed)? (?:it )?electronically\b|\bre-?(?:accept|sign)\b"
+    r"|\bwho\b(?![^?]{0,40}\bquotes?\b)[^?]{0,40}\bsigns?\b|\bsign(?:ed)? (?:it )?electronically\b"
+    r"|\bre-?(?:accept|sign)\b"
     r"|\brefuses? to (?:sign|accept)\b|署名(?:できる|する)?(?:人|者|権限)|誰が(?:署名|サイン)"
     r"|(?:署名|サイン)(?:するの)?は(?:誰|だれ)|(?:拒否|断)(?:したら|すると|した場合)"
     r"|(?:どうやって|どのように)(?:申請|承認を)|申請(?:は|を)?(?:どうやって|どのように|どう|どこ)"
@@ -514,6 +515,16 @@ def spaced(question: str) -> str:
     return _JAPANESE_THEN_LATIN.sub(" ", question)
 
 
+# the asker saying what kind of organisation they are: a hospital asking whether it must move to
+# an EA asks about the guidance, not about hospitals
+_SELF_DESCRIBED = re.compile(
+    r"(?:当院|弊院|うち|弊社|当社|私ども)(?:の|は|では)?[^。？?、]{0,20}?(?:病院|医療|大学|学校"
+    r"|自治体"
+    r"|NPO|非営利)[^\s。？?、]{0,6}|[（(]?(?:医療法人|社会福祉法人)[^)）、。]{0,12}[)）]?",
+    re.IGNORECASE,
+)
+
+
 def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | None:
     """Return why the guidance cannot answer a question (the refusal's reason), or None.
 
@@ -525,7 +536,8 @@ def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | N
         return "vendor"
     if asks_price(question):
         return "price"
-    if not defines and (_SKU_OR_REGION.search(question) or _NOT_COVERED.search(question)):
+    told = _SELF_DESCRIBED.sub(" ", question)  # 「当院は…病院グループで」: who asks, not what
+    if not defines and (_SKU_OR_REGION.search(question) or _NOT_COVERED.search(told)):
         return "topic"
     if _AFTERWARDS.search(question):
         return "afterwards"
