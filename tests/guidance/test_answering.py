@@ -1056,3 +1056,29 @@ def test_a_sector_is_out_of_scope_only_when_it_is_asked_about(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered is answered, answer.answer
+
+
+@pytest.mark.slow
+def test_the_llm_answers_which_motion_fits_from_the_same_sections_as_the_offline_answer(
+    index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
+) -> None:
+    server.enqueue_text(
+        "Sure! Size alone doesn't settle it: your needs do [1]. At 900 seats CSP partners are "
+        "well placed [2][3], larger customers mostly use the enterprise motion [4]."
+    )
+    question = "we've got like 900 people, who should we buy from"
+    answer = answer_question(
+        question, index=index, settings=online, chat_model=answer_model(online)
+    )
+    sent = server.requests[0]["messages"][0]["content"]
+    ids = [h.section.id for h in find_support(question, index=index, lang="en").hits]
+    assert ids == [
+        "purchasing-guidance",
+        "breadth-motion",
+        "partner-economics-thresholds",
+        "enterprise-motion",
+        "self-service-motion",
+    ]
+    for n, hit in enumerate(find_support(question, index=index, lang="en").hits, start=1):
+        assert f"[{n}] {hit.section.heading}" in sent
+    assert [c.id for c in answer.citations] == ids[:4]
