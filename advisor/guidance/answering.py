@@ -30,6 +30,7 @@ from advisor.guidance.asking import (
     STAYS,
     STILL_SELL,
     THE_UPDATES,
+    asked_parts,
     asks_yes_or_no,
     of_the_version_named,
 )
@@ -221,7 +222,9 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         # "does the guidance say what discount we'd get?": where it says it gives no rates
         ranked.sort(key=lambda h: not any(GIVES_NO_RATES.search(t) for t in h.section.sentences()))
     hits = ranked[:k]
-    coverage = index.coverage(question, lang)
+    # what is asked must be in the guidance's words; the situation told before it need not be
+    # ("Last revision date on this guidance? I don't sign off on stale documents.")
+    coverage = max(index.coverage(part, lang) for part in [question, *asked_parts(question)])
     # A short question made only of the guidance's own words ("CSPとは？") is on topic even
     # when its few features score low; otherwise both the score and the coverage must pass.
     # in scope or not is judged on the guidance's own words, not on the questions it answers,

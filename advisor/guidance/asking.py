@@ -210,3 +210,12 @@ def of_the_version_named(question: str, sentences: list[str]) -> list[str]:
         return sentences
     others = [said for _, said in _VERSIONS if said is not named[0]]
     return [t for t in sentences if named[0].search(t) or not any(o.search(t) for o in others)]
+
+
+_ASKED = re.compile(r"[^.!?。！？\n]*[?？]")
+
+
+def asked_parts(question: str) -> list[str]:
+    """Return the sentences of a question that ask something: those ending in a question mark."""
+    parts = [p.strip() for p in _ASKED.findall(question)]
+    return [p for p in parts if p and p != question.strip()]

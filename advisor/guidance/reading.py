@@ -252,7 +252,10 @@ _DEFINITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # the term alone, asked: "CSP?", "MCA = ?", 「EA？」
-_BARE_TERM_AFTER = re.compile(r"^\s*(?:[=＝:：]\s*)?[?？]+\s*$")
+_BARE_TERM_AFTER = re.compile(
+    r"^\s*(?:[=＝:：]\s*)?[?？]+\s*(?:spell (?:it|that) out|full (?:form|name))?[.!?]*\s*$",
+    re.IGNORECASE,
+)
 # after "what is X": the question ends, or only hedges it ("what's an EA exactly?"), so "what's a
 # CSP partner actually do?" is not a definition question
 _DEFINITION_END = re.compile(

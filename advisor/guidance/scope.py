@@ -57,7 +57,7 @@ _THRESHOLD = re.compile(
 _WHICH_PERIOD = re.compile(
     r"\b(?:a|per) (?:month|mo) or (?:a |per )?(?:year|yr)\b|\b(?:a|per) (?:year|yr) or (?:a |per )?"
     r"(?:month|mo)\b"
-    r"|\bmonthly or (?:annual|yearly)\b|\b(?:annual|yearly) or monthly\b"
+    r"|\bmonthly (?:\w+ )?or (?:an? )?(?:annual|yearly)\b|\b(?:annual|yearly) (?:\w+ )?or monthly\b"
     r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額"
     r"|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
     # 「100万ドルって月額の話?」: which period the guidance's figure is in
@@ -257,7 +257,18 @@ _NOT_COVERED = re.compile(
     r"|\bwhat (?:counts"
     r"|qualifies) as\b[^?]{0,30}\b(?:largest|biggest|large|small|mid-?size)\b"
     # the name of the platform to come, and how to join a programme: the guidance gives neither
-    r"|\bplatform\b[^?]{0,60}\b(?:called|named)\b|\bhow long\b[^?]{0,50}\bapprov\w*|\bapprov\w*"
+    r"|\bplatform\b[^?]{0,60}\b(?:called|named)\b|\bwhere is (?:our|the|my) (?:\w+ )?data (?:stored"
+    r"|hosted"
+    r"|kept)\b|\bjapan (?:east|west)\b|データ(?:の)?(?:保存|保管)(?:場所|先)|\b(?:which"
+    r"|what) month exactly\b|\b(?:late"
+    r"|second half)"
+    r"\b[^?]{0,40}\b(?:which|what) (?:exact )?month\b|2022年後半の(?:何月|いつ頃)"
+    r"|\bdoes (?:microsoft|ms) "
+    r"(?:fund|pay for|cover|reimburse|subsidi[sz]e)\b|\bon our budget\b|(?:買え|購入でき)(?:ない"
+    r"|る)製品"
+    r"|製品(?:は|って)、?(?:どれ|どの)|(?:QRP|Qualified Referral"
+    r"|紹介プログラム)[^。？?]{0,25}(?:条件|要件"
+    r"|資格)|\bhow long\b[^?]{0,50}\bapprov\w*|\bapprov\w*"
     r"[^?]{0,40}\bhow long\b|承認[^。？?]{0,15}(?:何日|何週間|どのくらいの期間|期間)"
     r"|\bjapan(?:ese)?[- ](?:only|specific) (?:rules?|terms|polic(?:y|ies)|requirements|programs?"
     r"|pricing|offers?)\b|日本(?:独自|だけ|限定)の(?:ルール|規定|条件|制度)|\b(?:which"
@@ -351,6 +362,7 @@ _AFTERWARDS = re.compile(
     r"|最新の(?:[\w\s]{0,14}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
     r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
     r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|まだ計画(?:の)?まま"
+    r"|\bnewer than\b"
     r"|今年度"
     r"|\b(?:actually|really|ever) (?:launched|happened|started|took effect|went ahead|went live"
     r"|rolled out|landed)\b"
@@ -385,6 +397,7 @@ _RATE_ASK = re.compile(
     r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高"
     r"|下が|上が"
     r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)"
+    r"|\b(?:paid|earn\w*|payouts?|incentives?)\b[^?]*\?\s*how much\b|わりびき|ねびき"
     r"|(?:パートナー|販売店|リセラー)の(?:取り分|利ざや|儲け)|追加(?:の)?(?:料金|費用|コスト)"
     r"|\bballpark\b"
     r"|\b(?:annual|monthly|yearly) bill\b|(?:割引|値引き|マージン|リベート"
@@ -429,9 +442,12 @@ _RATE_ASK = re.compile(
 
 # whether the guidance gives the rates at all: it says it does not, which answers the question
 _ASKS_IF_GIVEN = re.compile(
-    r"\b(?:does|do|did|will)\s+(?:the\s+)?(?:post|guidance|article|blog|doc\w*|it)\s+(?:actually\s+"
+    r"\b(?:does|do|did|will)\s+(?:the\s+|this\s+)?(?:post|guidance|article|blog|doc\w*"
+    r"|it)\s+(?:actually\s+"
     r"|even\s+|ever\s+)?(?:give|spell|list|state|include|mention|publish|specify|disclose|share"
     r"|say|put (?:numbers|figures|a number|a figure))\b"
+    r"|(?:ガイダンス|記事|この資料|本文)(?:の中|内)?(?:に|には|で)[^。？?]{0,50}(?:載って|書いて"
+    r"|記載|出て)"
     r"|(?:ガイダンス|記事|この資料)(?:を読めば|から|で)[^。？?]{0,40}(?:わかり|分かり|わかる"
     r"|分かる)"
     r"|\bcan (?:i|we|you) (?:find|learn|get|see)\b[^?]{0,40}\b(?:from|in) (?:the|this) (?:guidance"
@@ -447,7 +463,7 @@ _RATE_CHANGED = re.compile(
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
-    r"\bhow\b|\bwhat\b|\bby how\b|どう|\bpercent|%|％|何|いくら|どれ(?:くらい|だけ|ぐらい)"
+    r"\bhow\b|\bwhat\b|\bby how\b|どう|\bpercent|%|％|何(?!か)|いくら|どれ(?:くらい|だけ|ぐらい)"
     # 「CSPの価格はEAより高くなる？」 compares prices, whether or not they change
     r"|より(?:高|安)く|\bcheaper\b|\bmore expensive\b"
     r"|どのくらい",
@@ -483,6 +499,9 @@ _WHO_SETS = re.compile(
 )
 
 
+_UNIT_PRICE = re.compile(r"単価|\bunit prices?\b|\bper[- ](?:seat|user) prices?\b", re.IGNORECASE)
+
+
 def asks_price(question: str) -> bool:
     """Tell whether a question asks for a price, a discount or a rate the guidance does not give.
 
@@ -490,6 +509,10 @@ def asks_price(question: str) -> bool:
     threshold, not a price, so it is in scope; "what discount above USD 1M?" asks for a rate
     the guidance never gives, so it is not.
     """
+    if asks_which_period(question):
+        return False  # "is the USD 1M a monthly bill or annual?" asks about the guidance's figure
+    if _UNIT_PRICE.search(question):
+        return True  # 「100万ドルを超えた分、お客さん側の単価は変わる？」
     if _ASKS_IF_GIVEN.search(question) or (
         _RATE_CHANGED.search(question) and not _AMOUNT.search(question)
     ):

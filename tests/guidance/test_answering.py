@@ -1082,3 +1082,28 @@ def test_the_llm_answers_which_motion_fits_from_the_same_sections_as_the_offline
     for n, hit in enumerate(find_support(question, index=index, lang="en").hits, start=1):
         assert f"[{n}] {hit.section.heading}" in sent
     assert [c.id for c in answer.citations] == ids[:4]
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # a situation told after what is asked does not make the question off topic
+        ("Last revision date on this guidance? I don't sign off on stale documents.", "2022-05-23"),
+        ("That USD 1M Azure figure. Monthly bill or annual?", "annual"),
+        # 「何か変わった？」 asks whether anything changed, not by how much
+        (
+            "この記事の時点で、今のEAとCSPのインセンティブって何か変わったんですか?",
+            "変更はありません",
+        ),
+        (
+            "記事の中に、新しいホールセール価格の具体的な金額とかインセンティブの率って載ってます?",
+            "いいえ",
+        ),
+        ("EA = ? Spell it out.", "Enterprise Agreement"),
+    ],
+)
+def test_questions_worded_as_a_wary_buyer_would_are_answered(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and says in answer.answer, answer.answer
