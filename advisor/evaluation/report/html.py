@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import UserError
-from advisor.evaluation.cases import ASK_SETS
+from advisor.evaluation import SUITES
+from advisor.evaluation.cases import ASK_SETS, is_blind
 from advisor.evaluation.report.charts import charts_html
 from advisor.evaluation.report.metrics import (
     BLIND_METRICS,
@@ -26,15 +27,7 @@ from advisor.evaluation.report.metrics import (
     threshold_text,
 )
 
-BLIND_SUITES = (
-    "blind-chat",
-    "heldout-chat",
-    "dev-chat",
-    "blind-ask",
-    "heldout-ask",
-    "dev-ask",
-    "blind-reader",
-)
+BLIND_SUITES = tuple(suite for suite in SUITES if is_blind(suite))  # in the order a run reports
 
 
 def write_report(run: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
