@@ -29,7 +29,7 @@ THE_UPDATES = re.compile(
     r"\b(?:in|by|with|from) (?:the|that|this) (?:(?:dec(?:ember)?|may)\.? )?"
     r"(?:(?:20|23|2021|2022)\w* )*(?:update|revision|edit)\b"
     r"|\b(?:update|revision)s? (?:change|changed|say|said|add|added|do|did|about)\b"
-    r"|(?:5月|12月|5/23|12/20)[^。？?]{0,10}(?:更新|アップデート|改訂)(?:で|では|って)",
+    r"|(?:5月|12月|5/23|12/20)[^。？?]{0,10}(?:更新|アップデート|改訂|update)\s?(?:で|では|って)",
     re.IGNORECASE,
 )
 HEDGES = re.compile(

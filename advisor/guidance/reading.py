@@ -328,6 +328,9 @@ _IN_JAPANESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"offers?", "オファー"),
         (r"ga", "一般提供"),
         (r"timeline", "タイムライン"),
+        (r"platforms?", "プラットフォーム"),
+        (r"visions?", "ビジョン"),
+        (r"updates?", "更新"),
         (r"approvals?", "承認"),
         (r"special terms?", "特別な条件"),
         (r"smbs?", "中堅・中小企業"),
@@ -385,7 +388,8 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
 
 # "how do X and Y differ?", 「XとYの違いは？」
 _CONTRAST = re.compile(
-    r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b|\b(?:stand|short) for\b|の略"
+    r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b|\b(?:stand|short) for\b"
+    r"|\babbreviat\w*|の略"
     r"|違い|ちがい|違う|違います|異な|比べ|比較|差は|差って",
     re.IGNORECASE,
 )

@@ -1107,3 +1107,35 @@ def test_questions_worded_as_a_wary_buyer_would_are_answered(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and says in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        (
+            "EA and MCA, they are abbreviation of what? short answer pls",
+            "Microsoft Customer Agreement",
+        ),
+        ("5/23のupdateで、incentiveとwholesale価格の変更時期どうなった？", "2022年後半"),
+    ],
+)
+def test_questions_in_a_second_language_or_mixed_words_are_answered(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and says in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "dual-use rights付くSKUってどれ？具体名で",
+        "multi-tenantって何tenantから該当？",
+        "MCAって顧客側は誰がsignする？e-signでOK？",
+        "Microsoft really made CSP the primary breadth motion? when it happened?",
+    ],
+)
+def test_terse_mixed_questions_about_what_the_guidance_never_gives_are_refused(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    assert not answer_question(question, index=index, settings=offline).answered
