@@ -116,7 +116,10 @@ _ALIKE: dict[str, tuple[str, ...]] = {
 # everyday phrases for what the guidance says in its own words: "is CSP going away?" asks where
 # the programme is heading, 「CSPってなくなるの？」 too (kana the content words leave out)
 _ALIKE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"\bgo(?:ing|ne)? away\b|\bdiscontinu\w*|\bdying\b", re.I), ("future", "primary")),
+    (
+        re.compile(r"\bgo(?:ing|ne)? away\b|\bdiscontinu\w*|\bdying\b|\bphased? out\b", re.I),
+        ("future", "primary"),
+    ),
     (re.compile(r"なくな|消え|終わ(?:る|り)"), ("将来", "主要")),
 )
 

@@ -253,7 +253,8 @@ _DEFINITION_BEFORE = re.compile(
 )
 # the term alone, asked: "CSP?", "MCA = ?", 「EA？」
 _BARE_TERM_AFTER = re.compile(
-    r"^\s*(?:[=＝:：]\s*)?[?？]+\s*(?:spell (?:it|that) out|full (?:form|name))?[.!?]*\s*$",
+    r"^\s*(?:[=＝:：]\s*)?[?？]+\s*(?:spell (?:it|that) out|full (?:form|name))?[.!?]*\s*"
+    r"(?:\([^)]*\)\s*)?$",
     re.IGNORECASE,
 )
 # after "what is X": the question ends, or only hedges it ("what's an EA exactly?"), so "what's a

@@ -1139,3 +1139,22 @@ def test_terse_mixed_questions_about_what_the_guidance_never_gives_are_refused(
     index: GuidanceIndex, offline: Settings, question: str
 ) -> None:
     assert not answer_question(question, index=index, settings=offline).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        # a plan asked about: where CSP is heading
+        ("What's Microsoft's long-term plan for CSP - is it being phased out?", True),
+        ("MCA = ? (customer keeps writing 'MCA keiyaku' in their emails)", True),
+        ("7/1から新しいインセンティブもう始まってるんだよね?", True),
+        ("ガイダンスにある「単一の接続されたプラットフォーム」は、もう完成していますか。", False),
+        ("What exact headcount makes a company one of Microsoft's 'largest customers'?", False),
+        ("セルフサービス購入でもボリュームでぃすかうんとってありますか", False),
+    ],
+)
+def test_support_desk_and_formal_wordings(
+    index: GuidanceIndex, offline: Settings, question: str, answered: bool
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered is answered, answer.answer
