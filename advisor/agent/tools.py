@@ -128,6 +128,20 @@ def search_guidance(
         return json.dumps({"error": "The guidance index is not available."})
     asked = clean_text(query, field="question", limit=context.settings.max_message_chars)
     support = find_support(asked, index=context.index, lang=context.lang)
+    if support.kind == "fits":
+        # "we've got 900 people, who should we buy from?": in a conversation the interview is
+        # the answer, and the classifier decides; an overview of every motion would only stand
+        # in front of the next question
+        return json.dumps(
+            {
+                "answered": False,
+                "answer": "",
+                "note": "Which motion fits this customer is decided by classify_motion from "
+                "their answers: record what they said and ask the next question.",
+                "citations": [],
+                "sections": [],
+            }
+        )
     # numbered as the answer's markers are: a glossary definition first, if the question has one
     sections = support_sections(support)
     # The extractive answer, whatever the chat model: an LLM writes its own reply from the

@@ -333,3 +333,14 @@ def test_a_question_resumes_only_after_something_was_answered(offline_service: A
     assert turn.reply.startswith("Noted: 600 seats.")
     assert "To carry on:" not in turn.reply
     assert turn.reply.endswith(turn.question.text)
+
+
+def test_which_motion_fits_is_answered_by_the_interview_not_an_overview(
+    offline_service: Any,
+) -> None:
+    # the guidance's overview of every motion would only stand before the next question: the
+    # conversation notes the size and asks what decides it
+    turn = offline_service.chat("we've got like 900 people, who should we buy from")
+    assert turn.reply.startswith("Noted: 900 seats.")
+    assert "deciding factor" not in turn.reply and "To carry on:" not in turn.reply
+    assert turn.reply.endswith(turn.question.text)
