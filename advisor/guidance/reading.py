@@ -9,6 +9,7 @@ import re
 from functools import cache
 
 from advisor.domain.schemas import Lang
+from advisor.guidance.asking import asked_parts
 from advisor.guidance.knowledge import KnowledgeBase, Section
 from advisor.guidance.scope import GUIDANCE_FIGURE, spaced
 
@@ -261,7 +262,10 @@ _BARE_TERM_AFTER = re.compile(
 # CSP partner actually do?" is not a definition question
 _DEFINITION_END = re.compile(
     r"[\"'”]?\s*(?:program(?:me)?|rights?|skus?|agreement)?\s*(?:,?\s*(?:exactly|actually|again"
-    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please))*\s*[?.!]*"
+    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please"
+    r"|(?:that |which )?(?:the|this) (?:post|guidance|article|blog) (?:mentions|uses"
+    r"|talks about)))*"
+    r"\s*[?.!]*"
     r"(?:\s*(?:and|,)\s+(?:why|how) [^?]*[?.!]*)?\s*$",  # "...and why does it matter?"
     re.IGNORECASE,
 )
@@ -275,7 +279,8 @@ _WHAT_THE_GUIDANCE_SAYS = re.compile(
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
-    r"|^[^?.!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it) mean)\b"
+    r"|^[^?!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it|this) (?:mean"
+    r"|stand for))\b"
     r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
     r"|でしょう|だ|の(?:こと|略|意味)"
     r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは"
@@ -367,11 +372,21 @@ def in_guidance_words(text: str, lang: Lang) -> str:
 
 
 def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:
-    """Return the glossary entry of the term a "what is X?" question asks about, if any."""
+    """Return the glossary entry of the term a "what is X?" question asks about, if any.
+
+    The whole question is read, then each sentence that asks: "What's a 'lead-status SKU'? It
+    appears in the list of complex terms."
+    """
     if _WHAT_THE_GUIDANCE_SAYS.search(question):
-        return (
-            None  # 「QRPって、このガイダンスの中ではどういう扱い？」: what the guidance says of it
-        )
+        return None  # 「QRPって、ガイダンスの中ではどういう扱い？」: what the guidance says of it
+    for part in [question, *asked_parts(question)]:
+        entry = _entry_defined(part, kb, lang)
+        if entry is not None:
+            return entry
+    return None
+
+
+def _entry_defined(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:
     question = in_guidance_words(question, lang)  # 「dual-use rightsってなに」
     for term, section in kb.glossary_terms(lang):
         for m in _term_pattern(term).finditer(question):

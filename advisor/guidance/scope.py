@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from advisor.guidance.asking import asked_parts
+
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 _OTHER_VENDORS = re.compile(
@@ -370,6 +372,7 @@ _AFTERWARDS = re.compile(
     r"|最新の(?:[\w\s]{0,14}?)(?:ルール|インセンティブ|しきい値|基準|価格|プログラム|規定|ポリシー)"
     r"|(?:今|現在|いま)(?:でも|も)[^。？?]{0,12}(?:変わって|同じ|有効)"
     r"|(?:今|現在|いま)の(?:最新|ルール|基準)[^。？?]{0,12}(?:変わ|変更)|最新版|まだ計画(?:の)?まま"
+    r"|\b(?:another|a (?:later|newer|further)) update\b"
     r"|\bnewer than\b|\b(?:really|actually) made (?:csp|the csp|it|them)\b|\bwhen (?:it|that"
     r"|this) happened\b"
     r"|今年度"
@@ -572,7 +575,9 @@ def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | N
         return "vendor"
     if asks_price(question):
         return "price"
-    told = _SELF_DESCRIBED.sub(" ", question)  # 「当院は…病院グループで」: who asks, not what
+    # what is asked, not the situation told around it: 「当院は…病院グループで」, "we're on a
+    # hospital project. Does the guidance say size decides everything?"
+    told = _SELF_DESCRIBED.sub(" ", " ".join(asked_parts(question)) or question)
     if not defines and (_SKU_OR_REGION.search(question) or _NOT_COVERED.search(told)):
         return "topic"
     if _AFTERWARDS.search(question):

@@ -1158,3 +1158,37 @@ def test_support_desk_and_formal_wordings(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered is answered, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # what is asked decides, not the situation told before it
+        (
+            "We're small (70 staff) but we're in a joint venture on a hospital project. Does the "
+            "guidance say company size decides everything about how we buy?",
+            "needs and preferences",
+        ),
+        ("What's a 'lead-status SKU'? It appears in the list of complex terms.", "lead-status"),
+        (
+            "Sorry, basic one: our Microsoft contact keeps saying 'EA'. What does that stand for?",
+            "Enterprise Agreement",
+        ),
+    ],
+)
+def test_the_asked_sentence_decides_scope_and_definitions(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and says in answer.answer, answer.answer
+
+
+def test_a_sector_in_the_asked_sentence_is_still_out_of_scope(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question(
+        "We run three clinics. Which purchasing motion does the guidance recommend for hospitals?",
+        index=index,
+        settings=offline,
+    )
+    assert not answer.answered, answer.answer
