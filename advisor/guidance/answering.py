@@ -34,7 +34,7 @@ from advisor.guidance.asking import (
     asks_yes_or_no,
     of_the_version_named,
 )
-from advisor.guidance.citing import dated_answer, join_cited
+from advisor.guidance.citing import dated_answer, join_cited, then
 from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
@@ -349,8 +349,7 @@ def extractive_answer(
             markers = {rank: 1}
             text = join_cited([(first[3], 1)], lang)
             if rest:
-                space = "" if lang == "ja" else " "
-                text += space + join_cited([(c[3], 1) for c in rest], lang)
+                text = then(text, join_cited([(c[3], 1) for c in rest], lang), lang)
             text = f"{prompts.text('answers', 'lead.no', lang)}{text}"
     # a yes or a no the guidance states, said first with the sentence that states it:
     # "can we still buy through CSP above USD 1M?": "Yes. Partners can still sell …";

@@ -17,6 +17,11 @@ def join_cited(sentences: list[tuple[str, int]], lang: Lang) -> str:
     return "".join(out)
 
 
+def then(text: str, more: str, lang: Lang) -> str:
+    """Return text followed by more, with a space between them in English, none in Japanese."""
+    return f"{text}{'' if lang == 'ja' else ' '}{more}"
+
+
 def dated_answer(text: str, citations: list[Citation], lang: Lang, as_of: str) -> Answer:
     """Return an answer with the guidance's date under it."""
     return Answer(

@@ -37,6 +37,7 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
 from advisor.domain.schemas import LANGS, Lang
 from advisor.guidance.knowledge import KnowledgeBase
+from advisor.nlu.learned import words_and_pairs as reader_words
 from advisor.resources import cached_model, data_path
 
 log = logging.getLogger(__name__)
@@ -126,13 +127,9 @@ def _pipeline(c: float, balanced: bool, words: bool = False) -> Pipeline:
     )
 
 
-_WORD = re.compile(r"[a-z][a-z']*")
-
-
 def words_and_pairs(text: str) -> list[str]:
-    """Return a text's English words and each pair of neighbouring words."""
-    words = _WORD.findall(text.casefold())
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    """Return a question's English words and word pairs, as the message reader reads them."""
+    return reader_words(text.casefold())
 
 
 _BETWEEN_DIGITS = re.compile(r"(?<=\d)[,\s]+(?=\d)")

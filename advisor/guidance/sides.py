@@ -10,7 +10,7 @@ import re
 from advisor import prompts
 from advisor.domain.schemas import Answer, Lang
 from advisor.guidance.asking import MOTION_NAMES, PARTNER_ROLES, PARTNERS, ROUTES
-from advisor.guidance.citing import dated_answer, join_cited
+from advisor.guidance.citing import dated_answer, join_cited, then
 from advisor.guidance.index import GuidanceIndex, Hit
 from advisor.guidance.knowledge import KnowledgeBase
 
@@ -108,10 +108,8 @@ def fitting(hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
             chosen = sentences[: _SAID_FOR_FIT.get(hit.section.id, 1)]
         parts += [(text, marker) for text in chosen]
     text = join_cited(parts, lang)
-    close = prompts.text("answers", "fits.close", lang)
-    space = "" if lang == "ja" else " "
     return dated_answer(
-        f"{text}{space}{close}",
+        then(text, prompts.text("answers", "fits.close", lang), lang),
         [hit.section.citation() for hit in hits],
         lang,
         index.kb.as_of(lang),

@@ -74,10 +74,13 @@ def ngrams(text: str) -> list[str]:
     """
     text = _SPACES.sub(" ", text)
     grams = [text[i : i + n] for n in range(1, 5) for i in range(len(text) - n + 1)]
+    return grams + ["\x01" + w for w in words_and_pairs(text)]
+
+
+def words_and_pairs(text: str) -> list[str]:
+    """Return the English words of a lower-case text, then each pair of neighbouring words."""
     words = _WORD.findall(text)
-    grams += ["\x01" + w for w in words]
-    grams += ["\x01" + a + " " + b for a, b in zip(words, words[1:], strict=False)]
-    return grams
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 def _terms_label(terms: tuple[SpecialTerm, ...] | None) -> str:

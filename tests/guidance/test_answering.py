@@ -796,6 +796,21 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         # English words inside Japanese are words too
         "E3のdiscount rateは？",
         "per seatのcostは？",
+        # details next to what it says, a sector asked about, terse mixed words, later events
+        "CSPパートナーは価格を自由に決められるってことですが、実際の値引き率の相場ってどのくらいですか？",
+        "Which route gives the lowest Azure price per hour: CSP, EA, or buying online?",
+        "Confirm how long Microsoft's special approval for complex terms usually takes.",
+        "EAの契約期間の途中でシート数が2,400を下回った場合、途中でCSPに移ることはできますか。",
+        "dual-use rights付くSKUってどれ？具体名で",
+        "multi-tenantって何tenantから該当？",
+        "MCAって顧客側は誰がsignする？e-signでOK？",
+        "Microsoft really made CSP the primary breadth motion? when it happened?",
+        "病院グループ（医療業界）のお客様には、どの購買モーションが推奨されていますか？",
+        "Which purchasing motion should a government agency use?",
+        "We run three clinics. Which purchasing motion does the guidance recommend for hospitals?",
+        "ガイダンスにある「単一の接続されたプラットフォーム」は、もう完成していますか。",
+        "What exact headcount makes a company one of Microsoft's 'largest customers'?",
+        "セルフサービス購入でもボリュームでぃすかうんとってありますか",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -844,6 +859,12 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "Since the guidance puts a 800-seat client in breadth, is that binding?",
         "If we sign an EA, does the partner disappear once the paperwork is done?",
         "Does every customer accept the MCA?",
+        # the asker's own organisation, a quote under an MCA, a plan asked about, an aside
+        "うちのような3,000ユーザーいる病院は、EAに切り替えないとダメですか？",
+        "Under an MCA in the enterprise motion, who prepares the quote and signs the contract?",
+        "What's Microsoft's long-term plan for CSP - is it being phased out?",
+        "MCA = ? (customer keeps writing 'MCA keiyaku' in their emails)",
+        "7/1から新しいインセンティブもう始まってるんだよね?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
@@ -1021,43 +1042,6 @@ def test_in_scope_questions_with_out_of_scope_words_are_answered(
     assert section in [c.id for c in answer.citations], answer.answer
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "CSPパートナーは価格を自由に決められるってことですが、実際の値引き率の相場ってどのくらいですか？",
-        "Which route gives the lowest Azure price per hour: CSP, EA, or buying online?",
-        "Confirm how long Microsoft's special approval for complex terms usually takes.",
-        "EAの契約期間の途中でシート数が2,400を下回った場合、途中でCSPに移ることはできますか。",
-    ],
-)
-def test_details_the_guidance_never_gives_are_refused(
-    index: GuidanceIndex, offline: Settings, question: str
-) -> None:
-    answer = answer_question(question, index=index, settings=offline)
-    assert not answer.answered, answer.answer
-
-
-@pytest.mark.parametrize(
-    ("question", "answered"),
-    [
-        # the asker says what kind of organisation they are: the question is the guidance's
-        ("うちのような3,000ユーザーいる病院は、EAに切り替えないとダメですか？", True),
-        (
-            "Under an MCA in the enterprise motion, who prepares the quote and signs the contract?",
-            True,
-        ),
-        # the sector is what is asked about: the guidance never speaks of sectors
-        ("病院グループ（医療業界）のお客様には、どの購買モーションが推奨されていますか？", False),
-        ("Which purchasing motion should a government agency use?", False),
-    ],
-)
-def test_a_sector_is_out_of_scope_only_when_it_is_asked_about(
-    index: GuidanceIndex, offline: Settings, question: str, answered: bool
-) -> None:
-    answer = answer_question(question, index=index, settings=offline)
-    assert answer.answered is answered, answer.answer
-
-
 @pytest.mark.slow
 def test_the_llm_answers_which_motion_fits_from_the_same_sections_as_the_offline_answer(
     index: GuidanceIndex, online: Settings, server: ScriptedOpenAI
@@ -1100,69 +1084,12 @@ def test_the_llm_answers_which_motion_fits_from_the_same_sections_as_the_offline
             "いいえ",
         ),
         ("EA = ? Spell it out.", "Enterprise Agreement"),
-    ],
-)
-def test_questions_worded_as_a_wary_buyer_would_are_answered(
-    index: GuidanceIndex, offline: Settings, question: str, says: str
-) -> None:
-    answer = answer_question(question, index=index, settings=offline)
-    assert answer.answered and says in answer.answer, answer.answer
-
-
-@pytest.mark.parametrize(
-    ("question", "says"),
-    [
+        # in a second language, or in mixed words
         (
             "EA and MCA, they are abbreviation of what? short answer pls",
             "Microsoft Customer Agreement",
         ),
         ("5/23のupdateで、incentiveとwholesale価格の変更時期どうなった？", "2022年後半"),
-    ],
-)
-def test_questions_in_a_second_language_or_mixed_words_are_answered(
-    index: GuidanceIndex, offline: Settings, question: str, says: str
-) -> None:
-    answer = answer_question(question, index=index, settings=offline)
-    assert answer.answered and says in answer.answer, answer.answer
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "dual-use rights付くSKUってどれ？具体名で",
-        "multi-tenantって何tenantから該当？",
-        "MCAって顧客側は誰がsignする？e-signでOK？",
-        "Microsoft really made CSP the primary breadth motion? when it happened?",
-    ],
-)
-def test_terse_mixed_questions_about_what_the_guidance_never_gives_are_refused(
-    index: GuidanceIndex, offline: Settings, question: str
-) -> None:
-    assert not answer_question(question, index=index, settings=offline).answered
-
-
-@pytest.mark.parametrize(
-    ("question", "answered"),
-    [
-        # a plan asked about: where CSP is heading
-        ("What's Microsoft's long-term plan for CSP - is it being phased out?", True),
-        ("MCA = ? (customer keeps writing 'MCA keiyaku' in their emails)", True),
-        ("7/1から新しいインセンティブもう始まってるんだよね?", True),
-        ("ガイダンスにある「単一の接続されたプラットフォーム」は、もう完成していますか。", False),
-        ("What exact headcount makes a company one of Microsoft's 'largest customers'?", False),
-        ("セルフサービス購入でもボリュームでぃすかうんとってありますか", False),
-    ],
-)
-def test_support_desk_and_formal_wordings(
-    index: GuidanceIndex, offline: Settings, question: str, answered: bool
-) -> None:
-    answer = answer_question(question, index=index, settings=offline)
-    assert answer.answered is answered, answer.answer
-
-
-@pytest.mark.parametrize(
-    ("question", "says"),
-    [
         # what is asked decides, not the situation told before it
         (
             "We're small (70 staff) but we're in a joint venture on a hospital project. Does the "
@@ -1176,19 +1103,8 @@ def test_support_desk_and_formal_wordings(
         ),
     ],
 )
-def test_the_asked_sentence_decides_scope_and_definitions(
+def test_loosely_worded_questions_are_answered_with_the_fact(
     index: GuidanceIndex, offline: Settings, question: str, says: str
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and says in answer.answer, answer.answer
-
-
-def test_a_sector_in_the_asked_sentence_is_still_out_of_scope(
-    index: GuidanceIndex, offline: Settings
-) -> None:
-    answer = answer_question(
-        "We run three clinics. Which purchasing motion does the guidance recommend for hospitals?",
-        index=index,
-        settings=offline,
-    )
-    assert not answer.answered, answer.answer
