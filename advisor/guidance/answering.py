@@ -21,6 +21,7 @@ from advisor.errors import ServiceError
 from advisor.guidance.asking import (
     ANSWERS_KIND,
     CHANGING_MOTION,
+    CHECKING_FOR_UPDATES,
     GIVES_NO_RATES,
     HEDGES,
     LOSES,
@@ -172,6 +173,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         definition is not None
         or (kind == "must" and MOVING.search(question) is not None)
         or THE_UPDATES.search(question) is not None
+        or CHECKING_FOR_UPDATES.search(question) is not None
         or rates_given
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year
         # "can we still buy through CSP with 3,000 seats?": the guidance's own answer (partners

@@ -32,6 +32,12 @@ THE_UPDATES = re.compile(
     r"|(?:5月|12月|5/23|12/20)[^。？?]{0,10}(?:更新|アップデート|改訂|update)\s?(?:で|では|って)",
     re.IGNORECASE,
 )
+# what partners are told to keep doing about updates: check regularly, as the guidance says
+CHECKING_FOR_UPDATES = re.compile(
+    r"\bhow often (?:should|do|must|are) (?:partners?|we|i|you)(?: supposed to)? check\b"
+    r"|(?:どのくらい|どれくらい|どの程度)の?頻度で(?:確認|チェック)(?:す(?:べき|る)|し(?:た|て))",
+    re.IGNORECASE,
+)
 HEDGES = re.compile(
     r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
     re.IGNORECASE,
@@ -83,7 +89,8 @@ LOSES = re.compile(_LOSING + r"|\bcan(?:not|'t)\b", re.IGNORECASE)
 STAYS = re.compile(
     _LOSING + r"|\b(?:still|stay|keep|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}"
     r"\b(?:csp|partner|reseller)|まだ|引き続き|このまま"
-    r"|(?:CSP|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え)",
+    r"|(?:CSP|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え|販売(?:すること)?(?:は|が"
+    r"|も)?可能)",
     re.IGNORECASE,
 )
 # a deal past the thresholds, by figure or by size: "5,000 seats", "USD 1.2M", 「大口の顧客」
@@ -105,7 +112,7 @@ _YES_NO = re.compile(
     r"|should|can"
     r"|could|shall)\b|\b(?:do|does|must|will|would|should|can|is|are) (?:we|they|i|you|it"
     r"|(?:the |a )?(?:customers?|partners?))\b"  # "once we pass 2,400 seats, do we have to…"
-    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？]?\s*$",
+    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？。]?\s*$",
     re.IGNORECASE,
 )
 # a Japanese question with no question word is a yes/no one: 「EAにしないとダメ？」
@@ -213,9 +220,25 @@ def of_the_version_named(question: str, sentences: list[str]) -> list[str]:
 
 
 _ASKED = re.compile(r"[^.!?。！？\n]*[?？]")
+# a Japanese clause that tells the situation before the one that asks, in the same sentence:
+# 「海外子会社分のEAで外貨払いがあるんだけど、」「弊社は病院ですが、」「共有したいんで、」
+_SITUATION_THEN = re.compile(
+    r"(?:まして|ので|んで|ですが|ますが|だけど|けど|けれど(?:も)?|ところ)[、,]"
+)
+_SHORTEST_ASKED = 6
 
 
 def asked_parts(question: str) -> list[str]:
-    """Return the sentences of a question that ask something: those ending in a question mark."""
-    parts = [p.strip() for p in _ASKED.findall(question)]
+    """Return the parts of a question that ask something, without the situation told first.
+
+    These are the sentences ending in a question mark, and in Japanese the last clause of
+    each after one that tells the situation. The whole question is not among them.
+    """
+    sentences = [p.strip() for p in _ASKED.findall(question)] or [question.strip()]
+    parts = [_asked_clause(p) for p in sentences]
     return [p for p in parts if p and p != question.strip()]
+
+
+def _asked_clause(sentence: str) -> str:
+    last = _SITUATION_THEN.split(sentence)[-1].strip()
+    return last if len(last) >= _SHORTEST_ASKED else sentence

@@ -72,7 +72,9 @@ _STOP_WORDS = frozenset(
 _FILLER = frozenset(
     """heard hear true truth actual actually really honestly basically exactly pls plz thanks
     thank hey quick guys stuff thing things know think wonder wondering say said says okay yeah
-    lol btw someone somebody anyone anything something 本当""".split()
+    lol btw someone somebody anyone anything something 本当 abt thx re per correct
+    whats wheres hows whos thats doesnt dont isnt arent cant wont didnt we're they're you're
+    i'm it's doesn't isn't aren't can't won't didn't""".split()
 )
 
 
@@ -103,6 +105,18 @@ _ALIKE: dict[str, tuple[str, ...]] = {
     "determine": ("deciding",),
     "headcount": ("seat", "size"),
     "migrate": ("move",),
+    # chat shorthand: "cust procurement says…", "per ms", "the jp text", "150 ppl"
+    "cust": ("customer",),
+    "ms": ("microsoft",),
+    "msft": ("microsoft",),
+    "jp": ("japanese",),
+    "ppl": ("customer",),
+    "dept": ("department",),
+    "yr": ("year",),
+    "info": ("information",),
+    "money": ("revenue", "earn"),
+    "buyer": ("customer",),
+    "procurement": ("purchasing",),
     "会社": ("企業", "顧客"),
     "上限": ("基準",),
     "大口": ("大規",),

@@ -247,14 +247,15 @@ def question_kind(question: str) -> str:
 
 _DEFINITION_BEFORE = re.compile(
     r"(?:wh?at(?:'s| is| are|'re|s)|what exactly (?:is|are)|define|explain|meaning of|definition of"
-    r"|mean by|heard of"
+    r"|mean by|meant by|heard of"
     r"|tell me about)\s+(?:exactly\s+)?(?:an?\s+|the\s+|this\s+)?(?:term\s+|thing called\s+"
     r"|so-called\s+)?[\"'“]?$",
     re.IGNORECASE,
 )
 # the term alone, asked: "CSP?", "MCA = ?", 「EA？」
 _BARE_TERM_AFTER = re.compile(
-    r"^\s*(?:[=＝:：]\s*)?[?？]+\s*(?:spell (?:it|that) out|full (?:form|name))?[.!?]*\s*"
+    r"^\s*(?:[=＝:：]\s*)?(?:[?？]+|what\s*[?？]*)\s*(?:spell (?:it|that) out|full (?:form"
+    r"|name))?[.!?]*\s*"
     r"(?:\([^)]*\)\s*)?$",
     re.IGNORECASE,
 )
@@ -264,7 +265,10 @@ _DEFINITION_END = re.compile(
     r"[\"'”]?\s*(?:program(?:me)?|rights?|skus?|agreement)?\s*(?:,?\s*(?:exactly|actually|again"
     r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please"
     r"|(?:that |which )?(?:the|this) (?:post|guidance|article|blog) (?:mentions|uses"
-    r"|talks about)))*"
+    r"|talks about)"
+    # "…mentioned in the breadth section?", "…in the list of complex terms?"
+    r"|(?:mentioned |listed |used )?in the (?:[\w-]+ ){0,2}(?:list|section|post|guidance)"
+    r"(?: of [\w-]+ [\w-]+)?))*"
     r"\s*[?.!]*"
     r"(?:\s*(?:and|,)\s+(?:why|how) [^?]*[?.!]*)?\s*$",  # "...and why does it matter?"
     re.IGNORECASE,
@@ -284,7 +288,10 @@ _DEFINITION_AFTER = re.compile(
     r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
     r"|でしょう|だ|の(?:こと|略|意味)"
     r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは"
-    r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名))"
+    r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名)|って正式(?:には|名称|名))"
+    # 「デュアルユース権ってそもそも何の権利？」「QRPって何するプログラム？」
+    r"|^[」』）)]?\s*(?:って|とは)(?:そもそも|一体|いったい)?\s*(?:何|なに|なん)(?:の|する|をする)"
+    r"[^？?。、]{0,8}?(?:[?？]|$|です|でしょう|なん|なの)"
     # a few words between: 「マルチテナントって、購買の文脈だと何を指してる？」
     r"|^[」』）)]?\s*(?:って|とは)[^？?。、]{0,12}?(?:何のこと|なんのこと|何を指|なにを指|何を意味"
     r"|どういう意味|どういう状態)"

@@ -236,7 +236,8 @@ _NOT_COVERED = re.compile(
     r"|need to|required to) (?:notify|inform|tell|report to) (?:microsoft|ms)\b"
     r"|\b(?:tax|taxes|vat|gst)\b|消費税|税金|インボイス制度|適格請求書|\bin (?:jpy|yen|eur|euros?"
     r"|gbp"
-    r"|pounds)\b|(?:円|ユーロ|ドル)(?:建て|で支払|払い)(?!で(?:結構|いい|良い|OK|構いません"
+    r"|pounds)\b(?! or (?:us )?(?:dollars|usd))|(?:円|ユーロ|ドル)(?:建て|で支払|払い)(?!で(?:結構"
+    r"|いい|良い|OK|構いません"
     r"|大丈夫))|\bkpis?\b|\bmetrics\b|評価指標"
     r"|承認が(?:下り|おり|得られ|通ら)(?:なかった|ない)|\bif (?:microsoft|ms) (?:says no|declines"
     r"|denies"
@@ -366,6 +367,9 @@ _AFTERWARDS = re.compile(
     r"|\b(?:has|have) (?:it|they|that) been replaced\b|\breplaced by\b|\bstill\b[^?]{0,40}\btoday\b"
     r"|(?:出た|公開された|発表された|更新された)(?:後|あと)|(?:5/23|5月23日|更新)の(?:後|あと)に"
     r"|延期(?:の発表|された|になった)|廃止"
+    # news heard since: 「最近になってEAの新規受付が終了したと聞いた」, "recently ended"
+    r"|最近(?:になって)?[^。？?]{0,30}(?:終了|変更|変わ|始ま|開始)(?:した|された|になった|った)"
+    r"|\brecently\b[^?.]{0,40}\b(?:ended|stopped|changed|discontinued|retired|started)\b"
     r"|\bnext (?:update|revision|version) of\b|次の(?:ガイダンス)?(?:更新|アップデート|改訂)"
     r"|\bfy ?(?:2[3-9]|20(?:2[3-9]|3\d))\b|\bfiscal (?:year )?20(?:2[3-9]|3\d)\b|FY ?(?:2[3-9]"
     r"|20(?:2[3-9]|3\d))"
@@ -462,9 +466,12 @@ _ASKS_IF_GIVEN = re.compile(
     r"|\b(?:post|guidance|article|blog) (?:gives?|lists?|states?|includes?|mentions?|publish(?:es)?"
     r"|shows?)"
     r" (?:the |any )?(?:numbers|figures|rates|prices|percent)"
+    # "boss thinks the post lists the new incentive % somewhere - does it?"
+    r"|\b(?:post|guidance|article|blog) (?:gives?|lists?|states?|includes?|mentions?|has)\b"
+    r"[^?]{0,50}\b(?:does|do) it\b"
     r"|(?:ガイダンス|記事|この資料|本文)(?:の中|内)?(?:に|には|で)[^。？?]{0,50}(?:載って|書いて"
     r"|記載|出て)"
-    r"|(?:ガイダンス|記事|この資料)(?:を読めば|から|で)[^。？?]{0,40}(?:わかり|分かり|わかる"
+    r"|(?:ガイダンス|記事|この資料)(?:を?読めば|から|で)[^。？?]{0,40}(?:わかり|分かり|わかる"
     r"|分かる)"
     r"|\bcan (?:i|we|you) (?:find|learn|get|see)\b[^?]{0,40}\b(?:from|in) (?:the|this) (?:guidance"
     r"|post)\b"
@@ -508,7 +515,8 @@ _RATES_NAMED = re.compile(
 
 
 _WHO_SETS = re.compile(
-    r"自由に(?:決め|設定)|裁量|\bwho (?:sets|decides|controls|chooses) (?:the )?pric"
+    r"(?:自由に|自分で|独自に)(?:決め|設定)|裁量|\bwho (?:sets|decides|controls"
+    r"|chooses) (?:the )?pric"
     r"|\bsets? (?:their"
     r"|its|the) own pric|\bfree to set\b|\bdiscretion\b",
     re.IGNORECASE,
@@ -559,7 +567,14 @@ def spaced(question: str) -> str:
 _SELF_DESCRIBED = re.compile(
     r"(?:当院|弊院|うち|弊社|当社|私ども)(?:の|は|では)?[^。？?、]{0,20}?(?:病院|医療|大学|学校"
     r"|自治体"
-    r"|NPO|非営利)[^\s。？?、]{0,6}|[（(]?(?:医療法人|社会福祉法人)[^)）、。]{0,12}[)）]?",
+    r"|NPO|非営利)[^\s。？?、]{0,6}|[（(]?(?:医療法人|社会福祉法人)[^)）、。]{0,12}[)）]?"
+    # one customer described, not a sector asked about: 「お客様は大学の研究室で」,
+    # 「（従業員1,200名の私立病院など）」, "our city government", "our public-sector obligations"
+    r"|(?:お客様|お客さん|顧客|先方)は[^。？?、]{0,12}?(?:病院|医療|大学|学校|自治体|NPO|非営利)"
+    r"[^\s。？?、]{0,6}"
+    r"|[（(][^)）]{0,16}\d[\d,]*\s*(?:名|人|シート|ユーザー)[^)）]{0,16}[)）]"
+    r"|\bour (?:[\w-]+ ){0,2}?(?:city |local |municipal )?(?:government|public[- ]sector"
+    r"|education board|school|university|hospital|charity|non-?profit)\b",
     re.IGNORECASE,
 )
 
@@ -577,8 +592,9 @@ def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | N
         return "price"
     # what is asked, not the situation told around it: 「当院は…病院グループで」, "we're on a
     # hospital project. Does the guidance say size decides everything?"
-    told = _SELF_DESCRIBED.sub(" ", " ".join(asked_parts(question)) or question)
-    if not defines and (_SKU_OR_REGION.search(question) or _NOT_COVERED.search(told)):
+    asked = " ".join(asked_parts(question)) or question
+    told = _SELF_DESCRIBED.sub(" ", asked)
+    if not defines and (_SKU_OR_REGION.search(asked) or _NOT_COVERED.search(told)):
         return "topic"
     if _AFTERWARDS.search(question):
         return "afterwards"

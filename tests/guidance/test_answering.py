@@ -401,6 +401,11 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
         ),
         ("3,000シートでもCSPで買えますか？", "はい。"),
         ("大口の顧客にCSPで売るのは禁止ですか？", "いいえ。"),
+        # a polite question that ends with a full stop is still a yes-or-no question
+        (
+            "Azureが年間150万米ドルになりそうです。それでもCSPで販売することは可能でしょうか。",
+            "はい。",
+        ),
     ],
 )
 def test_staying_with_csp_past_a_threshold_is_answered_yes_or_no_with_the_guidance_reason(
@@ -529,6 +534,18 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("wat is an EA", "glossary-ea"),
         ("What's the minimum number of seats to sign an EA?", None),
         ("What is the role of CSP partners?", None),
+        ("デュアルユース権ってそもそも何の権利？", "glossary-dual-use-rights"),
+        ("MCAって正式には？", "glossary-mca"),
+        ("QRP = what", "glossary-qualified-referral-program"),
+        ("QRPって何するプログラム？", "glossary-qualified-referral-program"),
+        (
+            "What is meant by 'lead-status SKU' in the list of complex terms?",
+            "glossary-lead-status-skus",
+        ),
+        (
+            "What is the Qualified Referral Program mentioned in the breadth section?",
+            "glossary-qualified-referral-program",
+        ),
     ],
 )
 def test_only_a_question_about_what_a_term_means_gets_its_definition(
@@ -811,6 +828,9 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "ガイダンスにある「単一の接続されたプラットフォーム」は、もう完成していますか。",
         "What exact headcount makes a company one of Microsoft's 'largest customers'?",
         "セルフサービス購入でもボリュームでぃすかうんとってありますか",
+        "Our city is a local government: do public-sector customers get other thresholds?",
+        "最近になってEAの新規受付が終了したと聞きました。いつからですか？",
+        "I heard Microsoft recently ended the QRP. Since when?",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -865,6 +885,16 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "What's Microsoft's long-term plan for CSP - is it being phased out?",
         "MCA = ? (customer keeps writing 'MCA keiyaku' in their emails)",
         "7/1から新しいインセンティブもう始まってるんだよね?",
+        # one customer described, not a sector asked about; the situation told in a clause first
+        "Our county government has about 3,000 seats on CSP. Since CSP stops at 2,400, we have to"
+        " move to an EA this fiscal year. Please confirm.",
+        "お客様は市立大学の研究室で、欲しい製品は決まっていてWebで自分で買いたいそうです。どのモーション？",
+        "海外拠点もあるんだけど、EAだとパートナーが請求とか為替もやってくれる？",
+        "Azure threshold: is it in yen or dollars?",
+        "このガイダンス読めばインセンティブ率わかる？",
+        "CSPパートナーって値段を自分で決められるの？",
+        "manager thinks the post gives the new incentive % somewhere - does it?",
+        "cust says the MCA is a big-corp contract and at 150 ppl it doesnt apply to them. correct?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
