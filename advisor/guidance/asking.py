@@ -38,6 +38,16 @@ CHECKING_FOR_UPDATES = re.compile(
     r"|(?:どのくらい|どれくらい|どの程度)の?頻度で(?:確認|チェック)(?:す(?:べき|る)|し(?:た|て))",
     re.IGNORECASE,
 )
+# where the CSP programme is heading, which the guidance says ("what's the long-term outlook
+# for the CSP program?" is not about the Outlook app)
+CSP_HEADING = re.compile(
+    r"\b(?:outlook|future|heading|headed|long[- ]term)\b[^?]{0,30}\b(?:csp"
+    r"|cloud solution provider)\b"
+    r"|\b(?:csp|cloud solution provider)\b[^?]{0,30}\b(?:heading|headed|future|long[- ]term)\b"
+    r"|CSP[^。？?]{0,20}(?:将来|今後|これから|行く末)|(?:将来|今後|これから"
+    r"|行く末)[^。？?]{0,20}CSP",
+    re.IGNORECASE,
+)
 HEDGES = re.compile(
     r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
     re.IGNORECASE,
@@ -89,7 +99,8 @@ LOSES = re.compile(_LOSING + r"|\bcan(?:not|'t)\b", re.IGNORECASE)
 STAYS = re.compile(
     _LOSING + r"|\b(?:still|stay|keep|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}"
     r"\b(?:csp|partner|reseller)|まだ|引き続き|このまま"
-    r"|(?:CSP|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え|販売(?:すること)?(?:は|が"
+    r"|(?:CSP|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え|買い続け|使い続け"
+    r"|販売(?:すること)?(?:は|が"
     r"|も)?可能)",
     re.IGNORECASE,
 )
@@ -217,6 +228,22 @@ def of_the_version_named(question: str, sentences: list[str]) -> list[str]:
         return sentences
     others = [said for _, said in _VERSIONS if said is not named[0]]
     return [t for t in sentences if named[0].search(t) or not any(o.search(t) for o in others)]
+
+
+_VERSIONS_NAMED = re.compile(r"\b(?:updates|versions|revisions)\b|更新|改訂|版", re.IGNORECASE)
+
+
+def versions_missing(question: str, chosen: list[str], candidates: list[str]) -> list[str]:
+    """Return, for a question across versions, the best sentence dating each version not chosen.
+
+    "How did the timing shift between the original post and the two updates?" is answered
+    with what each version said, each dated.
+    """
+    if not (_ACROSS_VERSIONS.search(question) and _VERSIONS_NAMED.search(question)):
+        return []
+    missing = [said for _, said in _VERSIONS if not any(said.search(t) for t in chosen)]
+    found = (next((c for c in candidates if said.search(c)), None) for said in missing)
+    return [t for t in found if t is not None]
 
 
 _ASKED = re.compile(r"[^.!?。！？\n]*[?？]")

@@ -128,13 +128,20 @@ _ALIKE: dict[str, tuple[str, ...]] = {
 
 
 # everyday phrases for what the guidance says in its own words: "is CSP going away?" asks where
-# the programme is heading, 「CSPってなくなるの？」 too (kana the content words leave out)
+# the programme is heading, 「CSPってなくなるの？」 too (kana the content words leave out);
+# "is the EA going away?" asks whether the enterprise motion still buys through it
+_GOING = (
+    r"\bgo(?:ing|ne)? away\b|\bdiscontinu\w*|\bdying\b|\bphased? out\b|\bstill exists?\b"
+    r"|\bstill around\b|なくな|消え|終わ(?:る|り)|廃止"
+)
+_EA = r"(?<![A-Za-z])(?:ea|enterprise agreements?)(?![A-Za-z])|エンタープライズ契約"
+# the first that fits is taken
 _ALIKE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (
-        re.compile(r"\bgo(?:ing|ne)? away\b|\bdiscontinu\w*|\bdying\b|\bphased? out\b", re.I),
-        ("future", "primary"),
+        re.compile(rf"(?:{_EA})[^?？。]{{0,40}}(?:{_GOING})", re.I),
+        ("vehicle", "delivered", "購入手段", "両方"),
     ),
-    (re.compile(r"なくな|消え|終わ(?:る|り)"), ("将来", "主要")),
+    (re.compile(_GOING, re.I), ("future", "primary", "将来", "主要")),
 )
 
 
@@ -478,7 +485,7 @@ def content_words(text: str) -> list[str]:
 
 def alike_words(text: str) -> list[str]:
     """Return the guidance's words for a text's everyday ones ("line" -> "threshold")."""
-    phrases = [a for pattern, alike in _ALIKE_PHRASES if pattern.search(text) for a in alike]
+    phrases = next((list(alike) for pattern, alike in _ALIKE_PHRASES if pattern.search(text)), [])
     return [a for w in content_words(text) for a in _ALIKE.get(w, ())] + phrases
 
 

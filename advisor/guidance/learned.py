@@ -43,7 +43,7 @@ from advisor.resources import cached_model, data_path
 log = logging.getLogger(__name__)
 
 # Leave-one-set-out over the development questions (benchmarks/ask_cv.py) chose these: below
-# 0.75 in-scope questions start to be refused; the section prior helps most between 0.15 and 0.3.
+# 0.75 in-scope questions start to be refused (the priors' weights are in answering).
 # English words beside the characters, held out set by set on the 1,065 English questions no
 # rule decides (2026-12-03): at the same share of those in scope refused (16 or 17 of 849),
 # 195 of 216 to refuse are refused rather than 191; Japanese did no better with its few

@@ -565,7 +565,8 @@ def spaced(question: str) -> str:
 # the asker saying what kind of organisation they are: a hospital asking whether it must move to
 # an EA asks about the guidance, not about hospitals
 _SELF_DESCRIBED = re.compile(
-    r"(?:当院|弊院|うち|弊社|当社|私ども)(?:の|は|では)?[^。？?、]{0,20}?(?:病院|医療|大学|学校"
+    r"(?:当院|弊院|うち|弊社|当社|私ども|本学|当学|本法人|当法人|当センター|附属)(?:の|は|では)?"
+    r"[^。？?、]{0,20}?(?:病院|医療|大学|学校"
     r"|自治体"
     r"|NPO|非営利)[^\s。？?、]{0,6}|[（(]?(?:医療法人|社会福祉法人)[^)）、。]{0,12}[)）]?"
     # one customer described, not a sector asked about: 「お客様は大学の研究室で」,
@@ -574,7 +575,9 @@ _SELF_DESCRIBED = re.compile(
     r"[^\s。？?、]{0,6}"
     r"|[（(][^)）]{0,16}\d[\d,]*\s*(?:名|人|シート|ユーザー)[^)）]{0,16}[)）]"
     r"|\bour (?:[\w-]+ ){0,2}?(?:city |local |municipal )?(?:government|public[- ]sector"
-    r"|education board|school|university|hospital|charity|non-?profit)\b",
+    r"|education board|school|university|hospital|charity|non-?profit)\b"
+    r"|\bwe(?:'re| are) (?:a|an) (?:[\w-]+ ){0,2}?(?:government|public[- ]sector|school"
+    r"|university|hospital|charity|non-?profit)\b",
     re.IGNORECASE,
 )
 

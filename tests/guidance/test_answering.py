@@ -1138,3 +1138,25 @@ def test_loosely_worded_questions_are_answered_with_the_fact(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and says in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "section", "fact"),
+    [
+        ("Who is the big-company contract meant for?", "enterprise-motion", "largest"),
+        (
+            "can we buy it ourselves on the website even though we're a big firm?",
+            "self-service-motion",
+            "any size",
+        ),
+        ("大きい会社向けの契約は、どんな会社が対象なの？", "enterprise-motion", "最大規模"),
+        ("代理店経由だと何人分までが目安？", "partner-economics-thresholds", "2,400"),
+        ("USD 1Mって月額？年額？", "partner-economics-thresholds", "年間"),
+    ],
+)
+def test_a_customer_plain_words_for_the_guidance_terms_find_what_it_says(
+    index: GuidanceIndex, offline: Settings, question: str, section: str, fact: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and fact in answer.answer, answer.answer
+    assert section in [c.id for c in answer.citations]
