@@ -263,7 +263,8 @@ _BARE_TERM_AFTER = re.compile(
 # CSP partner actually do?" is not a definition question
 _DEFINITION_END = re.compile(
     r"[\"'”]?\s*(?:program(?:me)?|rights?|skus?|agreement)?\s*(?:,?\s*(?:exactly|actually|again"
-    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please"
+    r"|really|in (?:plain|simple) (?:words|terms|english)|then|anyway|please|here|roughly"
+    r"|briefly|in short|in a nutshell|simply put"
     r"|(?:that |which )?(?:the|this) (?:post|guidance|article|blog) (?:mentions|uses"
     r"|talks about)"
     # "…mentioned in the breadth section?", "…in the list of complex terms?"
@@ -283,11 +284,13 @@ _WHAT_THE_GUIDANCE_SAYS = re.compile(
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
+    # "'Dual-use rights', is that about using the software at home and at work?"
+    r"|^[\"'”]?\s*,\s*is (?:that|it|this) (?:about|when|where|like|a kind of|some kind of)\b"
     r"|^[^?!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it|this) (?:mean"
     r"|stand for))\b"
     r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
     r"|でしょう|だ|の(?:こと|略|意味)"
-    r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは"
+    r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは|ってのは[?？]"
     r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名)|って正式(?:には|名称|名))"
     # 「デュアルユース権ってそもそも何の権利？」「QRPって何するプログラム？」
     r"|^[」』）)]?\s*(?:って|とは)(?:そもそも|一体|いったい)?\s*(?:何|なに|なん)(?:の|する|をする)"
@@ -295,7 +298,8 @@ _DEFINITION_AFTER = re.compile(
     # a few words between: 「マルチテナントって、購買の文脈だと何を指してる？」
     r"|^[」』）)]?\s*(?:って|とは)[^？?。、]{0,12}?(?:何のこと|なんのこと|何を指|なにを指|何を意味"
     r"|どういう意味|どういう状態)"
-    r"|^[」』）)]?\s*(?:って|とは)[、,]\s*[^？?。]{0,15}?(?:どういう|どんな|何を指|なにを指"
+    r"|^[」』）)]?\s*(?:って(?:の|いうの)?は?|とは)[、,]\s*[^？?。]{0,15}?(?:どういう|どんな|何を指"
+    r"|なにを指"
     r"|何のこと|なんのこと|何を意味|の意味)"
     # 「「マルチアフィリエート」とありましたが、これはどういう意味ですか」
     r"|^[」』]\s*(?:と|って)(?:あり|書い|出て|載っ)[^？?。]{0,20}?(?:どういう意味|何のこと|何を指)",

@@ -537,6 +537,10 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("デュアルユース権ってそもそも何の権利？", "glossary-dual-use-rights"),
         ("MCAって正式には？", "glossary-mca"),
         ("QRP = what", "glossary-qualified-referral-program"),
+        ("'Multi-affiliate', is that about group companies?", "glossary-multi-affiliate"),
+        ("What's an EA, roughly?", "glossary-ea"),
+        ("「マルチテナント」ってのは、何のことですか。", "glossary-multi-tenant"),
+        ("リードステータスSKUってのは？", "glossary-lead-status-skus"),
         ("QRPって何するプログラム？", "glossary-qualified-referral-program"),
         (
             "What is meant by 'lead-status SKU' in the list of complex terms?",
