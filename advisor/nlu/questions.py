@@ -72,7 +72,8 @@ _NOT_CONTENT = rx(
 _HEDGE = rx(
     W0 + r"(?:uh|um+|hmm+|er+m?|give or take|i guess|i think|i'd say|let's say|lets say|say"
     r"|guess|probably|likely|like|something like|close to|or thereabouts|ballpark|maybe)" + W1,
-    r"たぶん|多分|おそらく|恐らく|だいたい|大体|ですかね|でしょうか|でしょう|ですね|かね|かな|ね|よ|か",
+    r"たぶん|多分|おそらく|恐らく|だいたい|大体|ですかね|でしょうか|でしょう|ですね|かね|かな|ね|よ"
+    r"|か",
 )
 _DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[a-z\u3041-\u30ff\u4e00-\u9fff]")
@@ -103,6 +104,11 @@ def echoes_topic(question: str) -> bool:
     return _ECHO.fullmatch(question) is not None
 
 
+# a choice asked between options named before it: the options are part of the question
+_CHOICE = re.compile(r"\s*(?:どっち|どちら|どれ|which\b)", re.IGNORECASE)
+_OPTIONS = re.compile(r"のと|(?<![\d０-９])と[、,]|\bor\b|\bversus\b|\bvs\b", re.IGNORECASE)
+
+
 def question_spans(text: str) -> list[Span]:
     """Return the spans that ask a guidance question, from the asking clause to its end."""
     spans: list[Span] = []
@@ -129,6 +135,9 @@ def question_spans(text: str) -> list[Span]:
             ):
                 found = start
                 break
+        chooses = found is not None and _CHOICE.match(sentence, found) is not None
+        if chooses and _OPTIONS.search(sentence[:found]):
+            found = 0  # 「代理店から買うのと、自分でネットで買うのと、どっちがいい？」 asks of both
         if found is None and ends_asking and _HAS_LETTER.search(_NOT_CONTENT.sub("", sentence)):
             last = clauses[-1][0]
             found = last if len(sentence) - last > 2 else 0
@@ -141,7 +150,8 @@ def question_spans(text: str) -> list[Span]:
 _ONLY_CHECKS = rx(
     W0 + r"(?:is|are|that|this|it|ok|okay|alright|all right|fine|possible|allowed|right|correct"
     r"|so|can|we|do|does|would|will|be|too|then|still|hmm|yes|no|or|not|and|us|our)" + W1,
-    r"大丈夫|いい|良い|よい|可能|ですか|ますか|でしょうか|それ|これ|って|でも|で|は|か|ね|よ|も|ok|の",
+    r"大丈夫|いい|良い|よい|可能|ですか|ますか|でしょうか|それ|これ|って|でも|で|は|か|ね|よ|も|ok"
+    r"|の",
 )
 
 

@@ -847,3 +847,16 @@ def test_an_amount_in_another_currency_is_held_for_its_rate(
 )
 def test_an_opener_that_asks_nothing_is_a_greeting_not_a_question(text: str) -> None:
     assert understand(text).act == "smalltalk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "社員30人の工務店です。代理店から買うのと、自分でネットで買うのと、どっちがいいのかね。",
+        "We're 30 people. Buying online ourselves or through a partner, which is better?",
+    ],
+)
+def test_a_choice_asked_between_two_ways_of_buying_is_no_answer_to_either(text: str) -> None:
+    read = understand(text)
+    assert read.self_service is None and read.preferred_motion is None
+    assert read.seats == 30
