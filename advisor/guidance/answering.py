@@ -28,6 +28,7 @@ from advisor.guidance.asking import (
     LOSES,
     MOVING,
     NOT_MANDATORY,
+    PARTNER_EA_DUTIES,
     PAST_LARGE,
     STAYS,
     STILL_SELL,
@@ -181,6 +182,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or THE_UPDATES.search(question) is not None
         or CHECKING_FOR_UPDATES.search(question) is not None
         or CSP_HEADING.search(question) is not None
+        or (asks_yes_or_no(question) and PARTNER_EA_DUTIES.search(question) is not None)
         or rates_given
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year
         # "can we still buy through CSP with 3,000 seats?": the guidance's own answer (partners

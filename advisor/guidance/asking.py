@@ -48,6 +48,18 @@ CSP_HEADING = re.compile(
     r"|行く末)[^。？?]{0,20}CSP",
     re.IGNORECASE,
 )
+# whether partners in an EA take part in invoicing, collection or foreign exchange, which the
+# guidance says they do; a detail asked of it (who bears a loss, which rate, how they are chosen)
+# the guidance does not give
+PARTNER_EA_DUTIES = re.compile(
+    r"^(?=.*(?:\bea\b|enterprise agreement|(?<![A-Za-z])EA(?![A-Za-z])))(?=.*(?:partner"
+    r"|パートナー))"
+    r"(?!.*(?:\b(?:who|whom|which|what|how|why|when)\b|誰|どの|どう|どれ|どこ|いくら|何|なぜ|いつ"
+    r"|リスク|損|レート))"
+    r".*(?:\binvoic\w*|\bbilling\b|\bcollections?\b|\bforeign exchange\b|\bfx\b|請求|回収"
+    r"|為替)",
+    re.IGNORECASE | re.DOTALL,
+)
 HEDGES = re.compile(
     r"\b(?:exactly|actually|really|just|basically|hey|hi|so|again|please|precisely|anyway)\b",
     re.IGNORECASE,

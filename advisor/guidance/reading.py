@@ -271,7 +271,7 @@ _DEFINITION_END = re.compile(
     r"|(?:mentioned |listed |used )?in the (?:[\w-]+ ){0,2}(?:list|section|post|guidance)"
     r"(?: of [\w-]+ [\w-]+)?))*"
     r"\s*[?.!]*"
-    r"(?:\s*(?:and|,)\s+(?:why|how) [^?]*[?.!]*)?\s*$",  # "...and why does it matter?"
+    r"(?:\s*(?:and|,)\s+(?:why|how|where) [^?]*[?.!]*)?\s*$",  # "...and why does it matter?"
     re.IGNORECASE,
 )
 _WHAT_THE_GUIDANCE_SAYS = re.compile(
@@ -284,6 +284,8 @@ _WHAT_THE_GUIDANCE_SAYS = re.compile(
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
+    r"|^\s*in (?:plain|simple) (?:english|words|terms)\s*\?"
+    r"|^\s*in (?:licensing|partner|plain) (?:speak|terms|language)\s*(?:=\s*)?\?"
     # "'Dual-use rights', is that about using the software at home and at work?"
     r"|^[\"'”]?\s*,\s*is (?:that|it|this) (?:about|when|where|like|a kind of|some kind of)\b"
     r"|^[^?!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it|this) (?:mean"
@@ -302,7 +304,9 @@ _DEFINITION_AFTER = re.compile(
     r"|なにを指"
     r"|何のこと|なんのこと|何を意味|の意味)"
     # 「「マルチアフィリエート」とありましたが、これはどういう意味ですか」
-    r"|^[」』]\s*(?:と|って)(?:あり|書い|出て|載っ)[^？?。]{0,20}?(?:どういう意味|何のこと|何を指)",
+    r"|^[」』]?[^」』？?。]{0,8}?[」』]\s*(?:と|って)(?:あり|書い|出て|載っ|言う|言わ|言っ|聞く"
+    r"|聞き|聞い)[^？?。]{0,20}?"
+    r"(?:どういう意味|何のこと|何を指)",
     re.IGNORECASE,
 )
 

@@ -41,7 +41,8 @@ _PRICE_ASK = re.compile(
     r"|(?:割引|値引き)(?:みたいな|のような|的な)?(?:もの|特典)?(?:は|が|って)?(?:もらえ|いただけ"
     r"|受けられ)"
     r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の|でいうと|にすると"
-    r"|換算で)?(?:何|なん|どのくらい"
+    # 「インセンティブは何を基準に段階分けされる？」 asks what they follow, not an amount
+    r"|換算で)?(?:(?:何|なん)(?![をにでと])|どのくらい"
     r"|どれくらい|いくつ)"
     r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
     r"|高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
@@ -58,7 +59,8 @@ _THRESHOLD = re.compile(
 # which period a figure is given in: "a month or a year?", 「月額？年額？」
 _WHICH_PERIOD = re.compile(
     r"\b(?:a|per) (?:month|mo) or (?:a |per )?(?:year|yr)\b|\b(?:a|per) (?:year|yr) or (?:a |per )?"
-    r"(?:month|mo)\b"
+    r"(?:month|mo)\b|\bper (?:year|yr),? or (?:across|over|for) the (?:whole |entire )?(?:contract"
+    r"|term|deal)\b"
     r"|\bmonthly (?:\w+ )?or (?:an? )?(?:annual|yearly)\b|\b(?:annual|yearly) (?:\w+ )?or monthly\b"
     r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額"
     r"|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"

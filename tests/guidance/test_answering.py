@@ -541,6 +541,12 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("What's an EA, roughly?", "glossary-ea"),
         ("「マルチテナント」ってのは、何のことですか。", "glossary-multi-tenant"),
         ("リードステータスSKUってのは？", "glossary-lead-status-skus"),
+        ("Multi-affiliate in plain English?", "glossary-multi-affiliate"),
+        ("what's a lead-status SKU and where does it come up?", "glossary-lead-status-skus"),
+        (
+            "営業さんが「デュアルユース権」と言っていましたが、何のことですか？",
+            "glossary-dual-use-rights",
+        ),
         ("QRPって何するプログラム？", "glossary-qualified-referral-program"),
         (
             "What is meant by 'lead-status SKU' in the list of complex terms?",
@@ -899,6 +905,8 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "CSPパートナーって値段を自分で決められるの？",
         "manager thinks the post gives the new incentive % somewhere - does it?",
         "cust says the MCA is a big-corp contract and at 150 ppl it doesnt apply to them. correct?",
+        "インセンティブは何を基準に段階分けされる？",
+        "Is the USD 1M per year, or over the whole contract?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
