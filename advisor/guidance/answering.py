@@ -42,6 +42,7 @@ from advisor.guidance.citing import dated_answer, join_cited, then
 from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
+from advisor.guidance.pricing import asks_if_rates_given, asks_which_period
 from advisor.guidance.reading import (
     compared_sections,
     compares_partner_parts,
@@ -49,7 +50,7 @@ from advisor.guidance.reading import (
     defined_term,
     question_kind,
 )
-from advisor.guidance.scope import asks_if_rates_given, asks_which_period, out_of_scope
+from advisor.guidance.scope import out_of_scope
 from advisor.guidance.sides import compared, fitting, fitting_sections, partner_parts
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang

@@ -11,7 +11,8 @@ from functools import cache
 from advisor.domain.schemas import Lang
 from advisor.guidance.asking import asked_parts
 from advisor.guidance.knowledge import KnowledgeBase, Section
-from advisor.guidance.scope import GUIDANCE_FIGURE, spaced
+from advisor.guidance.pricing import GUIDANCE_FIGURE
+from advisor.guidance.scope import spaced
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
