@@ -542,6 +542,7 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("「マルチテナント」ってのは、何のことですか。", "glossary-multi-tenant"),
         ("リードステータスSKUってのは？", "glossary-lead-status-skus"),
         ("Multi-affiliate in plain English?", "glossary-multi-affiliate"),
+        ("「マルチテナント」ってのは、平たく言うと何？", "glossary-multi-tenant"),
         ("what's a lead-status SKU and where does it come up?", "glossary-lead-status-skus"),
         (
             "営業さんが「デュアルユース権」と言っていましたが、何のことですか？",
