@@ -109,7 +109,8 @@ _LOSING = (
 )
 LOSES = re.compile(_LOSING + r"|\bcan(?:not|'t)\b", re.IGNORECASE)
 STAYS = re.compile(
-    _LOSING + r"|\b(?:still|stay|keep|allowed)\b|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}"
+    _LOSING + r"|\b(?:still|stay|keep|allowed)\b|のまま|続けられ"
+    r"|\b(?:can|could)(?:not|'t)?\b[^?]{0,30}"
     r"\b(?:csp|partner|reseller)|まだ|引き続き|このまま"
     r"|(?:CSP|パートナー)[^。？?]{0,15}(?:買え|売れ|販売でき|使え|買い続け|使い続け"
     r"|販売(?:すること)?(?:は|が"
@@ -135,7 +136,10 @@ _YES_NO = re.compile(
     r"|should|can"
     r"|could|shall)\b|\b(?:do|does|must|will|would|should|can|is|are) (?:we|they|i|you|it"
     r"|(?:the |a )?(?:customers?|partners?))\b"  # "once we pass 2,400 seats, do we have to…"
-    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？。]?\s*$",
+    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？。]?\s*$"
+    # casual Japanese asks yes or no with a plain verb and a question mark, no question word
+    r"|^(?![^?？]*(?:何|なに|なん|どう|どこ|どの|どれ|どちら|どっち|いつ|誰|だれ|いくら|なぜ))"
+    r"[^?？]*[\u3040-\u309f][?？]\s*$",
     re.IGNORECASE,
 )
 # a Japanese question with no question word is a yes/no one: 「EAにしないとダメ？」

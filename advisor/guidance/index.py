@@ -142,6 +142,17 @@ _ALIKE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
         ("vehicle", "delivered", "購入手段", "両方"),
     ),
     (re.compile(_GOING, re.I), ("future", "primary", "将来", "主要")),
+    # staying with a partner or CSP: the guidance answers it where it says partners can still sell
+    (
+        re.compile(
+            r"\b(?:stay|remain|keep|continue)\w*\b[^?.]{0,20}\b(?:with|on|through|in)\b[^?.]{0,15}"
+            r"\b(?:partners?|csp|resellers?)\b|(?:パートナー|CSP|代理店)[^。？?]{0,10}(?:のまま"
+            r"|を?続け"
+            r"|継続)",
+            re.I,
+        ),
+        ("threshold", "larger", "基準", "大規模"),
+    ),
 )
 
 

@@ -197,6 +197,16 @@ def compared_sections(question: str) -> list[str]:
     return [sid for _, sid in sorted(found)]
 
 
+# staying with a partner or with CSP, which the guidance answers from its thresholds: partners
+# can still sell past them, and moving is not mandatory
+_STAYS_WITH = re.compile(
+    r"\b(?:stay|remain|keep|continue)\w*\b[^?.]{0,20}\b(?:with|on|through|in|using)\b[^?.]{0,15}"
+    r"\b(?:partners?|csp|resellers?)\b|(?:パートナー|CSP|代理店)[^。？?]{0,10}(?:のまま|を?続け"
+    r"|継続)",
+    re.IGNORECASE,
+)
+
+
 def question_kind(question: str) -> str:
     """Return what kind of answer a question wants.
 
@@ -207,6 +217,8 @@ def question_kind(question: str) -> str:
     question = spaced(question)  # 「モーション変更ってmust?」: an English word is a word
     if asks_what_fits(question):
         return "fits"
+    if _STAYS_WITH.search(question):
+        return "beyond"  # "can we still stay with our partner?"
     # "a 2,000-seat deal vs a 5,000-seat one": the two sides of a threshold, not two motions
     sides_of_a_figure = re.search(r"\d", question) and GUIDANCE_FIGURE.search(question)
     compares = (

@@ -401,6 +401,9 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
         ),
         ("3,000シートでもCSPで買えますか？", "はい。"),
         ("大口の顧客にCSPで売るのは禁止ですか？", "いいえ。"),
+        # staying with a partner, asked with no size: the guidance's answer is the same
+        ("and can we keep working with our reseller after that?", "Yes. Partners can still sell"),
+        ("このまま代理店経由で買い続けられる？", "はい。"),
         # a polite question that ends with a full stop is still a yes-or-no question
         (
             "Azureが年間150万米ドルになりそうです。それでもCSPで販売することは可能でしょうか。",
