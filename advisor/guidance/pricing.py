@@ -51,6 +51,7 @@ _WHICH_PERIOD = re.compile(
     r"(?:month|mo)\b|\bper (?:year|yr),? or (?:across|over|for) the (?:whole |entire )?(?:contract"
     r"|term|deal)\b"
     r"|\bmonthly (?:\w+ )?or (?:an? )?(?:annual|yearly)\b|\b(?:annual|yearly) (?:\w+ )?or monthly\b"
+    r"|\bmonthly\s*[?？、,/]\s*(?:annual|yearly)\b|\b(?:annual|yearly)\s*[?？、,/]\s*monthly\b"
     r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額"
     r"|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
     # 「100万ドルって月額の話?」: which period the guidance's figure is in

@@ -546,6 +546,7 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("リードステータスSKUってのは？", "glossary-lead-status-skus"),
         ("Multi-affiliate in plain English?", "glossary-multi-affiliate"),
         ("「マルチテナント」ってのは、平たく言うと何？", "glossary-multi-tenant"),
+        ("そもそもMCAってfull nameなに？", "glossary-mca"),
         ("what's a lead-status SKU and where does it come up?", "glossary-lead-status-skus"),
         (
             "営業さんが「デュアルユース権」と言っていましたが、何のことですか？",
@@ -911,6 +912,7 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "cust says the MCA is a big-corp contract and at 150 ppl it doesnt apply to them. correct?",
         "インセンティブは何を基準に段階分けされる？",
         "Is the USD 1M per year, or over the whole contract?",
+        "Azureのthresholdって、monthly？annual？",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
