@@ -146,6 +146,7 @@ _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "breadth-motion",
         re.compile(
             r"\bbreadth\b|\bcsp\b|cloud solution provider|\breseller\b|ブレッ?ドゥ?ス"
+            r"|\bpartner compan(?:y|ies)\b|代理店"
             r"|(?<![ａ-ｚA-Za-z])ＣＳＰ|CSP",
             re.IGNORECASE,
         ),
@@ -154,7 +155,8 @@ _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "enterprise-motion",
         re.compile(
             r"\benterprise\b|\beas?\b|\bmcas?\b|enterprise agreement|customer agreement"
-            r"|\bmicrosoft seller|\bseller\b|エンタープライズ|EA|MCA|販売担当|営業担当",
+            r"|\bmicrosoft seller|\bseller\b|エンタープライズ|EA|MCA|販売担当|営業担当"
+            r"|\bbig[- ]company (?:contract|route|deal)|大(?:きい|きな)会社向け|大手向け",
             re.IGNORECASE,
         ),
     ),
@@ -162,7 +164,7 @@ _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "self-service-motion",
         re.compile(
             r"self[- ]?serv\w*|\bonline\b|\bweb ?direct\b|\bon (?:our|my|their) own\b"
-            r"|セルフサービス|セルフ|オンライン|自分で|ウェブ",
+            r"|\bweb ?site\b|セルフサービス|セルフ|オンライン|自分で|ウェブ|ネットで",
             re.IGNORECASE,
         ),
     ),

@@ -636,6 +636,17 @@ def test_other_peoples_conversations_are_not_a_guidance_question(
             ["Customers of any size", "largest customers"],
             ["online", "Microsoft seller"],
         ),
+        # in a customer's plain words
+        (
+            "代理店から買うのと、自分でネットで買うのと、どっちがいい？",
+            ["中堅・中小企業", "あらゆる規模"],
+            ["CSP", "オンライン"],
+        ),
+        (
+            "the partner companies or the big-company contract: which one suits a small firm?",
+            ["Small and mid-size", "largest customers"],
+            ["Cloud Solution Provider (CSP) partners", "Microsoft seller"],
+        ),
     ],
 )
 def test_a_comparison_sets_each_motion_side_by_side_from_its_own_section(
