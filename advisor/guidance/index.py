@@ -37,6 +37,7 @@ from advisor.guidance.embeddings import (
 )
 from advisor.guidance.knowledge import KnowledgeBase, Section, load_knowledge
 from advisor.guidance.reading import in_guidance_words
+from advisor.guidance.wording import ALIKE, ALIKE_PHRASES, FILLER
 
 # Bump when what is stored, or how the lexical features are made, changes: old indexes rebuild.
 FORMAT_VERSION = 3
@@ -66,93 +67,6 @@ _STOP_WORDS = frozenset(
     when where why how can could should would will shall may might must not no yes just still
     ever also so if then than about into over under up out any some all every each such only own
     same too very don't what's let tell give please ok hi hello""".split()
-)
-# the words of a chat, not of a topic: left out when judging whether the guidance speaks of a
-# question ("I heard CSP is only for tiny companies, true?")
-_FILLER = frozenset(
-    """heard hear true truth actual actually really honestly basically exactly pls plz thanks
-    thank hey quick guys stuff thing things know think wonder wondering say said says okay yeah
-    lol btw someone somebody anyone anything something 本当 abt thx re per correct
-    whats wheres hows whos thats doesnt dont isnt arent cant wont didnt we're they're you're
-    i'm it's doesn't isn't aren't can't won't didn't""".split()
-)
-
-
-# everyday words for the guidance's own, counted as the guidance's when judging whether it speaks
-# of a question at all ("is CSP only for tiny companies? where's the line?")
-_ALIKE: dict[str, tuple[str, ...]] = {
-    "companie": ("organization", "customer"),
-    "company": ("organization", "customer"),
-    "firm": ("organization", "customer"),
-    "business": ("organization", "customer"),
-    "org": ("organization",),
-    "client": ("customer",),
-    "tiny": ("small",),
-    "smaller": ("small",),
-    "big": ("large",),
-    "bigger": ("large",),
-    "huge": ("large",),
-    "line": ("threshold",),
-    "cutoff": ("threshold",),
-    "cap": ("threshold",),
-    "ceiling": ("threshold",),
-    "limit": ("threshold",),
-    "rep": ("seller",),
-    "salesperson": ("seller",),
-    "switch": ("move",),
-    "decide": ("deciding", "choose"),
-    "decision": ("deciding", "choose"),
-    "determine": ("deciding",),
-    "headcount": ("seat", "size"),
-    "migrate": ("move",),
-    # chat shorthand: "cust procurement says…", "per ms", "the jp text", "150 ppl"
-    "cust": ("customer",),
-    "ms": ("microsoft",),
-    "msft": ("microsoft",),
-    "jp": ("japanese",),
-    "ppl": ("customer",),
-    "dept": ("department",),
-    "yr": ("year",),
-    "info": ("information",),
-    "money": ("revenue", "earn"),
-    "buyer": ("customer",),
-    "procurement": ("purchasing",),
-    "会社": ("企業", "顧客"),
-    "上限": ("基準",),
-    "大口": ("大規",),
-    "禁止": ("必須",),
-    "ネッ": ("オンライン",),
-    "値段": ("価格",),
-    "自由": ("裁量",),
-}
-
-
-# everyday phrases for what the guidance says in its own words: "is CSP going away?" asks where
-# the programme is heading, 「CSPってなくなるの？」 too (kana the content words leave out);
-# "is the EA going away?" asks whether the enterprise motion still buys through it
-_GOING = (
-    r"\bgo(?:ing|ne)? away\b|\bdiscontinu\w*|\bdying\b|\bphased? out\b|\bstill exists?\b"
-    r"|\bstill around\b|なくな|消え|終わ(?:る|り)|廃止"
-)
-_EA = r"(?<![A-Za-z])(?:ea|enterprise agreements?)(?![A-Za-z])|エンタープライズ契約"
-# the first that fits is taken
-_ALIKE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (
-        re.compile(rf"(?:{_EA})[^?？。]{{0,40}}(?:{_GOING})", re.I),
-        ("vehicle", "delivered", "購入手段", "両方"),
-    ),
-    (re.compile(_GOING, re.I), ("future", "primary", "将来", "主要")),
-    # staying with a partner or CSP: the guidance answers it where it says partners can still sell
-    (
-        re.compile(
-            r"\b(?:stay|remain|keep|continue)\w*\b[^?.]{0,20}\b(?:with|on|through|in)\b[^?.]{0,15}"
-            r"\b(?:partners?|csp|resellers?)\b|(?:パートナー|CSP|代理店)[^。？?]{0,10}(?:のまま"
-            r"|を?続け"
-            r"|継続)",
-            re.I,
-        ),
-        ("threshold", "larger", "基準", "大規模"),
-    ),
 )
 
 
@@ -354,16 +268,16 @@ class GuidanceIndex:
         if not words:
             return 0.0
         # a figure ("2400", "900") says how much, not what about: it counts neither way
-        words = [w for w in words if w not in _FILLER and not w.isdigit()]
+        words = [w for w in words if w not in FILLER and not w.isdigit()]
         if not words:
             return 0.0
 
         def known(word: str) -> bool:
-            return word in vocabulary or any(a in vocabulary for a in _ALIKE.get(word, ()))
+            return word in vocabulary or any(a in vocabulary for a in ALIKE.get(word, ()))
 
         by_bigram = sum(map(known, words)) / len(words)
         folded = normalize(query)
-        latin = [w for w in _latin_words(folded) if w not in _FILLER and not w.isdigit()]
+        latin = [w for w in _latin_words(folded) if w not in FILLER and not w.isdigit()]
         runs = _CJK_CONTENT.findall(folded)
         if not runs:
             return by_bigram
@@ -496,8 +410,8 @@ def content_words(text: str) -> list[str]:
 
 def alike_words(text: str) -> list[str]:
     """Return the guidance's words for a text's everyday ones ("line" -> "threshold")."""
-    phrases = next((list(alike) for pattern, alike in _ALIKE_PHRASES if pattern.search(text)), [])
-    return [a for w in content_words(text) for a in _ALIKE.get(w, ())] + phrases
+    phrases = next((list(alike) for pattern, alike in ALIKE_PHRASES if pattern.search(text)), [])
+    return [a for w in content_words(text) for a in ALIKE.get(w, ())] + phrases
 
 
 def _latin_words(folded: str) -> list[str]:
