@@ -158,11 +158,16 @@ _TAG_QUESTION = re.compile(
 
 
 def asks_yes_or_no(question: str) -> bool:
-    """Tell whether a question wants a yes or a no ("must we…?", 「EAにしないとダメ？」)."""
-    return bool(
-        _YES_NO.search(question)
-        or _TAG_QUESTION.search(question)
-        or (_JA_ASKS.search(question) and not _JA_QUESTION_WORD.search(question))
+    """Tell whether a question wants a yes or a no ("must we…?", 「EAにしないとダメ？」).
+
+    The whole question is read, then each part that asks: "we're on CSP today. does the
+    guidance say we have to switch?"
+    """
+    return any(
+        _YES_NO.search(part)
+        or _TAG_QUESTION.search(part)
+        or (_JA_ASKS.search(part) and not _JA_QUESTION_WORD.search(part))
+        for part in [question, *asked_parts(question)]
     )
 
 

@@ -371,6 +371,10 @@ def test_a_term_the_guidance_leaves_undefined_is_not_guessed(
     ("question", "says"),
     [
         ("If a CSP customer grows past 2,400 seats, must they move?", "No. "),
+        (
+            "we're about 3,000 people, on CSP today. does the guidance say we have to switch?",
+            "No. ",
+        ),
         ("3000シートのお客様はEAに移行させないとダメですか？", "いいえ。"),
         ("if we pass 2400 seats do we have to leave CSP?", "No. "),
         ("2400シート超えたらCSPから移らないといけないの？", "いいえ。"),
