@@ -136,10 +136,7 @@ _YES_NO = re.compile(
     r"|should|can"
     r"|could|shall)\b|\b(?:do|does|must|will|would|should|can|is|are) (?:we|they|i|you|it"
     r"|(?:the |a )?(?:customers?|partners?))\b"  # "once we pass 2,400 seats, do we have to…"
-    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？。]?\s*$"
-    # casual Japanese asks yes or no with a plain verb and a question mark, no question word
-    r"|^(?![^?？]*(?:何|なに|なん|どう|どこ|どの|どれ|どちら|どっち|いつ|誰|だれ|いくら|なぜ))"
-    r"[^?？]*[\u3040-\u309f][?？]\s*$",
+    r"|(?:ですか|ますか|ませんか|でしょうか|のですか|んですか|か|の|かな)[?？。]?\s*$",
     re.IGNORECASE,
 )
 # a Japanese question with no question word is a yes/no one: 「EAにしないとダメ？」

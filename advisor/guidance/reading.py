@@ -13,6 +13,7 @@ from advisor.guidance.asking import asked_parts
 from advisor.guidance.knowledge import KnowledgeBase, Section
 from advisor.guidance.pricing import GUIDANCE_FIGURE
 from advisor.guidance.scope import spaced
+from advisor.guidance.wording import PLAIN, STAYS_WITH
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -199,16 +200,6 @@ def compared_sections(question: str) -> list[str]:
     return [sid for _, sid in sorted(found)]
 
 
-# staying with a partner or with CSP, which the guidance answers from its thresholds: partners
-# can still sell past them, and moving is not mandatory
-_STAYS_WITH = re.compile(
-    r"\b(?:stay|remain|keep|continue)\w*\b[^?.]{0,20}\b(?:with|on|through|in|using)\b[^?.]{0,15}"
-    r"\b(?:partners?|csp|resellers?)\b|(?:パートナー|CSP|代理店)[^。？?]{0,10}(?:のまま|を?続け"
-    r"|継続)",
-    re.IGNORECASE,
-)
-
-
 def question_kind(question: str) -> str:
     """Return what kind of answer a question wants.
 
@@ -219,7 +210,7 @@ def question_kind(question: str) -> str:
     question = spaced(question)  # 「モーション変更ってmust?」: an English word is a word
     if asks_what_fits(question):
         return "fits"
-    if _STAYS_WITH.search(question):
+    if STAYS_WITH.search(question):
         return "beyond"  # "can we still stay with our partner?"
     # "a 2,000-seat deal vs a 5,000-seat one": the two sides of a threshold, not two motions
     sides_of_a_figure = re.search(r"\d", question) and GUIDANCE_FIGURE.search(question)
@@ -393,66 +384,9 @@ _IN_ENGLISH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-# a customer's plain words for the guidance's terms: "the big-company contract", "buying it
-# ourselves on the website", 「代理店」「大きい会社向けの契約」「報奨金」「卸値」
-_PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
-    "en": tuple(
-        (re.compile(pattern, re.IGNORECASE), f" {words} ")
-        for pattern, words in (
-            (
-                r"\b(?:big|large)[- ]compan(?:y|ies)(?:'s)?\s+(?:contract|route|side|deal|way"
-                r"|agreement|option)s?\b",
-                "enterprise motion",
-            ),
-            (r"\bpartner (?:compan(?:y|ies)|firms?|route|way)\b", "CSP partner"),
-            (r"\bsmall[- ]business (?:way|route|side|path|option)\b", "breadth motion"),
-            (
-                r"\bbuy(?:ing)? (?:it |them |things |stuff |licen[cs]es )?(?:ourselves |myself )?"
-                r"(?:on|from|through|via) (?:the |a |microsoft's )?(?:website|web ?site|web"
-                r"|internet)\b",
-                "self-service motion buy online",
-            ),
-            (r"\bhaggl\w*", "price negotiation"),
-            (r"\bbend(?:ing)? (?:a few |some |the )?rules\b", "concession"),
-            (r"\bbuying (?:advice|guide)\b", "purchasing guidance"),
-            (r"\bhook(?:ing)? (?:\w+ ){0,2}up with\b", "connect customers and partners"),
-            (r"\bsmall shops?\b|\boutfits? like (?:us|ours|mine)\b", "small business"),
-            (r"\b(?:managers|bosses|management) in a room\b", "executives"),
-            (r"\brun(?:s|ning)? out\b", "expire"),
-            (r"\bworth it\b", "attractive economics"),
-        )
-    ),
-    "ja": tuple(
-        (re.compile(pattern), f" {words} ")
-        for pattern, words in (
-            (
-                r"(?:大(?:きい|きな)(?:会社|企業|ところ)|大手|大口)(?:向け|用)の?(?:契約|買い方"
-                r"|やり方)",
-                "エンタープライズ モーション",
-            ),
-            (
-                r"(?:自分|自社|われわれ|うち)で(?:ネット|ウェブ|Web|web|サイト)(?:で|から)"
-                r"(?:買う|購入する)(?:やり方|買い方)?|ネットで(?:買う|購入)",
-                "セルフサービス オンライン",
-            ),
-            (r"代理店|販売店", "パートナー"),
-            (r"報奨金|奨励金", "インセンティブ"),
-            (r"卸値|仕入れ値", "ホールセール価格"),
-            (r"値切(?:る|り)|値段の(?:相談|交渉)|値引き交渉", "価格交渉"),
-            (r"小さ(?:い|な)会社|中小の会社|零細", "中堅・中小企業"),
-            (r"買い物の仕組み|買い方の仕組み", "コマース体験"),
-            (r"買い方", "購買モーション"),
-            (r"人分", "シート"),
-            (r"目安", "基準"),
-            (r"前もって", "事前に"),
-        )
-    ),
-}
-
-
 def in_guidance_words(text: str, lang: Lang) -> str:
     """Return a question in the guidance's words: its plain words and other language's."""
-    for pattern, words in _PLAIN[lang]:
+    for pattern, words in PLAIN[lang]:
         text = pattern.sub(words, text)
     if lang != "ja":
         for pattern, words in _IN_ENGLISH:

@@ -1,13 +1,83 @@
 """Everyday words and phrases for the guidance's own, and the words of a chat.
 
 A question is judged on whether the guidance speaks of it, and searched, in the guidance's words:
-"where's the line?" asks about the threshold, "is CSP going away?" about where the programme is
-heading, and "pls", "lol" or "true?" say nothing about the topic.
+a customer's plain words are read as the guidance's terms ("the big-company contract" is the
+enterprise motion), "where's the line?" asks about the threshold, "is CSP going away?" about
+where the programme is heading, and "pls", "lol" or "true?" say nothing about the topic.
 """
 
 from __future__ import annotations
 
 import re
+
+from advisor.domain.schemas import Lang
+
+# staying with a partner or with CSP, which the guidance answers from its thresholds: partners
+# can still sell past them, and moving is not mandatory
+STAYS_WITH = re.compile(
+    r"\b(?:stay|remain|keep|continue)\w*\b[^?.]{0,20}\b(?:with|on|through|in|using)\b[^?.]{0,15}"
+    r"\b(?:partners?|csp|resellers?)\b|(?:パートナー|CSP|代理店)[^。？?]{0,10}(?:のまま|を?続け"
+    r"|継続)",
+    re.IGNORECASE,
+)
+
+
+# a customer's plain words for the guidance's terms: "the big-company contract", "buying it
+# ourselves on the website", 「代理店」「大きい会社向けの契約」「報奨金」「卸値」
+PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "en": tuple(
+        (re.compile(pattern, re.IGNORECASE), f" {words} ")
+        for pattern, words in (
+            (
+                r"\b(?:big|large)[- ]compan(?:y|ies)(?:'s)?\s+(?:contract|route|side|deal|way"
+                r"|agreement|option)s?\b",
+                "enterprise motion",
+            ),
+            (r"\bpartner (?:compan(?:y|ies)|firms?|route|way)\b", "CSP partner"),
+            (r"\bsmall[- ]business (?:way|route|side|path|option)\b", "breadth motion"),
+            (
+                r"\bbuy(?:ing)? (?:it |them |things |stuff |licen[cs]es )?(?:ourselves |myself )?"
+                r"(?:on|from|through|via) (?:the |a |microsoft's )?(?:website|web ?site|web"
+                r"|internet)\b",
+                "self-service motion buy online",
+            ),
+            (r"\bhaggl\w*", "price negotiation"),
+            (r"\bbend(?:ing)? (?:a few |some |the )?rules\b", "concession"),
+            (r"\bbuying (?:advice|guide)\b", "purchasing guidance"),
+            (r"\bhook(?:ing)? (?:\w+ ){0,2}up with\b", "connect customers and partners"),
+            (r"\bsmall shops?\b|\boutfits? like (?:us|ours|mine)\b", "small business"),
+            (r"\b(?:managers|bosses|management) in a room\b", "executives"),
+            (r"\brun(?:s|ning)? out\b", "expire"),
+            (r"\bworth it\b", "attractive economics"),
+        )
+    ),
+    "ja": tuple(
+        (re.compile(pattern), f" {words} ")
+        for pattern, words in (
+            (
+                r"(?:大(?:きい|きな)(?:会社|企業|ところ)|大手|大口)(?:向け|用)の?(?:契約|買い方"
+                r"|やり方)",
+                "エンタープライズ モーション",
+            ),
+            (
+                r"(?:自分|自社|われわれ|うち)で(?:ネット|ウェブ|Web|web|サイト)(?:で|から)"
+                r"(?:買う|購入する)(?:やり方|買い方)?|ネットで(?:買う|購入)",
+                "セルフサービス オンライン",
+            ),
+            (r"代理店|販売店", "パートナー"),
+            (r"報奨金|奨励金", "インセンティブ"),
+            (r"卸値|仕入れ値", "ホールセール価格"),
+            (r"値切(?:る|り)|値段の(?:相談|交渉)|値引き交渉", "価格交渉"),
+            (r"小さ(?:い|な)会社|中小の会社|零細", "中堅・中小企業"),
+            (r"買い物の仕組み|買い方の仕組み", "コマース体験"),
+            (r"買い方", "購買モーション"),
+            (r"人分", "シート"),
+            (r"目安", "基準"),
+            (r"前もって", "事前に"),
+        )
+    ),
+}
+
 
 # the words of a chat, not of a topic: left out when judging whether the guidance speaks of a
 # question ("I heard CSP is only for tiny companies, true?")
@@ -85,14 +155,5 @@ ALIKE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     ),
     (re.compile(_GOING, re.I), ("future", "primary", "将来", "主要")),
     # staying with a partner or CSP: the guidance answers it where it says partners can still sell
-    (
-        re.compile(
-            r"\b(?:stay|remain|keep|continue)\w*\b[^?.]{0,20}\b(?:with|on|through|in)\b[^?.]{0,15}"
-            r"\b(?:partners?|csp|resellers?)\b|(?:パートナー|CSP|代理店)[^。？?]{0,10}(?:のまま"
-            r"|を?続け"
-            r"|継続)",
-            re.I,
-        ),
-        ("threshold", "larger", "基準", "大規模"),
-    ),
+    (STAYS_WITH, ("threshold", "larger", "基準", "大規模")),
 )
