@@ -368,7 +368,7 @@ def extractive_answer(
     # a yes or a no the guidance states, said first with the sentence that states it:
     # "can we still buy through CSP above USD 1M?": "Yes. Partners can still sell …";
     # "do we lose our partner above 2,400 seats?": "No. …"; "does the post list the
-    # percentages?": "No. The guidance gives no incentive rates …"
+    # percentages?": "No. The guidance does not give incentive rates …"
     leads: list[tuple[re.Pattern[str], str]] = []
     if asks_yes_or_no(question):
         if asks_if_rates_given(question):

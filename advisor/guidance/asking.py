@@ -122,7 +122,8 @@ PAST_LARGE = re.compile(
     r"\d|\b(?:large|larger|big|bigger|huge|largest)\b|大口|大規模|大企業|大手", re.IGNORECASE
 )
 GIVES_NO_RATES = re.compile(
-    r"\bgives no (?:incentive rates|prices)\b|(?:率|価格)[^。]{0,15}示していません", re.IGNORECASE
+    r"\bdoes not give (?:incentive rates|prices)\b|(?:率|価格)[^。]{0,15}記載されていません",
+    re.IGNORECASE,
 )
 NOT_MANDATORY = re.compile(
     r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"

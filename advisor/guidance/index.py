@@ -92,6 +92,9 @@ class IndexStats:
     built: bool
 
 
+_FIGURE = re.compile(r"\d[\d.,]*[km]?")
+
+
 class GuidanceIndex:
     """The knowledge sections in Chroma, one record per section and language."""
 
@@ -267,8 +270,8 @@ class GuidanceIndex:
         words = content_words(query)
         if not words:
             return 0.0
-        # a figure ("2400", "900") says how much, not what about: it counts neither way
-        words = [w for w in words if w not in FILLER and not w.isdigit()]
+        # a figure ("2400", "900", "80k") says how much, not what about: it counts neither way
+        words = [w for w in words if w not in FILLER and not _FIGURE.fullmatch(w)]
         if not words:
             return 0.0
 
@@ -277,7 +280,7 @@ class GuidanceIndex:
 
         by_bigram = sum(map(known, words)) / len(words)
         folded = normalize(query)
-        latin = [w for w in _latin_words(folded) if w not in FILLER and not w.isdigit()]
+        latin = [w for w in _latin_words(folded) if w not in FILLER and not _FIGURE.fullmatch(w)]
         runs = _CJK_CONTENT.findall(folded)
         if not runs:
             return by_bigram

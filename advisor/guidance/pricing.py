@@ -120,7 +120,7 @@ _RATE_ASK = re.compile(
     r"|\bprice (?:diff\w*|gap)\b|\b(?:annual|monthly|yearly) billing\b|\bpays? out\b"
     r"|どれ(?:だけ|くらい|ぐらい)(?:高|低|多|少|安|下が|上が)|差額|\bfees?\b|\bin money\b"
     r"|\b(?:drop|drops|fall|falls|go(?:es)? down|change[sd]?) to what\b"
-    r"|\bprice ?/ ?(?:user|seat)\b|/(?:user|seat|mo)\b|\bprice cuts?\b|\bhow much extra\b"
+    r"|\bprice ?/ ?(?:user|seat)\b|/(?:user|seat)\b|\bprice cuts?\b|\bhow much extra\b"
     r"|\bpriced\b"
     r"|\b(?:what|how much) (?:do|does|will|would|can) (?:\w+ ){1,2}(?:typically |usually )?charge\b"
     r"|\bwhat (?:will|would|does|do)\b[^?]{0,50}\bcost\b"
@@ -193,10 +193,18 @@ _RATES_NAMED = re.compile(
 
 
 _WHO_SETS = re.compile(
-    r"(?:自由に|自分で|独自に)(?:決め|設定)|裁量|\bwho (?:sets|decides|controls"
+    r"(?:自由に|自分で|独自に|勝手に)(?:決め|設定)|裁量|\bwho (?:sets|decides|controls"
     r"|chooses) (?:the )?pric"
     r"|\bsets? (?:their"
     r"|its|the) own pric|\bfree to set\b|\bdiscretion\b",
+    re.IGNORECASE,
+)
+
+
+# what a change is for, not a price: "is new commerce basically about making licences cheaper?"
+_CHEAPER_PURPOSE = re.compile(
+    r"\b(?:about|meant to|designed to|aimed at|just to|all to) (?:make|making|get|getting) "
+    r"(?:\w+ ){0,3}(?:cheaper|less expensive)\b|安く(?:する|なる)ため",
     re.IGNORECASE,
 )
 
@@ -223,7 +231,7 @@ def asks_price(question: str) -> bool:
         return True
     if _WHO_SETS.search(question):
         return False  # 「値段はパートナーが自由に決めているのか」: the partner's discretion, stated
-    if not _PRICE_ASK.search(question):
+    if not _PRICE_ASK.search(question) or _CHEAPER_PURPOSE.search(question):
         return False
     if _WHICH_PERIOD.search(question):
         return False  # "is the USD 1M a month or a year?" asks about the guidance's figure

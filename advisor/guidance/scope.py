@@ -34,7 +34,9 @@ _SKU_OR_REGION = re.compile(
     r"|(?:国|地域|リージョン)で(?:は)?(?:買え|購入でき|使え|提供|利用でき)"
     # which product or plan to buy, or what one includes: the guidance names none
     r"|\bwhich (?:\w+ ){0,3}(?:plans?|editions?|suites?|tiers?|bundles?)\b"
-    r"|\bwhich products? (?:count|should|do|to)\b"
+    # "which products do the planned price changes cover?": Azure and seat-based Online Services
+    r"|\bwhich products? (?:count|should|to|do(?! the (?:[\w-]+ ){0,6}(?:changes?|adjustments?)"
+    r" (?:cover|apply|affect)))\b"
     r"|\b(?:business (?:basic|standard|premium)|e[135]|f[13]|a[135]|defender|intune|copilot"
     r"|power bi|visio|project plan|windows 365|teams phone|dynamics 365 \w+|windows server"
     r"|sql server|teams essentials|outlook (?:mail|email|app|client|password|licen[cs]es?)"
@@ -53,7 +55,8 @@ _SKU_OR_REGION = re.compile(
     r"|\b(?:eu|emea|apac|latam|european|asian|american|u\.s\.|uk|british|japanese|german|french"
     r"|indian|chinese|brazilian|australian|canadian) (?:customers?|companies|organi[sz]"
     r"ations|market|buyers?|subsidiar(?:y|ies))\b"
-    r"|中国|欧州|EU\s*(?:圏|域内|拠点)?(?:で|の|だと)|米国|アメリカ|インド|国ごと|国によって|各国"
+    r"|中国|欧州|EU\s*(?:圏|域内|拠点)?(?:で|の|だと|やと|やったら)|米国|アメリカ|インド|国ごと"
+    r"|国によって|各国"
     # 「海外拠点がいくつもございまして、…」 tells the situation; what is asked comes after it
     r"|海外(?![^。？?]{0,30}(?:まして|ので|のですが|ですが)[、,])"
     r"|地域によって"
@@ -62,6 +65,9 @@ _SKU_OR_REGION = re.compile(
     r"|\b(?:spain|italy|netherlands|sweden|poland|switzerland|taiwan|hong kong|thailand|vietnam"
     r"|indonesia|philippines|malaysia|new zealand|south africa|argentina|chile|colombia)\b"
     r"|日本(?:でも|では|国内|だと|の場合|だけ)|データ(?:の)?(?:所在地|レジデンシー)"
+    # an entity in another country: 「現地法人も同じガイダンスで買えますか」
+    r"|現地(?:法人|の(?:子会社|法人|規制|税))|\b(?:local|overseas|foreign) (?:subsidiar(?:y|ies)"
+    r"|entit(?:y|ies))\b"
     r"|\bdata residency\b|具体的に(?:どの|どんな)製品",
     re.IGNORECASE,
 )
@@ -94,13 +100,15 @@ _NOT_COVERED = re.compile(
     r"|条件)"
     r"|(?:参加|加入|登録|申し込み?|申込)(?:する)?(?:に|に(?:は|って))(?:どう|何|なに)|リザーブド"
     r"|予約インスタンス|従量課金"
-    r"|(?:パートナー|CSP)に?なりたい|支払い?(?:は|方法|条件|サイクル)|年払い|前払い|一括払い"
+    r"|(?:パートナー|CSP)に?なりたい|(?<!報酬とか)(?<!報酬や)(?<!報酬と)(?<!報酬・)支払い?(?:は"
+    r"|方法|条件|サイクル)|年払い|前払い|一括払い"
     r"|同業他社|他社の(?:事例|例)"
     r"|\bhow many (?:business )?(?:days|hours|weeks)\b|\bwithin (?:the first )?\d+ (?:hours|days)\b"
     r"|\bhow long (?:does|do|will|would)\b[^?]{0,40}\b(?:take|last)\b"
     r"|(?<!月)(?<!月の)何日(?!付)|何時間|何週間"
     r"|\bhow (?:do|can|should) (?:we|i|partners?|a partner) (?:actually )?(?:submit|register|file"
-    r"|enter|log|apply|sign)\b|\bside by side\b|併用|登録(?:は|って)?(?:どこ|どう)|申請方法"
+    r"|enter|log|apply|sign)\b|(?<!several )(?<!systems )(?<!platforms )\bside by side\b|併用"
+    r"|登録(?:は|って)?(?:どこ|どう)|申請方法"
     r"|登録方法|どこから(?:登録|申請|申し込)|\breservations?\b|\bcancel\w*|キャンセル"
     r"|\bstep[- ]by[- ]step\b|\b(?:steps|procedure) (?:to|for)\b"
     r"|(?:具体的な|詳しい)?(?:手順|手続き)(?:を|は|って)"
@@ -185,7 +193,9 @@ _NOT_COVERED = re.compile(
     r"|\bsimultaneously\b|同時に"
     r"|\bwhich (?:web )?portal\b|\b(?:partners?|customers?|we|they)\b[^?]{0,30}\b(?:have to|must"
     r"|need to|required to) (?:notify|inform|tell|report to) (?:microsoft|ms)\b"
-    r"|\b(?:tax|taxes|vat|gst)\b|消費税|税金|インボイス制度|適格請求書|\bin (?:jpy|yen|eur|euros?"
+    r"|\b(?:tax|taxes|vat|gst)\b|消費税|税金|インボイス制度|適格請求書"
+    # "is the guidance's threshold stated in yen?" asks in what currency the guidance puts it
+    r"|(?<!stated )(?<!given )(?<!expressed )(?<!written )(?<!set )\bin (?:jpy|yen|eur|euros?"
     r"|gbp"
     r"|pounds)\b(?! or (?:us )?(?:dollars|usd))|(?:円|ユーロ|ドル)(?:建て|で支払|払い)(?!で(?:結構"
     r"|いい|良い|OK|構いません"
@@ -321,6 +331,7 @@ _AFTERWARDS = re.compile(
     # news heard since: 「最近になってEAの新規受付が終了したと聞いた」, "recently ended"
     r"|最近(?:になって)?[^。？?]{0,30}(?:終了|変更|変わ|始ま|開始)(?:した|された|になった|った)"
     r"|\brecently\b[^?.]{0,40}\b(?:ended|stopped|changed|discontinued|retired|started)\b"
+    r"|最近の(?:報道|ニュース)|\brecent (?:news|reports?|press|headlines?)\b|\bin the news\b"
     r"|\bnext (?:update|revision|version) of\b|次の(?:ガイダンス)?(?:更新|アップデート|改訂)"
     r"|\bfy ?(?:2[3-9]|20(?:2[3-9]|3\d))\b|\bfiscal (?:year )?20(?:2[3-9]|3\d)\b|FY ?(?:2[3-9]"
     r"|20(?:2[3-9]|3\d))"

@@ -49,6 +49,8 @@ PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
             (r"\b(?:managers|bosses|management) in a room\b", "executives"),
             (r"\brun(?:s|ning)? out\b", "expire"),
             (r"\bworth it\b", "attractive economics"),
+            (r"\blisten(?:s|ed|ing)? to\b", "feedback"),
+            (r"\b(?:pays?|paid|paying) (?:\w+ ){0,2}differently\b", "incentives tiered"),
         )
     ),
     "ja": tuple(
@@ -74,6 +76,8 @@ PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
             (r"人分", "シート"),
             (r"目安", "基準"),
             (r"前もって", "事前に"),
+            (r"誰向け", "お客様"),
+            (r"勝手に", "裁量"),
         )
     ),
 }
@@ -109,6 +113,13 @@ ALIKE: dict[str, tuple[str, ...]] = {
     "cap": ("threshold",),
     "ceiling": ("threshold",),
     "limit": ("threshold",),
+    "max": ("threshold",),
+    "sweet": ("optimized",),
+    "spot": ("threshold",),
+    "burning": ("consumption",),
+    "burn": ("consumption",),
+    "midsize": ("size",),
+    "mo": ("monthly",),
     "rep": ("seller",),
     "salesperson": ("seller",),
     "switch": ("move",),

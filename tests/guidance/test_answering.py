@@ -426,13 +426,16 @@ def test_staying_with_csp_past_a_threshold_is_answered_yes_or_no_with_the_guidan
 @pytest.mark.parametrize(
     ("question", "says"),
     [
-        ("Does the post actually list the new incentive percentages?", "No. The guidance gives no"),
+        (
+            "Does the post actually list the new incentive percentages?",
+            "No. The guidance does not give",
+        ),
         (
             "ガイダンスにインセンティブの率は書いてある？",
-            "いいえ。購買ガイダンスは、インセンティブの率",
+            "いいえ。購買ガイダンスには、インセンティブの率",
         ),
         # the section that says so leads, wherever the words of the question point
-        ("does the guidance say what discount we'd get?", "No. The guidance gives no"),
+        ("does the guidance say what discount we'd get?", "No. The guidance does not give"),
     ],
 )
 def test_asked_whether_the_guidance_gives_rates_the_answer_is_a_plain_no(
@@ -861,6 +864,12 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "Our city is a local government: do public-sector customers get other thresholds?",
         "最近になってEAの新規受付が終了したと聞きました。いつからですか？",
         "I heard Microsoft recently ended the QRP. Since when?",
+        # an entity abroad, a recent report
+        "マレーシアに工場があるんだけど、現地法人もこの買い方でいける？",
+        "Our overseas subsidiaries: can they use the same CSP partner?",
+        "ドイツの拠点があるんやけど、EUやったら契約条件は違う？",
+        "CSPの条件が変わったという最近のニュース、本当ですか？",
+        "Saw some recent news about EA changes. What does it mean for us?",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -928,6 +937,16 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "インセンティブは何を基準に段階分けされる？",
         "Is the USD 1M per year, or over the whole contract?",
         "Azureのthresholdって、monthly？annual？",
+        # what a change is for, who sets a price, a spend against the line, products a change
+        # covers, how partners are paid, whom a contract is for, a vision asked as a choice
+        "Isn't new commerce just about making subscriptions cheaper?",
+        "販売店ごとに値段が違うけど、販売店が勝手に決めてるの？",
+        "customer spends about $70k/mo on Azure - still in breadth territory?",
+        "Which products do the coming wholesale price changes apply to?",
+        "パートナーへの報酬や支払い方法が変わる時は、前もって教えてもらえる？",
+        "MCAって誰向け？",
+        "Will the commerce platforms stay several side by side, or become one?",
+        "Is the Azure figure in the guidance given in yen?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
