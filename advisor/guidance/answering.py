@@ -30,6 +30,8 @@ from advisor.guidance.asking import (
     NOT_MANDATORY,
     PARTNER_EA_DUTIES,
     PAST_LARGE,
+    PAST_THE_LINE,
+    SIDE_OF_THE_LINE,
     STAYS,
     STILL_SELL,
     THE_UPDATES,
@@ -51,7 +53,13 @@ from advisor.guidance.reading import (
     question_kind,
 )
 from advisor.guidance.scope import out_of_scope
-from advisor.guidance.sides import compared, fitting, fitting_sections, partner_parts
+from advisor.guidance.sides import (
+    against_the_thresholds,
+    compared,
+    fitting,
+    fitting_sections,
+    partner_parts,
+)
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -158,7 +166,7 @@ def offline_answer(question: str, support: Support, *, index: GuidanceIndex, lan
     )
     if support.definition is not None:
         return _defined(support.definitions, answer, lang, index.kb.as_of(lang))
-    return answer
+    return against_the_thresholds(question, answer)
 
 
 def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3) -> Support:
@@ -183,6 +191,8 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or THE_UPDATES.search(question) is not None
         or CHECKING_FOR_UPDATES.search(question) is not None
         or CSP_HEADING.search(question) is not None
+        or PAST_THE_LINE.search(question) is not None
+        or SIDE_OF_THE_LINE.search(question) is not None
         or (asks_yes_or_no(question) and PARTNER_EA_DUTIES.search(question) is not None)
         or rates_given
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year

@@ -48,6 +48,34 @@ CSP_HEADING = re.compile(
     r"|行く末)[^。？?]{0,20}CSP",
     re.IGNORECASE,
 )
+# what happens past one of the guidance's figures, asked plainly: the guidance answers it
+# (partners can still sell; the economics are less attractive; moving is not mandatory), while a
+# detail of it (mid-contract, a penalty, how seats are counted) it does not give
+_DETAIL = (
+    r"(?:\bmid|halfway|middle|subscription|contract|renewal|\bterm\b|existing|already"
+    r"|true-?up|penalt|\bfines?\b|notify|report|split|add up|combined|count|measured|途中|契約期間"
+    r"|更新|既存|サブスク|ペナルティ|違約|届け出|合算|カウント|数え|判定)"
+)
+PAST_THE_LINE = re.compile(
+    rf"^(?!.*{_DETAIL})"
+    r"(?:.*\bwhat (?:happens|then|changes|if)\b[^?]{0,40}\b(?:above|over|beyond|past|more than"
+    r"|exceed\w*|cross\w*)\b[^?]{0,12}?(?:2,?400|usd ?1 ?m\b|\$ ?1 ?m\b|1 ?million|one million"
+    r"|the (?:seat |azure )?(?:threshold|line|limit|cap)s?\b)"
+    r"|.*(?:2,?400\s*(?:シート|席|ユーザー)?|100\s*万(?:米)?ドル|基準|ライン)(?:を|が)?(?:超え"
+    r"|超過)"
+    r"(?:たら|ると|た場合|る場合)[^。？?]{0,6}(?:どうな|何が(?:起き|変わ)))",
+    re.IGNORECASE | re.DOTALL,
+)
+# which side of the guidance's figures the asker's own is: "Azure of about USD 1.3M a year, still
+# in the breadth sweet spot?", 「月額約9万米ドルは最適化される範囲に収まるか」
+SIDE_OF_THE_LINE = re.compile(
+    rf"^(?=.*\d)(?!.*{_DETAIL}).*(?:\bwhich side\b|\b(?:inside|within|under|below|over|above"
+    r"|past|outside)\b[^?]{0,25}\b(?:line|threshold|limit|cap|sweet spot|territory|range"
+    r"|figure)s?\b|\bsweet spot\b|\bterritory\b|どっち側|どちら側|(?:範囲|基準|ライン"
+    r"|以下)(?:内)?に"
+    r"(?:入|収ま)|(?:基準|ライン)(?:を)?(?:超え|超過)(?:て(?:る|い)|ますか|る[?？]))",
+    re.IGNORECASE | re.DOTALL,
+)
 # whether partners in an EA take part in invoicing, collection or foreign exchange, which the
 # guidance says they do; a detail asked of it (who bears a loss, which rate, how they are chosen)
 # the guidance does not give

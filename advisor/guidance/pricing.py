@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from advisor.guidance.asking import SIDE_OF_THE_LINE
+
 _PRICE_ASK = re.compile(
     r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
     r"|\bhow much (?:is|are|for)\b"
@@ -223,6 +225,10 @@ def asks_price(question: str) -> bool:
         return False  # "is the USD 1M a monthly bill or annual?" asks about the guidance's figure
     if _UNIT_PRICE.search(question):
         return True  # 「100万ドルを超えた分、お客さん側の単価は変わる？」
+    if SIDE_OF_THE_LINE.search(question) and not _RATE_ASK.search(question):
+        return (
+            False  # 「Azure 利用は月額約9万米ドル…範囲に収まるか」: the asker's figure, not a price
+        )
     if _ASKS_IF_GIVEN.search(question) or (
         _RATE_CHANGED.search(question) and not _AMOUNT.search(question)
     ):

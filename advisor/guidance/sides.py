@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 
 from advisor import prompts
+from advisor.domain.policy import AZURE_THRESHOLD_USD, SEAT_THRESHOLD
 from advisor.domain.schemas import Answer, Lang
 from advisor.guidance.asking import MOTION_NAMES, PARTNER_ROLES, PARTNERS, ROUTES
 from advisor.guidance.citing import dated_answer, join_cited, then
 from advisor.guidance.index import GuidanceIndex, Hit
 from advisor.guidance.knowledge import KnowledgeBase
+from advisor.nlu.reader import understand
 
 COMPARE_SECOND = 0.5  # a compared motion's second-best sentence joins when it matches this well
 # which motion fits: what decides it, then who each motion is for, with the thresholds when the
@@ -114,3 +116,48 @@ def fitting(hits: list[Hit], *, index: GuidanceIndex, lang: Lang) -> Answer:
         lang,
         index.kb.as_of(lang),
     )
+
+
+def against_the_thresholds(question: str, answer: Answer) -> Answer:
+    """Say where the asker's own seats or Azure spend stand against the guidance's figures.
+
+    "we burn about $80k/mo on Azure, inside the breadth sweet spot?" gets, after the thresholds,
+    that USD 960,000 a year (USD 80,000 a month) is within the USD 1 million. Only for an answer
+    that cites the thresholds, and only for figures the asker states, not ones asked about
+    ("what happens above 2,400 seats?").
+    """
+    ids = [c.id for c in answer.citations]
+    if THRESHOLDS not in ids:
+        return answer
+    reading = understand(question, reader="rules")
+    lang = answer.lang
+    said: list[str] = []
+    if reading.seats:
+        side = "over" if reading.seats > SEAT_THRESHOLD else "within"
+        said.append(
+            prompts.text("answers", f"figure.seats.{side}", lang, seats=f"{reading.seats:,}")
+        )
+    if reading.azure_annual_usd:
+        annual = round(reading.azure_annual_usd)
+        side = "over" if annual > AZURE_THRESHOLD_USD else "within"
+        per_year = reading.azure_per_year
+        given = (
+            prompts.text(
+                "answers",
+                "figure.given",
+                lang,
+                amount=f"{round(annual / per_year):,}",
+                period=prompts.text("replies", f"period.{per_year}", lang),
+            )
+            if per_year
+            else ""
+        )
+        said.append(
+            prompts.text("answers", f"figure.azure.{side}", lang, annual=f"{annual:,}", given=given)
+        )
+    if not said:
+        return answer
+    body, _, date = answer.answer.rpartition("\n\n")
+    marker = ids.index(THRESHOLDS) + 1
+    text = then(body, join_cited([(sentence, marker) for sentence in said], lang), lang)
+    return answer.model_copy(update={"answer": f"{text}\n\n{date}"})

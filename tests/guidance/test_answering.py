@@ -1202,3 +1202,54 @@ def test_loosely_worded_questions_are_answered_with_the_fact(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and says in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        (
+            "we run roughly $75k a month on Azure - does that keep us in partner territory?",
+            "USD 900,000 of Azure a year (USD 75,000 a month) is within the USD 1 million",
+        ),
+        (
+            "Our Azure bill is USD 1.4M a year; where does that put us against the line?",
+            "USD 1,400,000 of Azure a year is above the USD 1 million",
+        ),
+        ("社員2,000人の会社だと、2,400シートの基準ではどっち側？", "2,000 シートは"),
+        (
+            "Azureを月に10万ドル使ってる。CSPの最適な範囲に入る？",
+            "1,200,000 米ドル (1か月あたり 100,000 米ドル)",
+        ),
+    ],
+)
+def test_the_askers_own_figure_is_set_against_the_thresholds_it_is_answered_from(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and says in answer.answer, answer.answer
+    assert "partner-economics-thresholds" in [c.id for c in answer.citations]
+
+
+def test_a_figure_asked_about_is_not_taken_as_the_askers_own(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question("what happens above 2,400 seats?", index=index, settings=offline)
+    assert answer.answered and "less attractive" in answer.answer, answer.answer
+    assert "seats is above" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what happens if a customer goes past 2,400 seats?",
+        "What changes beyond the USD 1M Azure line?",
+        "2,400シートを超えるとどうなりますか？",
+        "Azureが100万ドルを超えた場合はどうなる？",
+    ],
+)
+def test_what_happens_past_a_threshold_is_answered_from_the_thresholds(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered, answer.answer
+    assert answer.citations[0].id == "partner-economics-thresholds"
