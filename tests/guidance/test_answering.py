@@ -870,6 +870,12 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "ドイツの拠点があるんやけど、EUやったら契約条件は違う？",
         "CSPの条件が変わったという最近のニュース、本当ですか？",
         "Saw some recent news about EA changes. What does it mean for us?",
+        # who inside Microsoft, a share of its business, an offer id, an exam
+        "Which Microsoft department signs off on multi-tenant terms?",
+        "What share of Microsoft's sales goes through CSP partners?",
+        "Give me the offer ID for the Azure plan, please.",
+        "Any tips for passing the MS-900 exam?",
+        "承認するのはマイクロソフトのどの部署？",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
