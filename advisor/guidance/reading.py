@@ -253,7 +253,7 @@ def question_kind(question: str) -> str:
 
 _DEFINITION_BEFORE = re.compile(
     r"(?:wh?at(?:'s| is| are|'re|s)|what exactly (?:is|are)|define|explain|meaning of|definition of"
-    r"|mean by|meant by|heard of"
+    r"|mean by|meant by|heard of|spell out"
     r"|tell me about)\s+(?:exactly\s+)?(?:an?\s+|the\s+|this\s+)?(?:term\s+|thing called\s+"
     r"|so-called\s+)?[\"'“]?$",
     re.IGNORECASE,
@@ -277,7 +277,8 @@ _DEFINITION_END = re.compile(
     r"|(?:mentioned |listed |used )?in the (?:[\w-]+ ){0,2}(?:list|section|post|guidance)"
     r"(?: of [\w-]+ [\w-]+)?))*"
     r"\s*[?.!]*"
-    r"(?:\s*(?:and|,)\s+(?:why|how|where) [^?]*[?.!]*)?\s*$",  # "...and why does it matter?"
+    # "...and why does it matter?", "..., and which motion are they handled in?"
+    r"(?:\s*(?:,\s*)?(?:and|,)\s+(?:why|how|where|which|who|when) [^?]*[?.!]*)?\s*$",
     re.IGNORECASE,
 )
 _WHAT_THE_GUIDANCE_SAYS = re.compile(
@@ -290,13 +291,17 @@ _WHAT_THE_GUIDANCE_SAYS = re.compile(
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
-    r"|^\s*in (?:plain|simple) (?:english|words|terms)\s*\?"
+    r"|^[\"'”]?\s*,?\s*in (?:plain|simple) (?:english|words|terms)\s*(?:\?|,\s*(?:and\s+)?(?:why"
+    r"|how"
+    r"|where|which|who|when)\b)"
     r"|^\s*in (?:licensing|partner|plain) (?:speak|terms|language)\s*(?:=\s*)?\?"
     # "'Dual-use rights', is that about using the software at home and at work?"
     r"|^[\"'”]?\s*,\s*is (?:that|it|this) (?:about|when|where|like|a kind of|some kind of)\b"
     r"|^[^?!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it|this) (?:mean"
     r"|stand for))\b"
-    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
+    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:ざっくり|簡単に|要するに|一言で"
+    r"|ひとことで"
+    r"|手短に)?[、,]?(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
     r"|でしょう|だ|の(?:こと|略|意味)"
     r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは|ってのは[?？]"
     r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名)|って正式(?:には|名称|名)"
@@ -313,7 +318,11 @@ _DEFINITION_AFTER = re.compile(
     # 「「マルチアフィリエート」とありましたが、これはどういう意味ですか」
     r"|^[」』]?[^」』？?。]{0,8}?[」』]\s*(?:と|って)(?:あり|書い|出て|載っ|言う|言わ|言っ|聞く"
     r"|聞き|聞い)[^？?。]{0,20}?"
-    r"(?:どういう意味|何のこと|何を指)",
+    r"(?:どういう意味|何のこと|何を指)"
+    # 「見積書に「CSP」ってあるんですが、これ何のこと？」
+    r"|^[」』]\s*(?:と|って)(?:あり|ある|書い|出て|載っ|言う|言わ|言っ|聞く|聞き"
+    r"|聞い)[^？?。]{0,20}?"
+    r"(?:どういう意味|何のこと|なんのこと|何を指|(?:これ|それ)(?:って)?(?:何|なに))",
     re.IGNORECASE,
 )
 
@@ -431,7 +440,7 @@ def _entry_defined(question: str, kb: KnowledgeBase, lang: Lang) -> Section | No
 # "how do X and Y differ?", 「XとYの違いは？」
 _CONTRAST = re.compile(
     r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b|\b(?:stand|short) for\b"
-    r"|\babbreviat\w*|の略"
+    r"|\babbreviat\w*|の略|\bspell(?:s|ed)? out\b"
     r"|違い|ちがい|違う|違います|異な|比べ|比較|差は|差って",
     re.IGNORECASE,
 )

@@ -23,6 +23,12 @@ _OTHER_VENDORS = re.compile(
     r"|zoom|slack|adobe|dropbox|servicenow|apple)(?![A-Za-z])|アマゾン|グーグル|オラクル",
     re.IGNORECASE,
 )
+# another vendor named as an example of a way to buy: 「Amazonみたいなマーケットプレイス」
+_LIKE_A_MARKETPLACE = re.compile(
+    r"(?:みたいな|のような|などの)\s*(?:マーケットプレイス|ネット通販)|\b(?:like|such as) \w+ "
+    r"(?:or \w+ )?marketplaces?\b|\bmarketplaces? (?:like|such as)\b",
+    re.IGNORECASE,
+)
 _SKU_OR_REGION = re.compile(
     r"\b(?:which|what)\b[^?.]{0,20}\b(?:skus?|part numbers?|product codes?)\b"
     r"|\bsku (?:number|code|id)s?\b"
@@ -393,7 +399,7 @@ def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | N
     where the words look like a product or a programme's terms.
     """
     question = spaced(question)
-    if _OTHER_VENDORS.search(question):
+    if _OTHER_VENDORS.search(question) and not _LIKE_A_MARKETPLACE.search(question):
         return "vendor"
     if asks_price(question):
         return "price"

@@ -51,6 +51,10 @@ PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
             (r"\bworth it\b", "attractive economics"),
             (r"\blisten(?:s|ed|ing)? to\b", "feedback"),
             (r"\b(?:pays?|paid|paying) (?:\w+ ){0,2}differently\b", "incentives tiered"),
+            (
+                r"\b(?:last|final) word\b|\b(?:more|further) guidance\b|\bstill changing\b",
+                "check regularly for updates and additional guidance",
+            ),
         )
     ),
     "ja": tuple(
@@ -78,6 +82,10 @@ PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
             (r"前もって", "事前に"),
             (r"誰向け", "お客様"),
             (r"勝手に", "裁量"),
+            (
+                r"最終版|最終的な(?:もの|版)|今後も(?:更新|変わ)",
+                "最新情報と追加のガイダンスを定期的に確認",
+            ),
         )
     ),
 }

@@ -338,6 +338,7 @@ def test_a_term_the_guidance_uses_is_defined_from_the_glossary_which_says_so(
         ("EA vs MCA - what's the difference?", "glossary-ea", "glossary-mca", "These definitions"),
         ("EAとMCAの違いって何？", "glossary-ea", "glossary-mca", "これらの定義"),
         ("EAとMCAってどう違うの？", "glossary-ea", "glossary-mca", "これらの定義"),
+        ("Can you spell out MCA and CSP?", "glossary-mca", "glossary-csp", "These definitions"),
     ],
 )
 def test_a_question_contrasting_two_terms_gets_both_definitions_in_its_order(
@@ -1259,3 +1260,37 @@ def test_what_happens_past_a_threshold_is_answered_from_the_thresholds(
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered, answer.answer
     assert answer.citations[0].id == "partner-economics-thresholds"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("'Multi-tenant' in simple terms, and who has to approve it?", "glossary-multi-tenant"),
+        ("請求書に「MCA」って書いてあるんですけど、これ何？", "glossary-mca"),
+        ("QRPって簡単に何？", "glossary-qualified-referral-program"),
+    ],
+)
+def test_a_definition_asked_with_more_after_it_starts_from_the_glossary(
+    index: GuidanceIndex, offline: Settings, question: str, entry: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and answer.citations[0].id == entry, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("Is this Microsoft's final word on it, or will there be more guidance?", "csp-future"),
+        ("購買モーションの話って、今後も変わるの？", "csp-future"),
+        (
+            "We buy a lot through marketplaces like Amazon. Does Microsoft treat that way of "
+            "buying as second class?",
+            "customer-needs-first",
+        ),
+    ],
+)
+def test_everyday_questions_about_the_guidance_find_where_it_answers(
+    index: GuidanceIndex, offline: Settings, question: str, section: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and answer.citations[0].id == section, answer.answer
