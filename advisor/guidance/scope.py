@@ -96,7 +96,15 @@ _NOT_COVERED = re.compile(
     r"|\bdays'? notice\b|\b(?:end|terminate|cancel|exit|leave)\b[^?.]{0,30}\bearly\b"
     r"|\bhow (?:do|can) (?:we|i|a partner|partners) (?:qualify|apply|enrol+|join)\b"
     r"|\bqualify for\b"
-    r"|\bmid-?term\b|\brefunds?\b|\bcancel+(?:ing|ed|ation)?\b[^?.]{0,40}\bsubscriptions?\b"
+    r"|\bmid-?(?:term|way|contract|subscription)\b|\bhalfway\b|\bpart-?way through\b"
+    r"|\bmiddle of (?:the |a |an |our |their |its )?(?:[\w-]+ ){0,2}(?:contract|term|subscription"
+    r"|agreement|ea)\b|\bin year \d of \d\b|途中|契約期間中"
+    # a deadline: the guidance sets none ("by when do EA customers have to sign the MCA?")
+    # legacy offers and moving subscriptions across: the guidance names neither
+    r"|\blegacy\b|旧オファー|レガシー|\bhand-?off\b|\bhand (?:\w+ ){0,2}(?:over|off) to\b"
+    r"|\btransfer(?:s|red|ring)? (?:\w+ ){0,2}(?:subscriptions?|licen[cs]es|seats|admin)\b|移管"
+    r"|\bdeadlines?\b|\bby (?:when|what date)\b[^?]{0,40}\b(?:have to|has to|must|need to)\b|期限"
+    r"|\brefunds?\b|\bcancel+(?:ing|ed|ation)?\b[^?.]{0,40}\bsubscriptions?\b"
     r"|\breserved instances?\b|\bpay[- ]as[- ]you[- ]go\b|\bsavings plans?\b"
     r"|\bspot (?:vms?|instances?)\b|\b(?:how|where) (?:do|can|should) (?:we|i|a partner|partners"
     r"|you) (?:sign up|register|enrol+)\b"

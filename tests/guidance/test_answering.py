@@ -877,6 +877,14 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "Give me the offer ID for the Azure plan, please.",
         "Any tips for passing the MS-900 exam?",
         "承認するのはマイクロソフトのどの部署？",
+        # mid-contract, deadlines, legacy offers, moving subscriptions across
+        "We're partway through our EA. Can we hop over to a partner now?",
+        "If seats jump past 2,400 in the middle of our annual term, what happens?",
+        "年契約の途中でEAにしたら、残りはどうなる？",
+        "Is there a deadline for EA customers to sign the MCA?",
+        "CSPへの切り替えに期限はありますか？",
+        "Do legacy CSP offers follow the same 2,400 figure?",
+        "How do we transfer our online subscriptions to a partner?",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
