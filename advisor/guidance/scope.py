@@ -103,6 +103,16 @@ _NOT_COVERED = re.compile(
     # legacy offers and moving subscriptions across: the guidance names neither
     r"|\blegacy\b|旧オファー|レガシー|\bhand-?off\b|\bhand (?:\w+ ){0,2}(?:over|off) to\b"
     r"|\btransfer(?:s|red|ring)? (?:\w+ ){0,2}(?:subscriptions?|licen[cs]es|seats|admin)\b|移管"
+    # minimums, terms, how the year is counted, marketplace spend, forms and portals
+    r"|\bmin\.? (?:seats?|users?|licen[cs]es?|spend|commitment|term)\b|\bminimum terms?\b"
+    r"|\bterm length\b|\b(?:\d|one|three)-year (?:or|term|agreement|contract|ea)\b"
+    r"|\bcalendar year\b|\brolling 12\b|\btrailing[- ]12\b|\b(?:fiscal"
+    r"|contract) year\b[^?]{0,20}\bor\b"
+    r"|\bor (?:the )?(?:customer'?s |microsoft'?s? )?(?:fiscal|contract|calendar) year\b"
+    r"|\bmarketplace\b[^?]{0,40}\b(?:count|include|toward|inside)\w*|\b(?:count|include)\w*\b"
+    r"[^?]{0,40}\bmarketplace\b|\bis there (?:a |an )?(?:form|portal|tool)\b"
+    r"|\bhow (?:do|can|should|does) (?:we|i|a partner|partners|the customer|customers|a customer"
+    r"|a cust|you) (?:actually |really )(?:request|ask for|apply for|get)\b"
     r"|\bdeadlines?\b|\bby (?:when|what date)\b[^?]{0,40}\b(?:have to|has to|must|need to)\b|期限"
     r"|\brefunds?\b|\bcancel+(?:ing|ed|ation)?\b[^?.]{0,40}\bsubscriptions?\b"
     r"|\breserved instances?\b|\bpay[- ]as[- ]you[- ]go\b|\bsavings plans?\b"

@@ -885,6 +885,13 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "CSPへの切り替えに期限はありますか？",
         "Do legacy CSP offers follow the same 2,400 figure?",
         "How do we transfer our online subscriptions to a partner?",
+        # minimums, terms, how the year is counted, marketplace spend, forms
+        "MCA min term?",
+        "Is an MCA with a seller a three-year contract?",
+        "Is the Azure figure per calendar year?",
+        "Does marketplace spend count toward the USD 1M?",
+        "How do we actually request approval for lead-status SKUs?",
+        "Is there a portal for the special approval?",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
