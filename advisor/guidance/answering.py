@@ -256,11 +256,22 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         # questions like it were mostly written to be refused, and no sentence matches it well:
         # a detail next to what the guidance says ("is the 2,400 counted per tenant?")
         return Support(hits, "topic", kind=kind)
-    if not hits or coverage < MIN_COVERAGE or (content < MIN_SCORE and coverage < ON_TOPIC):
+    # a question the rules settle as the guidance's own ("what if we go past the 1M later?") is
+    # on topic however few of its words the guidance uses
+    off_topic = coverage < MIN_COVERAGE or (content < MIN_SCORE and coverage < ON_TOPIC)
+    if not hits or (off_topic and not settled):
         if definition is not None:  # the guidance uses the term without explaining it
             return Support([], None, definition, kind, also)
         return Support(hits, "topic", kind=kind)
     return Support(hits, None, definition, kind, also)
+
+
+# a sentence that leans on the one before it: "Beyond those thresholds, …", 「ただし、これらの…」
+_LEANS_BACK = re.compile(
+    r"(?:\w+ ){0,2}(?:those|these) (?:thresholds|figures|changes|terms|motions|customers|deals)\b"
+    r"|(?:ただし、)?(?:これら|それら)の",
+    re.IGNORECASE,
+)
 
 
 def extractive_answer(
@@ -355,6 +366,12 @@ def extractive_answer(
             chosen.append((0.0, rank, position + 1, following[0]))
     kept = of_the_version_named(question, [c[3] for c in chosen])
     chosen = [c for c in chosen if c[3] in kept]  # "what did the May 2022 update change?"
+    for _, rank, position, text in list(chosen):
+        # "Beyond those thresholds, …" comes after the sentence that names the thresholds
+        if position and _LEANS_BACK.match(text):
+            before = sections[rank].sentences()[position - 1]
+            if not any(c[1] == rank and c[2] == position - 1 for c in chosen):
+                chosen.append((0.0, rank, position - 1, before))
     markers = _markers(chosen)
     chosen.sort(key=lambda c: (markers[c[1]], c[2]))
     text = join_cited([(sentence, markers[rank]) for _, rank, _, sentence in chosen], lang)

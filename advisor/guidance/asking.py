@@ -59,7 +59,7 @@ _DETAIL = (
 PAST_THE_LINE = re.compile(
     rf"^(?!.*{_DETAIL})"
     r"(?:.*\bwhat (?:happens|then|changes|if)\b[^?]{0,40}\b(?:above|over|beyond|past|more than"
-    r"|exceed\w*|cross\w*)\b[^?]{0,12}?(?:2,?400|usd ?1 ?m\b|\$ ?1 ?m\b|1 ?million|one million"
+    r"|exceed\w*|cross\w*)\b[^?]{0,12}?(?:2,?400|(?:usd ?|\$ ?)?1 ?m\b|1 ?million|one million"
     r"|the (?:seat |azure )?(?:threshold|line|limit|cap)s?\b)"
     r"|.*(?:2,?400\s*(?:シート|席|ユーザー)?|100\s*万(?:米)?ドル|基準|ライン)(?:を|が)?(?:超え"
     r"|超過)"

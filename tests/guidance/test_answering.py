@@ -1309,3 +1309,13 @@ def test_everyday_questions_about_the_guidance_find_where_it_answers(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and answer.citations[0].id == section, answer.answer
+
+
+def test_a_sentence_that_leans_on_the_one_before_comes_with_it(
+    index: GuidanceIndex, offline: Settings
+) -> None:
+    answer = answer_question("what if we go past the 1M later?", index=index, settings=offline)
+    assert answer.answered, answer.answer
+    text = answer.answer
+    assert "Beyond those thresholds" in text
+    assert text.index("Partners can still sell") < text.index("Beyond those thresholds")
