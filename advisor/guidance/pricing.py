@@ -149,7 +149,7 @@ _ASKS_IF_GIVEN = re.compile(
     # "boss thinks the post lists the new incentive % somewhere - does it?"
     r"|\b(?:post|guidance|article|blog) (?:gives?|lists?|states?|includes?|mentions?|has)\b"
     r"[^?]{0,50}\b(?:does|do) it\b"
-    r"|(?:ガイダンス|記事|この資料|本文)(?:の中|内)?(?:に|には|で)[^。？?]{0,50}(?:載って|書いて"
+    r"|(?:ガイダンス|記事|この資料|本文)(?:自体|の中|内)?(?:に|には|で)[^。？?]{0,50}(?:載って|書いて"
     r"|記載|出て)"
     r"|(?:ガイダンス|記事|この資料)(?:を?読めば|から|で)[^。？?]{0,40}(?:わかり|分かり|わかる"
     r"|分かる)"

@@ -291,6 +291,8 @@ _WHAT_THE_GUIDANCE_SAYS = re.compile(
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
+    # "QRP is what exactly", "multi-tenant in MS contract terms = ?"
+    r"|^\s*(?:is|are) what\b|^\s*in (?:[\w-]+ ){1,4}[=＝]\s*[?？]"
     r"|^[\"'”]?\s*,?\s*in (?:plain|simple) (?:english|words|terms)\s*(?:\?|,\s*(?:and\s+)?(?:why"
     r"|how"
     r"|where|which|who|when)\b)"
@@ -369,6 +371,7 @@ _IN_JAPANESE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"visions?", "ビジョン"),
         (r"updates?", "更新"),
         (r"approvals?", "承認"),
+        (r"focus areas?", "主要分野"),
         (r"special terms?", "特別な条件"),
         (r"smbs?", "中堅・中小企業"),
         (r"support", "サポート"),
@@ -418,7 +421,19 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
         entry = _entry_defined(part, kb, lang)
         if entry is not None:
             return entry
+    if _ABBREVIATION_ASKED.search(question):
+        # 「よく「CSP」と言われるのですが、…正式名称を存じ上げません。何の略でしょうか。」
+        named = contrasted_terms(f"{question} vs", kb, lang)
+        if len(named) == 1:
+            return named[0]
     return None
+
+
+# what an abbreviation stands for, asked anywhere in the question
+_ABBREVIATION_ASKED = re.compile(
+    r"何の略|なんの略|正式名称|略さずに|\bstands? for\b|\bfull name\b|\bspelled out\b",
+    re.IGNORECASE,
+)
 
 
 def _entry_defined(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None:

@@ -129,7 +129,12 @@ _NOT_COVERED = re.compile(
     r"|同業他社|他社の(?:事例|例)"
     r"|\bhow many (?:business )?(?:days|hours|weeks)\b|\bwithin (?:the first )?\d+ (?:hours|days)\b"
     r"|\bhow long (?:does|do|will|would)\b[^?]{0,40}\b(?:take|last)\b"
-    r"|(?<!月)(?<!月の)何日(?!付)|何時間|何週間"
+    # how long one must stay, how a referral picks its partner
+    r"|\bhow long (?:must|do|should|will|would|does) (?:we|they|customers?|a customer|the customer"
+    r"|i) (?:have to )?(?:stay|remain|wait|be locked)\b|\bhow (?:does|do|will|would) (?:the )?"
+    r"(?:qualified referral program|qrp|microsoft|ms)\b[^?]{0,20}\b(?:decide|choose|pick|select"
+    r"|match)"
+    r"|(?<!月)(?<!月の)(?<!日って)(?<!日は)何日(?!付)|何時間|何週間"
     r"|\bhow (?:do|can|should) (?:we|i|partners?|a partner) (?:actually )?(?:submit|register|file"
     r"|enter|log|apply|sign)\b|(?<!several )(?<!systems )(?<!platforms )\bside by side\b|併用"
     r"|登録(?:は|って)?(?:どこ|どう)|申請方法"
@@ -154,7 +159,7 @@ _NOT_COVERED = re.compile(
     r"|\bfunding (?:programs?|programmes?)\b|費用補助|資金援助|並行して(?:持|契約|使)"
     # sectors, other licensing programmes and partner types the guidance never mentions
     r"|\b(?:government|public[- ]sector|schools?|universit(?:y|ies)|education(?:al)?|academic"
-    r"|non-?profits?|charit(?:y|ies)|healthcare|hospitals?|pharma\w*)\b"
+    r"|non-?profits?|charit(?:y|ies)|healthcare|hospitals?|pharma\w*|gov|gcc|nhs)\b"
     r"|教育機関|学校|大学|政府|官公庁|自治体|公共(?:機関|部門)|非営利|NPO|医療|製薬|病院"
     r"|\b(?:mpsa|open value|open licen[cs]e|select plus|spla|lsp|licensing solution partners?"
     r"|direct[- ]bill\w*|indirect (?:resellers?|providers?)|[12]-tier|tier [12])\b"
@@ -361,6 +366,7 @@ _AFTERWARDS = re.compile(
     # news heard since: 「最近になってEAの新規受付が終了したと聞いた」, "recently ended"
     r"|最近(?:になって)?[^。？?]{0,30}(?:終了|変更|変わ|始ま|開始)(?:した|された|になった|った)"
     r"|\brecently\b[^?.]{0,40}\b(?:ended|stopped|changed|discontinued|retired|started)\b"
+    r"|もう[^。？?]{0,30}(?:なくなった|やめた|廃止された|出さなくなった)"
     r"|最近の(?:報道|ニュース)|\brecent (?:news|reports?|press|headlines?)\b|\bin the news\b"
     r"|\bnext (?:update|revision|version) of\b|次の(?:ガイダンス)?(?:更新|アップデート|改訂)"
     r"|\bfy ?(?:2[3-9]|20(?:2[3-9]|3\d))\b|\bfiscal (?:year )?20(?:2[3-9]|3\d)\b|FY ?(?:2[3-9]"
@@ -372,6 +378,7 @@ _AFTERWARDS = re.compile(
     r"|\bnewer than\b|\b(?:really|actually) made (?:csp|the csp|it|them)\b|\bwhen (?:it|that"
     r"|this) happened\b"
     r"|今年度"
+    r"|\b(?:actually|really|ever|finally) (?:went|came) into effect\b"
     r"|\b(?:actually|really|ever) (?:launched|happened|started|took effect|went ahead|went live"
     r"|rolled out|landed)\b"
     r"|来年度?(?=[^。！]*$)|今期"
@@ -405,7 +412,11 @@ _SELF_DESCRIBED = re.compile(
     r"|\bour (?:[\w-]+ ){0,2}?(?:city |local |municipal )?(?:government|public[- ]sector"
     r"|education board|school|university|hospital|charity|non-?profit)\b"
     r"|\bwe(?:'re| are) (?:a|an) (?:[\w-]+ ){0,2}?(?:government|public[- ]sector|school"
-    r"|university|hospital|charity|non-?profit)\b",
+    r"|university|hospital|charity|non-?profit)\b"
+    # "we're a small CSP partner serving universities", 「大学の一部局が」: who asks, not a sector
+    r"|\bwe(?:'re| are) (?:a|an) (?:[\w-]+ ){0,4}?(?:serving|for|with) (?:[\w-]+ ){0,2}?"
+    r"(?:universities|schools|hospitals|governments|public[- ]sector|non-?profits|charities)\b"
+    r"|大学の(?:一)?(?:部局|学部|研究室|部署)",
     re.IGNORECASE,
 )
 

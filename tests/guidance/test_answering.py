@@ -892,6 +892,11 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "Does marketplace spend count toward the USD 1M?",
         "How do we actually request approval for lead-status SKUs?",
         "Is there a portal for the special approval?",
+        # a sector in a clipped word, how long one must stay, news of a change heard since
+        "Do gov customers on GCC follow the same motions?",
+        "How long do we have to stay in a motion before switching?",
+        "What were the new wholesale prices once they finally came into effect?",
+        "小規模の会社はもうEAを契約できなくなったって本当？",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -1283,6 +1288,10 @@ def test_what_happens_past_a_threshold_is_answered_from_the_thresholds(
         ("'Multi-tenant' in simple terms, and who has to approve it?", "glossary-multi-tenant"),
         ("請求書に「MCA」って書いてあるんですけど、これ何？", "glossary-mca"),
         ("QRPって簡単に何？", "glossary-qualified-referral-program"),
+        # the term named in one sentence, what it stands for asked in another
+        ("見積書に「MCA」とあるのですが、正式名称がわかりません。何の略ですか。", "glossary-mca"),
+        ("EA is what exactly", "glossary-ea"),
+        ("lead-status in MS contract terms = ?", "glossary-lead-status-skus"),
     ],
 )
 def test_a_definition_asked_with_more_after_it_starts_from_the_glossary(
@@ -1297,6 +1306,13 @@ def test_a_definition_asked_with_more_after_it_starts_from_the_glossary(
     [
         ("Is this Microsoft's final word on it, or will there be more guidance?", "csp-future"),
         ("購買モーションの話って、今後も変わるの？", "csp-future"),
+        ("focus areasって3つあったよね、何だっけ？", "customer-needs-first"),
+        ("このガイダンスの最終更新日は何日？", "about-this-guidance"),
+        (
+            "We're a reseller serving hospitals. What does the guidance ask us to consider about"
+            " expiring EAs?",
+            "csp-future",
+        ),
         (
             "We buy a lot through marketplaces like Amazon. Does Microsoft treat that way of "
             "buying as second class?",
