@@ -148,7 +148,7 @@ _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bbreadth\b|\bcsp\b|cloud solution provider|\breseller\b|ブレッ?ドゥ?ス"
             r"|\bpartner compan(?:y|ies)\b|代理店"
-            r"|(?<![ａ-ｚA-Za-z])ＣＳＰ|CSP",
+            r"|(?<![ａ-ｚA-Za-z])ＣＳＰ|(?<![A-Za-z])CSP(?![A-Za-z])",
             re.IGNORECASE,
         ),
     ),
@@ -156,7 +156,8 @@ _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "enterprise-motion",
         re.compile(
             r"\benterprise\b|\beas?\b|\bmcas?\b|enterprise agreement|customer agreement"
-            r"|\bmicrosoft seller|\bseller\b|エンタープライズ|EA|MCA|販売担当|営業担当"
+            r"|\bmicrosoft seller|\bseller\b|エンタープライズ|(?<![A-Za-z])(?:EA|MCA)(?![A-Za-z])"
+            r"|販売担当|営業担当"
             r"|\bbig[- ]company (?:contract|route|deal)|大(?:きい|きな)会社向け|大手向け",
             re.IGNORECASE,
         ),
@@ -213,7 +214,9 @@ def question_kind(question: str) -> str:
     if STAYS_WITH.search(question):
         return "beyond"  # "can we still stay with our partner?"
     # "a 2,000-seat deal vs a 5,000-seat one": the two sides of a threshold, not two motions
-    sides_of_a_figure = re.search(r"\d", question) and GUIDANCE_FIGURE.search(question)
+    sides_of_a_figure = len(re.findall(r"\d[\d,.]*", question)) >= 2 and GUIDANCE_FIGURE.search(
+        question
+    )
     compares = (
         _COMPARE.search(question)
         and len(compared_sections(question)) >= 2

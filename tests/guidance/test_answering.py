@@ -1335,3 +1335,18 @@ def test_a_sentence_that_leans_on_the_one_before_comes_with_it(
     text = answer.answer
     assert "Beyond those thresholds" in text
     assert text.index("Partners can still sell") < text.index("Beyond those thresholds")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "45 of us here. whats the deal with buying direct online vs going thru a reseller?",
+        "Each year we weigh buying online vs a reseller. Thoughts?",
+    ],
+)
+def test_ea_inside_a_word_names_no_motion_and_one_head_count_is_no_pair_of_figures(
+    index: GuidanceIndex, offline: Settings, question: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    cited = [c.id for c in answer.citations]
+    assert cited == ["self-service-motion", "breadth-motion"], answer.answer
