@@ -105,6 +105,8 @@ def echoes_topic(question: str) -> bool:
 
 
 # a choice asked between options named before it: the options are part of the question
+_IF_EN = re.compile(r"\s*(?:even )?(?:if|once|suppose|supposing)\b", re.IGNORECASE)
+_IF_JA = re.compile(r"(?:ても|でも|たら|なら|れば)\s*$")
 _CHOICE = re.compile(r"\s*(?:どっち|どちら|どれ|which\b)", re.IGNORECASE)
 _OPTIONS = re.compile(r"のと|(?<![\d０-９])と[、,]|\bor\b|\bversus\b|\bvs\b", re.IGNORECASE)
 
@@ -135,6 +137,18 @@ def question_spans(text: str) -> list[Span]:
             ):
                 found = start
                 break
+        if found:
+            # "if we buy online ourselves, can we still ask a partner later?",
+            # 「ネットで自分で買っても、あとで相談できますか？」: the condition is part of the
+            # question, not something the customer says they do (a figure in it still counts)
+            i = [start for start, _ in clauses].index(found)
+            before = sentence[clauses[i - 1][0] : clauses[i - 1][1]] if i else ""
+            if (
+                before
+                and not _DIGIT.search(before)
+                and (_IF_EN.match(before) or _IF_JA.search(before))
+            ):
+                found = clauses[i - 1][0]
         chooses = found is not None and _CHOICE.match(sentence, found) is not None
         if chooses and _OPTIONS.search(sentence[:found]):
             found = 0  # 「代理店から買うのと、自分でネットで買うのと、どっちがいい？」 asks of both

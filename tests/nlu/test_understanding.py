@@ -860,3 +860,21 @@ def test_a_choice_asked_between_two_ways_of_buying_is_no_answer_to_either(text: 
     read = understand(text)
     assert read.self_service is None and read.preferred_motion is None
     assert read.seats == 30
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ネットで自分で買っても、あとで業者さんに相談できますか？",
+        "If we buy online ourselves, can we still ask a partner later?",
+        "Even if we go through a reseller, can we buy some things online?",
+    ],
+)
+def test_a_way_of_buying_in_the_condition_of_a_question_is_not_recorded(text: str) -> None:
+    read = understand(text)
+    assert read.self_service is None and read.preferred_motion is None
+    assert read.act == "question"
+
+
+def test_a_figure_in_the_condition_still_counts_as_said() -> None:
+    assert understand("If it helps, we have 3,000 seats. Which motion?").seats == 3000
