@@ -34,6 +34,7 @@ from advisor.guidance.asking import (
     SIDE_OF_THE_LINE,
     STAYS,
     STILL_SELL,
+    THE_LINE_ASKED,
     THE_UPDATES,
     asked_parts,
     asks_yes_or_no,
@@ -193,6 +194,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or CSP_HEADING.search(question) is not None
         or PAST_THE_LINE.search(question) is not None
         or SIDE_OF_THE_LINE.search(question) is not None
+        or THE_LINE_ASKED.search(question) is not None
         or (asks_yes_or_no(question) and PARTNER_EA_DUTIES.search(question) is not None)
         or rates_given
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year

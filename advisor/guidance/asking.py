@@ -76,6 +76,15 @@ SIDE_OF_THE_LINE = re.compile(
     r"(?:入|収ま)|(?:基準|ライン)(?:を)?(?:超え|超過)(?:て(?:る|い)|ますか|る[?？]))",
     re.IGNORECASE | re.DOTALL,
 )
+# the guidance's own figure asked for: "Azure の方のライン、いくら?", "what's the seat line?"; not
+# what one seat costs past it
+THE_LINE_ASKED = re.compile(
+    rf"^(?!.*{_DETAIL})(?!.*(?:値上|値下|損|1\s*シート|シートあたり|月額|\bper (?:seat|user)\b"
+    r"|\beach seat\b))(?=.*(?:azure|\bseats?\b|シート|アジュール))(?=.*(?:\bline\b|threshold"
+    r"|cut-?off|\bcap\b|\blimit\b|ライン|基準|閾値|しきい値|目安|上限|まで|向き))(?=.*(?:いくら"
+    r"|how much|how many|何シート|何席|\bwhat(?:'s| is)\b))",
+    re.IGNORECASE | re.DOTALL,
+)
 # whether partners in an EA take part in invoicing, collection or foreign exchange, which the
 # guidance says they do; a detail asked of it (who bears a loss, which rate, how they are chosen)
 # the guidance does not give

@@ -54,6 +54,7 @@ _WHICH_PERIOD = re.compile(
     r"|term|deal)\b"
     r"|\bmonthly (?:\w+ )?or (?:an? )?(?:annual|yearly)\b|\b(?:annual|yearly) (?:\w+ )?or monthly\b"
     r"|\bmonthly\s*[?？、,/]\s*(?:annual|yearly)\b|\b(?:annual|yearly)\s*[?？、,/]\s*monthly\b"
+    r"|月の(?:金額|額|話)[?？、\s]*(?:それとも)?[\s、]*年の(?:金額|額|話)"
     r"|(?:月額|月間|毎月)[?？、\s]*(?:それとも)?[\s、]*(?:年額|年間)|(?:年額"
     r"|年間)[?？、\s]*(?:それとも)?[\s、]*(?:月額|月間)"
     # 「100万ドルって月額の話?」: which period the guidance's figure is in
@@ -63,7 +64,8 @@ _WHICH_PERIOD = re.compile(
 )
 GUIDANCE_FIGURE = re.compile(
     r"\b(?:seats?|users?|licen[cs]es?|azure|consumption|spend\w*|annual\w*|a year|per year"
-    r"|deal size|deals?)\b|シート|席|ユーザー|Azure|年間|利用額|消費額|案件|規模",
+    r"|deal size|deals?)\b|シート|席|ユーザー|Azure|年間|利用額|消費額|案件|規模"
+    r"|100\s*万(?:米)?ドル",
     re.IGNORECASE,
 )
 
@@ -92,7 +94,8 @@ _RATE_ASK = re.compile(
     r"|どれくらい)"
     r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高"
     r"|下が|上が"
-    r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)|単価|報酬(?:率|額)"
+    r"|[?？]\s*$)|(?:新しい|今の|現在の)?卸(?:値|価格)(?:の)?(?:水準|額|金額|表)"
+    r"|単価(?!の(?:値引き)?交渉)|報酬(?:率|額)"
     r"|\b(?:paid|earn\w*|payouts?|incentives?)\b[^?]*\?\s*how much\b|わりびき|ねびき|でぃすかうんと"
     r"|\buplift\b|(?:どれくらい|どのくらい|いくら)の(?:インセンティブ|報酬|割引)"
     r"|(?:パートナー|販売店|リセラー)の(?:取り分|利ざや|儲け)|追加(?:の)?(?:料金|費用|コスト)"
@@ -149,7 +152,8 @@ _ASKS_IF_GIVEN = re.compile(
     # "boss thinks the post lists the new incentive % somewhere - does it?"
     r"|\b(?:post|guidance|article|blog) (?:gives?|lists?|states?|includes?|mentions?|has)\b"
     r"[^?]{0,50}\b(?:does|do) it\b"
-    r"|(?:ガイダンス|記事|この資料|本文)(?:自体|の中|内)?(?:に|には|で)[^。？?]{0,50}(?:載って|書いて"
+    r"|(?:ガイダンス|記事|この資料|本文)(?:自体|の中|内)?(?:に|には|で)[^。？?]{0,50}(?:載って"
+    r"|書いて"
     r"|記載|出て)"
     r"|(?:ガイダンス|記事|この資料)(?:を?読めば|から|で)[^。？?]{0,40}(?:わかり|分かり|わかる"
     r"|分かる)"
@@ -195,7 +199,8 @@ _RATES_NAMED = re.compile(
 
 
 _WHO_SETS = re.compile(
-    r"(?:自由に|自分で|独自に|勝手に)(?:決め|設定)|裁量|\bwho (?:sets|decides|controls"
+    r"(?:自由に|自分で|独自に|勝手に)(?:値段|価格)?(?:を)?(?:決め|設定)|裁量|\bwho (?:sets|decides"
+    r"|controls"
     r"|chooses) (?:the )?pric"
     r"|\bsets? (?:their"
     r"|its|the) own pric|\bfree to set\b|\bdiscretion\b",
@@ -211,7 +216,9 @@ _CHEAPER_PURPOSE = re.compile(
 )
 
 
-_UNIT_PRICE = re.compile(r"単価|\bunit prices?\b|\bper[- ](?:seat|user) prices?\b", re.IGNORECASE)
+_UNIT_PRICE = re.compile(
+    r"単価(?!の(?:値引き)?交渉)|\bunit prices?\b|\bper[- ](?:seat|user) prices?\b", re.IGNORECASE
+)
 
 
 def asks_price(question: str) -> bool:

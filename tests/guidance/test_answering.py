@@ -897,6 +897,14 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "How long do we have to stay in a motion before switching?",
         "What were the new wholesale prices once they finally came into effect?",
         "小規模の会社はもうEAを契約できなくなったって本当？",
+        # workshops for free, finding a partner, admin relationships, a disclosed margin, a
+        # threshold still the same today, moving online purchases over to a partner
+        "パートナーのワークショップは無料ですか？",
+        "How do we find a good partner near us?",
+        "Does our GDAP relationship change which motion applies?",
+        "Must the reseller show us its margin?",
+        "今も2,400シートの基準は変わっていませんか？",
+        "ネットで買ったライセンスを代理店の管理に移せますか？",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -964,6 +972,14 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "インセンティブは何を基準に段階分けされる？",
         "Is the USD 1M per year, or over the whole contract?",
         "Azureのthresholdって、monthly？annual？",
+        # the guidance's own figure asked in chat words; price negotiation; who sets the price
+        "Azureのラインっていくら？",
+        "その100万ドルって月の金額？年の金額？",
+        "単価の交渉だけしたいんですが、それでもエンタープライズになりますか？",
+        "代理店って自分で値段を決めていいの？",
+        "JP版の掲載日は？",
+        "For next year's plan: are EA incentives changing now?",
+        "5月の更新で、結局いつの予定になったの？",
         # what a change is for, who sets a price, a spend against the line, products a change
         # covers, how partners are paid, whom a contract is for, a vision asked as a choice
         "Isn't new commerce just about making subscriptions cheaper?",
