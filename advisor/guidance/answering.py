@@ -22,6 +22,7 @@ from advisor.guidance.asking import (
     ANSWERS_KIND,
     CHANGING_MOTION,
     CHECKING_FOR_UPDATES,
+    CSP_GOING,
     CSP_HEADING,
     GIVES_NO_RATES,
     HEDGES,
@@ -192,6 +193,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or THE_UPDATES.search(question) is not None
         or CHECKING_FOR_UPDATES.search(question) is not None
         or CSP_HEADING.search(question) is not None
+        or CSP_GOING.search(question) is not None
         or PAST_THE_LINE.search(question) is not None
         or SIDE_OF_THE_LINE.search(question) is not None
         or THE_LINE_ASKED.search(question) is not None
@@ -242,6 +244,8 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
             ),
             key=lambda h: -h.score,
         )
+    if CSP_GOING.search(question):
+        ranked.sort(key=lambda h: h.section.id != "csp-future")  # 「CSPってなくなるの？」
     if rates_given:
         # "does the guidance say what discount we'd get?": where it says it gives no rates
         ranked.sort(key=lambda h: not any(GIVES_NO_RATES.search(t) for t in h.section.sentences()))
