@@ -22,7 +22,6 @@ from advisor.guidance.asking import (
     ANSWERS_KIND,
     CHANGING_MOTION,
     CHECKING_FOR_UPDATES,
-    CSP_GOING,
     CSP_HEADING,
     GIVES_NO_RATES,
     HEDGES,
@@ -62,6 +61,7 @@ from advisor.guidance.sides import (
     fitting_sections,
     partner_parts,
 )
+from advisor.guidance.wording import CSP_GOING
 from advisor.inputs import clean_text
 from advisor.nlu import detect_lang
 
@@ -187,13 +187,14 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
     # "must we move above 2,400 seats?" is the guidance's own question (moving is not mandatory),
     # however many refused questions name the 2,400 too
     rates_given = asks_if_rates_given(question)  # "does the post list the percentages?": not
+    going = CSP_GOING.search(question) is not None  # 「CSPってなくなるの？」: where CSP is heading
     settled = (
         definition is not None
         or (kind == "must" and MOVING.search(question) is not None)
         or THE_UPDATES.search(question) is not None
         or CHECKING_FOR_UPDATES.search(question) is not None
         or CSP_HEADING.search(question) is not None
-        or CSP_GOING.search(question) is not None
+        or going
         or PAST_THE_LINE.search(question) is not None
         or SIDE_OF_THE_LINE.search(question) is not None
         or THE_LINE_ASKED.search(question) is not None
@@ -244,8 +245,8 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
             ),
             key=lambda h: -h.score,
         )
-    if CSP_GOING.search(question):
-        ranked.sort(key=lambda h: h.section.id != "csp-future")  # 「CSPってなくなるの？」
+    if going:
+        ranked.sort(key=lambda h: h.section.id != "csp-future")
     if rates_given:
         # "does the guidance say what discount we'd get?": where it says it gives no rates
         ranked.sort(key=lambda h: not any(GIVES_NO_RATES.search(t) for t in h.section.sentences()))

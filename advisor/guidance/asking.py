@@ -85,13 +85,6 @@ THE_LINE_ASKED = re.compile(
     r"|how much|how many|何シート|何席|\bwhat(?:'s| is)\b))",
     re.IGNORECASE | re.DOTALL,
 )
-# whether CSP is going away: answered where the guidance says where CSP is heading (it becomes the
-# primary breadth motion), not by what the breadth motion is; 「CSPでは売れなくなる」 is a threshold
-CSP_GOING = re.compile(
-    r"CSP[^。？?]{0,20}(?:(?<!売れ)なくな|消え|終わ(?:る|り)|廃止)|\bcsp\b[^?]{0,30}\b(?:going away"
-    r"|dying|phased? out|disappear\w*|being (?:killed|retired|dropped))",
-    re.IGNORECASE,
-)
 # whether partners in an EA take part in invoicing, collection or foreign exchange, which the
 # guidance says they do; a detail asked of it (who bears a loss, which rate, how they are chosen)
 # the guidance does not give

@@ -233,9 +233,8 @@ def asks_price(question: str) -> bool:
     if _UNIT_PRICE.search(question):
         return True  # 「100万ドルを超えた分、お客さん側の単価は変わる？」
     if SIDE_OF_THE_LINE.search(question) and not _RATE_ASK.search(question):
-        return (
-            False  # 「Azure 利用は月額約9万米ドル…範囲に収まるか」: the asker's figure, not a price
-        )
+        # 「Azure 利用は月額約9万米ドル…範囲に収まるか」: the asker's figure, not a price
+        return False
     if _ASKS_IF_GIVEN.search(question) or (
         _RATE_CHANGED.search(question) and not _AMOUNT.search(question)
     ):

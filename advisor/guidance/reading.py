@@ -426,7 +426,7 @@ def defined_term(question: str, kb: KnowledgeBase, lang: Lang) -> Section | None
             return entry
     if _ABBREVIATION_ASKED.search(question):
         # 「よく「CSP」と言われるのですが、…正式名称を存じ上げません。何の略でしょうか。」
-        named = contrasted_terms(f"{question} vs", kb, lang)
+        named = _named_terms(question, kb, lang)
         if len(named) == 1:
             return named[0]
     return None
@@ -468,6 +468,11 @@ def contrasted_terms(question: str, kb: KnowledgeBase, lang: Lang) -> list[Secti
     """Return the glossary entries of the terms a "how do X and Y differ?" question names."""
     if not _CONTRAST.search(question):
         return []
+    return _named_terms(question, kb, lang)
+
+
+def _named_terms(question: str, kb: KnowledgeBase, lang: Lang) -> list[Section]:
+    """Return the glossary entries of the terms a question names, in the order it names them."""
     question = in_guidance_words(question, lang)
     found: list[tuple[int, Section]] = []
     taken: list[tuple[int, int]] = []

@@ -167,6 +167,13 @@ _GOING = (
     r"\bgo(?:ing|ne)? away\b|\bdiscontinu\w*|\bdying\b|\bphased? out\b|\bstill exists?\b"
     r"|\bstill around\b|なくな|消え|終わ(?:る|り)|廃止"
 )
+# whether CSP is going away: answered where the guidance says where CSP is heading (it becomes the
+# primary breadth motion), not by what the breadth motion is; 「CSPでは売れなくなる」 is a threshold
+CSP_GOING = re.compile(
+    rf"(?<![A-Za-z])CSP(?![A-Za-z])(?![^。？?]{{0,30}}売れなくな)[^。？?]{{0,30}}(?:{_GOING}"
+    r"|\bdisappear\w*|\bbeing (?:killed|retired|dropped))",
+    re.IGNORECASE,
+)
 _EA = r"(?<![A-Za-z])(?:ea|enterprise agreements?)(?![A-Za-z])|エンタープライズ契約"
 # the first that fits is taken
 ALIKE_PHRASES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
