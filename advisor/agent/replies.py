@@ -22,6 +22,7 @@ from advisor.domain.schemas import (
     Slot,
     SpecialTerm,
 )
+from advisor.guidance.sides import as_given
 from advisor.nlu import Understanding
 from advisor.prompts import phrase
 
@@ -168,6 +169,7 @@ def _preamble(turn: TurnFacts) -> list[str]:
     if understood is not None and understood.injection:
         asks_prompt = _PROMPT_REQUEST.search(turn.text)
         parts.append(phrase("prompt_request" if asks_prompt else "injection", lang))
+    restated = ""  # the monthly figure said as a year, which an answer need not say again
     if turn.recorded:
         parts.append(phrase("noted", lang, facts=joiner.join(describe_facts(turn.recorded, lang))))
         if understood is not None and understood.seats_inferred and "seats" in turn.recorded:
@@ -175,6 +177,7 @@ def _preamble(turn: TurnFacts) -> list[str]:
         per_year = understood.azure_per_year if understood is not None else None
         if per_year and "azure_annual_usd" in turn.recorded:
             annual = float(turn.recorded["azure_annual_usd"])
+            restated = as_given(annual, per_year, lang)
             parts.append(
                 phrase(
                     "annualised",
@@ -199,7 +202,9 @@ def _preamble(turn: TurnFacts) -> list[str]:
     else:
         for answer in turn.guidance:
             if answer.answered or answer.refusal == "contact":  # how to be contacted, always
-                parts.append(answer.answer)
+                # "USD 720,000 of Azure a year (USD 60,000 a month) is within…" after "counted
+                # USD 60,000 a month as USD 720,000 a year" says the month once
+                parts.append(answer.answer.replace(restated, "") if restated else answer.answer)
             elif _says_not_found(turn):
                 parts.append(phrase("no_guidance", lang))
     return parts

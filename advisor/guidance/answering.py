@@ -56,10 +56,12 @@ from advisor.guidance.reading import (
 from advisor.guidance.scope import out_of_scope
 from advisor.guidance.sides import (
     against_the_thresholds,
+    asks_to_stay_within,
     compared,
     fitting,
     fitting_sections,
     partner_parts,
+    stated_sides,
 )
 from advisor.guidance.wording import CSP_GOING
 from advisor.inputs import clean_text
@@ -411,6 +413,7 @@ def extractive_answer(
             kind != "must"
             and STAYS.search(question)
             and (kind == "beyond" or PAST_LARGE.search(question))
+            and not asks_to_stay_within(question, stated_sides(question, lang))
         ):
             leads.append((STILL_SELL, "lead.no" if LOSES.search(question) else "lead.yes"))
     for says, answer_is in leads:

@@ -10,7 +10,15 @@ import re
 from advisor import prompts
 from advisor.domain.policy import AZURE_THRESHOLD_USD, SEAT_THRESHOLD
 from advisor.domain.schemas import Answer, Lang
-from advisor.guidance.asking import MOTION_NAMES, PARTNER_ROLES, PARTNERS, ROUTES
+from advisor.guidance.asking import (
+    LOSES,
+    MOTION_NAMES,
+    PARTNER_ROLES,
+    PARTNERS,
+    ROUTES,
+    STAYS,
+    asks_yes_or_no,
+)
 from advisor.guidance.citing import dated_answer, join_cited, then
 from advisor.guidance.index import GuidanceIndex, Hit
 from advisor.guidance.knowledge import KnowledgeBase
@@ -124,40 +132,67 @@ def against_the_thresholds(question: str, answer: Answer) -> Answer:
     "we burn about $80k/mo on Azure, inside the breadth sweet spot?" gets, after the thresholds,
     that USD 960,000 a year (USD 80,000 a month) is within the USD 1 million. Only for an answer
     that cites the thresholds, and only for figures the asker states, not ones asked about
-    ("what happens above 2,400 seats?").
+    ("what happens above 2,400 seats?"). Asked whether they can stay with CSP, an asker whose
+    figures are all within is answered that first: "Yes. 300 seats is within…".
     """
     ids = [c.id for c in answer.citations]
     if THRESHOLDS not in ids:
         return answer
-    reading = understand(question, reader="rules")
     lang = answer.lang
-    said: list[str] = []
+    sides = stated_sides(question, lang)
+    if not sides:
+        return answer
+    body, _, date = answer.answer.rpartition("\n\n")
+    marker = ids.index(THRESHOLDS) + 1
+    said = join_cited([(sentence, marker) for _, sentence in sides], lang)
+    if asks_to_stay_within(question, sides):
+        lead = "lead.no" if LOSES.search(question) else "lead.yes"
+        text = then(f"{prompts.text('answers', lead, lang)}{said}", body, lang)
+    else:
+        text = then(body, said, lang)
+    return answer.model_copy(update={"answer": f"{text}\n\n{date}"})
+
+
+def stated_sides(question: str, lang: Lang) -> list[tuple[str, str]]:
+    """Return which side of each threshold the asker's stated figures fall, and the sentence."""
+    reading = understand(question, reader="rules")
+    sides: list[tuple[str, str]] = []
     if reading.seats:
         side = "over" if reading.seats > SEAT_THRESHOLD else "within"
-        said.append(
-            prompts.text("answers", f"figure.seats.{side}", lang, seats=f"{reading.seats:,}")
-        )
+        seats = f"{reading.seats:,}"
+        sides.append((side, prompts.text("answers", f"figure.seats.{side}", lang, seats=seats)))
     if reading.azure_annual_usd:
         annual = round(reading.azure_annual_usd)
         side = "over" if annual > AZURE_THRESHOLD_USD else "within"
         per_year = reading.azure_per_year
-        given = (
-            prompts.text(
-                "answers",
-                "figure.given",
-                lang,
-                amount=f"{round(annual / per_year):,}",
-                period=prompts.text("replies", f"period.{per_year}", lang),
-            )
-            if per_year
-            else ""
+        given = as_given(annual, per_year, lang) if per_year else ""
+        said = prompts.text(
+            "answers", f"figure.azure.{side}", lang, annual=f"{annual:,}", given=given
         )
-        said.append(
-            prompts.text("answers", f"figure.azure.{side}", lang, annual=f"{annual:,}", given=given)
-        )
-    if not said:
-        return answer
-    body, _, date = answer.answer.rpartition("\n\n")
-    marker = ids.index(THRESHOLDS) + 1
-    text = then(body, join_cited([(sentence, marker) for sentence in said], lang), lang)
-    return answer.model_copy(update={"answer": f"{text}\n\n{date}"})
+        sides.append((side, said))
+    return sides
+
+
+def asks_to_stay_within(question: str, sides: list[tuple[str, str]]) -> bool:
+    """Tell whether a yes-or-no question asks to stay with CSP at figures all within the lines.
+
+    「300人でCSPで買い続けても大丈夫？」: the figures answer it, not "partners can still sell
+    above the thresholds", which is the answer past them.
+    """
+    return (
+        bool(sides)
+        and all(side == "within" for side, _ in sides)
+        and asks_yes_or_no(question)
+        and STAYS.search(question) is not None
+    )
+
+
+def as_given(annual: float, per_year: int, lang: Lang) -> str:
+    """Return the clause giving a yearly Azure figure as it was said: " (USD 80,000 a month)"."""
+    return prompts.text(
+        "answers",
+        "figure.given",
+        lang,
+        amount=f"{round(annual / per_year):,}",
+        period=prompts.text("replies", f"period.{per_year}", lang),
+    )

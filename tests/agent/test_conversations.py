@@ -192,6 +192,22 @@ def test_a_monthly_azure_figure_is_multiplied_by_12_and_says_so(
     assert "counted" not in again.reply and "計算しました" not in again.reply
 
 
+@pytest.mark.parametrize(
+    ("message", "month"),
+    [
+        ("300 staff here, Azure is about 60k a month. Can we keep buying through CSP?", "60,000"),
+        ("従業員300人です。Azureは月に6万ドルくらい。CSPで買い続けても大丈夫？", "60,000"),
+    ],
+)
+def test_a_monthly_figure_is_said_once_beside_the_answer(
+    service: ChatService, message: str, month: str
+) -> None:
+    turn = service.chat(message)
+    # the chat says how it counted the month, and the answer sets the year against the line
+    assert turn.reply.count(month) == 1, turn.reply
+    assert "720,000" in turn.reply and turn.citations
+
+
 def test_recommendation_is_kept_on_later_turns(service: ChatService) -> None:
     turn = service.chat("We'll buy online ourselves, we know exactly what we want")
     assert turn.recommendation is not None
