@@ -142,7 +142,7 @@ ANSWERS_KIND: dict[str, re.Pattern[str]] = {
 STILL_SELL = re.compile(r"\bcan still sell\b|CSP\) プログラムを通じて販売できます")
 _LOSING = (
     r"\b(?:lose|losing|lost|prohibited|banned|forbidden|not allowed|no longer)\b"
-    r"|禁止|使えな|買えな|売れな|できなく|ダメ|だめ"
+    r"|禁止|使えな|買えな|売れな|できなく|ダメ|だめ|(?:買|売|使)われへん|(?:でけ|でき)へん"
 )
 LOSES = re.compile(_LOSING + r"|\bcan(?:not|'t)\b", re.IGNORECASE)
 STAYS = re.compile(

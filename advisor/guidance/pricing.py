@@ -132,8 +132,12 @@ _RATE_ASK = re.compile(
     r"|\bwhat (?:will|would) (?:the |our |their )?(?:new |exact )?(?:wholesale |list )?"
     r"(?:prices?|costs?) be(?:\s+(?:for|after|from|once|when|in|on)\b|\s*[?？]|\s*$)"
     r"|(?:割引|値引き)[^。？?]{0,10}(?:引き継|持ち越|そのまま)|大口割引"
-    r"|(?:割引|値引き)(?:って|は)?(?:つく|付く|もらえ|ある)"
-    r"|(?<!税)率(?:は|って)(?:いくつ|何|どのくらい|どれくらい)"
+    r"|(?:割引|値引き)(?:って|は|が)?(?:つく|付く|もらえ|ある|出る)"
+    r"|\bknock\w* (?:\w+ ){0,2}off\b|\b(?:pay|paying|paid) (?:\w+ ){0,3}up-?front\b"
+    r"|\bwhat incentives? (?:do|does|will|would) (?:they|we|partners?|a partner|the partner) "
+    r"(?:get|receive|earn)"
+    r"|(?<!税)率(?:は|って)[^。？?]{0,6}(?:いくつ|何|どのくらい|どれくらい|どんだけ|どれだけ)"
+    r"|(?:割引|値引き)(?:は|って)?(?:最大|最高)|(?:割引|値引き)[^。？?]{0,6}どこまで"
     r"|料率|何\s*(?:％|%|パーセント)|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)率"
     r"|(?:割引|値引き)(?:して|され|を受け|が受け|がもら|してもら)",
     re.IGNORECASE,
@@ -203,7 +207,8 @@ _WHO_SETS = re.compile(
     r"|controls"
     r"|chooses) (?:the )?pric"
     r"|\bsets? (?:their"
-    r"|its|the) own pric|\bfree to set\b|\bdiscretion\b",
+    r"|its|the) own pric|\bfree to set\b|\bdiscretion\b|\bset (?:my|our) own pric"
+    r"|\bdictates?\b[^?]{0,30}\bpric|\bpric\w*\b[^?]{0,30}\bdictate",
     re.IGNORECASE,
 )
 
@@ -217,7 +222,10 @@ _CHEAPER_PURPOSE = re.compile(
 
 
 _UNIT_PRICE = re.compile(
-    r"単価(?!の(?:値引き)?交渉)|\bunit prices?\b|\bper[- ](?:seat|user) prices?\b", re.IGNORECASE
+    r"単価(?!の(?:値引き)?交渉)|\bunit prices?\b|\bper[- ](?:seat|user) prices?\b"
+    # the whole bill is a price too: 「年間の支払総額の目安」, "total cost for 3,000 seats"
+    r"|総額|総支払|支払(?:い)?額|請求額|\btotal (?:bill|cost|spend)\b",
+    re.IGNORECASE,
 )
 
 

@@ -292,7 +292,10 @@ _WHAT_THE_GUIDANCE_SAYS = re.compile(
     re.IGNORECASE,
 )
 _DEFINITION_AFTER = re.compile(
-    r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|means?\b|mean\?)"
+    r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|(?:is )?short for|means?\b|mean\?)"
+    # "MCA, spell it out pls"
+    r"|^\s*[,:-]?\s*(?:spell (?:it|that) out|full (?:form|name))\b[\s,]*(?:pls|please|thx)?"
+    r"[?.!]*\s*$"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
     # "QRP is what exactly", "multi-tenant in MS contract terms = ?"
     r"|^\s*(?:is|are) what\b|^\s*in (?:[\w-]+ ){1,4}[=＝]\s*[?？]"
@@ -302,7 +305,8 @@ _DEFINITION_AFTER = re.compile(
     r"|^\s*in (?:licensing|partner|plain) (?:speak|terms|language)\s*(?:=\s*)?\?"
     # "'Dual-use rights', is that about using the software at home and at work?"
     r"|^[\"'”]?\s*,\s*is (?:that|it|this) (?:about|when|where|like|a kind of|some kind of)\b"
-    r"|^[^?!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it|this) (?:mean"
+    r"|^[^?!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it|this) (?:even "
+    r"|actually |really )?(?:mean"
     r"|stand for))\b"
     r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:ざっくり|簡単に|要するに|一言で"
     r"|ひとことで"
@@ -310,6 +314,7 @@ _DEFINITION_AFTER = re.compile(
     r"|でしょう|だ|の(?:こと|略|意味)"
     r"|を(?:指|意味)|か[?？]|？|なの)|って(?:どういう|どんな)|っていうのは|ってのは[?？]"
     r"|というのは|の意味|の略|を説明|とはどういう|の?正式(?:名称|名)|って正式(?:には|名称|名)"
+    r"|って(?:なん|何)(?:やねん|なん|やの)"
     r"|って\s*(?:full ?name|フルネーム|正式名称)(?:は|って)?\s*(?:なに|何|[?？]))"
     # 「デュアルユース権ってそもそも何の権利？」「QRPって何するプログラム？」
     r"|^[」』）)]?\s*(?:って|とは)(?:そもそも|一体|いったい)?\s*(?:何|なに|なん)(?:の|する|をする)"
@@ -321,9 +326,9 @@ _DEFINITION_AFTER = re.compile(
     r"|なにを指"
     r"|何のこと|なんのこと|何を意味|の意味|(?:何|なに|なん)(?=[?？。]|$|です|でしょう|だ|なの))"
     # 「「マルチアフィリエート」とありましたが、これはどういう意味ですか」
-    r"|^[」』]?[^」』？?。]{0,8}?[」』]\s*(?:と|って)(?:あり|書い|出て|載っ|言う|言わ|言っ|聞く"
-    r"|聞き|聞い)[^？?。]{0,20}?"
-    r"(?:どういう意味|何のこと|何を指)"
+    r"|^[」』]?[^」』？?。]{0,8}?[」』]\s*(?:と|って)(?:よく|よう)?(?:あり|書い|出て|載っ|言う|言わ"
+    r"|言っ|聞く|聞き|聞い)[^？?。]{0,20}?"
+    r"(?:どういう意味|何のこと|何を指|要するに(?:何|なに|なん))"
     # 「見積書に「CSP」ってあるんですが、これ何のこと？」
     r"|^[」』]\s*(?:と|って)(?:あり|ある|書い|出て|載っ|言う|言わ|言っ|聞く|聞き"
     r"|聞い)[^？?。]{0,20}?"

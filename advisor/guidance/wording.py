@@ -50,6 +50,8 @@ PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
             (r"\brun(?:s|ning)? out\b", "expire"),
             (r"\bworth it\b", "attractive economics"),
             (r"\blisten(?:s|ed|ing)? to\b", "feedback"),
+            (r"\bresellers?\b", "partner"),
+            (r"\bin the picture\b", "role"),
             (r"\b(?:pays?|paid|paying) (?:\w+ ){0,2}differently\b", "incentives tiered"),
             (
                 r"\b(?:last|final) word\b|\b(?:more|further) guidance\b|\bstill changing\b",

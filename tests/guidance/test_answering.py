@@ -569,6 +569,12 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
             "What is the Qualified Referral Program mentioned in the breadth section?",
             "glossary-qualified-referral-program",
         ),
+        # asked with a shrug, spelled out, in dialect, or after a quoted term
+        ("MCA, spell it out pls", "glossary-mca"),
+        ("whats CSP short for", "glossary-csp"),
+        ("'dual-use rights' - what does that even mean?", "glossary-dual-use-rights"),
+        ("マルチテナントってなんやねん", "glossary-multi-tenant"),
+        ("「ニューコマース」ってよく出てくるけど、要するに何なん？", "glossary-new-commerce"),
     ],
 )
 def test_only_a_question_about_what_a_term_means_gets_its_definition(
@@ -905,6 +911,38 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "Must the reseller show us its margin?",
         "今も2,400シートの基準は変わっていませんか？",
         "ネットで買ったライセンスを代理店の管理に移せますか？",
+        # a plan asked as done, which only later news could say
+        "has CSP actually become the main breadth motion yet?",
+        "did Microsoft end up moving the small EA customers to CSP?",
+        "is the referral program still around?",
+        "現時点で、CSPはもう主要なブレドゥスモーションになったってことでいいですか",
+        "シートベースのオファー、予定どおり2022年1月に一般提供されたんですか？",
+        "あのとき言ってた次のステップって、結局なんだったんですか",
+        "EAがなくなるって、もう正式に決まったん？",
+        # people, paperwork, liability, which products, a discount's ceiling, a rate's gap, a bill
+        "who is microsoft's ceo",
+        "Is there a contract template for CSP customers?",
+        "CSP経由で買ってライセンス違反が見つかったら、責任はうち？パートナー？",
+        "拡張されたオファーカタログには、どこの製品が載るんですか？",
+        "エンタープライズで譲歩してもらうとき、値引きは最大どこまで？",
+        "ブレドゥスとエンタープライズで、インセンティブの率ってどんだけ違う？",
+        "来期EAで800シート契約したら、年間の支払総額の目安はいくら？",
+        # what was announced later, whether a programme still exists, a threshold revised since
+        "What next steps did Microsoft eventually announce after the GA?",
+        "QRPって今もまだある？",
+        "2400シートの基準ってその後見直された？",
+        "今ってEAの新規契約もうできなくなってる？",
+        "シートベースオファーのGA、予定通り1月に出た？",
+        # a discount for paying upfront, the incentive's amount, certifications, moving a
+        # subscription, which line wins, registering a deal, the thresholds in yen
+        "can a CSP partner knock money off if we pay the year upfront",
+        "if a partner keeps doing enterprise deals what incentive do they get exactly",
+        "does a partner need some certification to handle EA billing",
+        "we bought licences online ourselves; how do we transfer them to a partner later?",
+        "2,000 seats but USD 1.5M of Azure: which line wins?",
+        "パートナーが関与したことって、どうやってMSに登録すれば認められる？",
+        "100万米ドルの基準、日本円だといくら換算？",
+        "大型案件だとMSから特別値引きが出るって聞いたけど、その条件は？",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -990,6 +1028,18 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "MCAって誰向け？",
         "Will the commerce platforms stay several side by side, or become one?",
         "Is the Azure figure in the guidance given in yen?",
+        # the asker's own next year, notice of the changes, setting one's own prices, few of the
+        # guidance's words but one section plainly meant
+        "Azureが年間120万ドルくらいで、来期はもっと増えそう。そうなるとCSPでは買えない？",
+        "変更の事前の連絡はどういう形で来るんでしょう。個別に連絡もらえる？",
+        "can i set my own prices for customers or does microsoft dictate that in CSP",
+        "the december 2021 note pushed it back to when?",
+        # who must approve (Microsoft, specially), a date moved, revisions since publication,
+        # whether incentives are changing now
+        "for the special contract stuff like multi affiliate, who has to approve it",
+        "12月の更新で時期ズレたって聞いたんだけど、何日になったの？",
+        "how many times has this post been revised since publication?",
+        "Are EA or CSP partner incentives changing as of now?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
