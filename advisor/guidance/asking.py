@@ -11,6 +11,7 @@ import re
 
 MOVING = re.compile(
     r"\b(?:move|moving|switch\w*|transition\w*|migrat\w*|leave|leaving)\b"
+    r"|\b(?:forced|pushed|made to go) (?:onto|into|to|over to)\b"
     r"|移行|移ら|移る|移さ|切り替え|切替|乗り換え",
     re.IGNORECASE,
 )
@@ -104,6 +105,29 @@ HEDGES = re.compile(
 
 
 # what an answer to each kind of question carries: a "not mandatory", a date, a figure, an actor
+# what a question asks for in words its kind does not show, and the sentences that say it: "do
+# most customers buy the breadth way?" is answered by "Most Microsoft customers buy through the
+# breadth motion", "is the timing locked in?" by "the start date is not confirmed"
+ASKED_FOR: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(
+            r"\bmost (?:\w+ )?(?:customers|companies|organi[sz]ations|businesses|buyers|people"
+            r"|firms)\b|\bmajority\b|\b(?:are we|is that|is it) (?:unusual|typical|normal)\b"
+            r"|ほとんど(?:の)?(?:お客|会社|企業|人)|大半|大多数|(?:普通|一般的)(?:は|に|な)?(?:どこ|どの|どう)",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\bMost Microsoft customers\b|お客様の大半"),
+    ),
+    (
+        re.compile(
+            r"\b(?:locked in|finali[sz]ed|confirmed|set in stone|definite)\b|\b(?:dates?|timing"
+            r"|schedule)\b[^?]{0,20}\b(?:fixed|final)\b|\bcould (?:it |that |this )?still change\b"
+            r"|確定|(?:時期|日程|スケジュール|タイミング)[^。？?]{0,12}(?:決まっ|固ま|フィックス|[Ff]ix)",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\bnot (?:confirmed|final|fixed)\b|\bnot a confirmed\b|確定していません"),
+    ),
+)
 ANSWERS_KIND: dict[str, re.Pattern[str]] = {
     "must": re.compile(
         r"\bnot (?:mandatory|required|obligatory|compulsory)\b|\bno obligation\b"

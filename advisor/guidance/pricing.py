@@ -36,7 +36,7 @@ _PRICE_ASK = re.compile(
     r"|換算で)?(?:(?:何|なん)(?![をにでと])|どのくらい"
     r"|どれくらい|いくつ)"
     r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
-    r"|高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
+    r"|(?<!関与が)(?<!関与は)(?<!度が)(?<!性が)高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
     re.IGNORECASE,
 )
 
@@ -89,7 +89,12 @@ _RATE_ASK = re.compile(
     r"|figure|amount)\b|\b(?:number|figure|amount)\b[^?.]{0,30}\b(?:incentive|discount|margin"
     r"|rebate|commission|payout)s?\b|\bpayouts?\b|\bper referral\b|\bbount(?:y|ies)\b"
     r"|\bwhat(?:'s| is| are) the (?:new |exact |current |actual )?(?:wholesale |list |retail |net )"
-    r"?(?:price|cost)s?\b(?! changes?)|\bwiggle room\b|\broom (?:to|for) negotiat\w*"
+    r"?(?:price|cost)s?\b(?! changes?)"
+    r"|\bwiggle room\b(?=[^?]{0,20}\b(?:on|in|for) (?:the )?(?:price|pricing|cost|discount))"
+    r"|\broom (?:to|for) negotiat\w*"
+    r"|\bhow much (?:\w+ )?(?:incentives?|margins?|rebates?|commissions?)\b"
+    r"|(?<!non-)(?<!non )\bprice concessions?\b|\b(?:what|how) (?:big|large|much|size)\b[^?]{0,30}"
+    r"\bconcession"
     r"|交渉(?:の)?余地|何割|何ポイント|\d+\s*ポイント|値引き幅|報酬(?:は|って)?(?:いくら"
     r"|どれくらい)"
     r"|何円|卸(?:値|価格)(?:は|って|を|が)?(?:いくら|どれくらい|どのくらい|何|教え|知りたい|安|高"
@@ -224,7 +229,10 @@ _CHEAPER_PURPOSE = re.compile(
 _UNIT_PRICE = re.compile(
     r"単価(?!の(?:値引き)?交渉)|\bunit prices?\b|\bper[- ](?:seat|user) prices?\b"
     # the whole bill is a price too: 「年間の支払総額の目安」, "total cost for 3,000 seats"
-    r"|総額|総支払|支払(?:い)?額|請求額|\btotal (?:bill|cost|spend)\b",
+    r"|総額|総支払|支払(?:い)?額|請求額|\btotal (?:bill|cost|spend)\b"
+    # a price held: 「今の値段のままでいける？」, "price protection"
+    r"|今の値段のまま|価格(?:を)?(?:固定|据え置|ロック)"
+    r"|\block(?:ed)? in (?:the )?(?:price|pricing|rate)|\bprice protection\b",
     re.IGNORECASE,
 )
 

@@ -263,7 +263,7 @@ _DEFINITION_BEFORE = re.compile(
 )
 # the term alone, asked: "CSP?", "MCA = ?", 「EA？」
 _BARE_TERM_AFTER = re.compile(
-    r"^\s*(?:[=＝:：]\s*)?(?:[?？]+|what\s*[?？]*)\s*(?:spell (?:it|that) out|full (?:form"
+    r"^\s*(?:[=＝:：]\s*)?(?:[?？]+|what\s*[?？]*)\s*(?:spell (?:it|that|them) out|full (?:form"
     r"|name))?[.!?]*\s*"
     r"(?:\([^)]*\)\s*)?$",
     re.IGNORECASE,
@@ -294,7 +294,8 @@ _WHAT_THE_GUIDANCE_SAYS = re.compile(
 _DEFINITION_AFTER = re.compile(
     r"^[\"'”」』]?\s*(?:\w+\s+){0,2}?(?:stands? for|(?:is )?short for|means?\b|mean\?)"
     # "MCA, spell it out pls"
-    r"|^\s*[,:-]?\s*(?:spell (?:it|that) out|full (?:form|name))\b[\s,]*(?:pls|please|thx)?"
+    r"|^\s*[,:-]?\s*(?:spell (?:it|that|them|those) out|full (?:forms?|names?))\b[\s,]*"
+    r"(?:for me|pls|please|thx)?"
     r"[?.!]*\s*$"
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
     # "QRP is what exactly", "multi-tenant in MS contract terms = ?"
@@ -308,7 +309,9 @@ _DEFINITION_AFTER = re.compile(
     r"|^[^?!]{0,40}?\b(?:what(?:'s| is) (?:that|it|this)|what does (?:that|it|this) (?:even "
     r"|actually |really )?(?:mean"
     r"|stand for))\b"
-    r"|^[^\s。？?、]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:ざっくり|簡単に|要するに|一言で"
+    # (a few letters may finish the term, 「デュアルユース権って何」, but not a particle and more:
+    # 「QRPに入れる条件って何？」 asks about the conditions)
+    r"|^[^\s。？?、にをがで]{0,12}?[」』）)]?\s*(?:(?<!こ)とは|って(?:ざっくり|簡単に|要するに|一言で|そもそも"
     r"|ひとことで"
     r"|手短に)?[、,]?(?:何|なに|なん)(?=[?？。!！、\s]|$|です"
     r"|でしょう|だ|の(?:こと|略|意味)"
@@ -326,7 +329,8 @@ _DEFINITION_AFTER = re.compile(
     r"|なにを指"
     r"|何のこと|なんのこと|何を意味|の意味|(?:何|なに|なん)(?=[?？。]|$|です|でしょう|だ|なの))"
     # 「「マルチアフィリエート」とありましたが、これはどういう意味ですか」
-    r"|^[」』]?[^」』？?。]{0,8}?[」』]\s*(?:と|って)(?:よく|よう)?(?:あり|書い|出て|載っ|言う|言わ"
+    r"|^[」』]?[^」』？?。]{0,8}?[」』]\s*(?:と|って)(?:いう(?:言葉|単語|用語)(?:が|も))?(?:よく|よう)?"
+    r"(?:あり|書い|出て|載っ|言う|言わ"
     r"|言っ|聞く|聞き|聞い)[^？?。]{0,20}?"
     r"(?:どういう意味|何のこと|何を指|要するに(?:何|なに|なん))"
     # 「見積書に「CSP」ってあるんですが、これ何のこと？」
@@ -463,7 +467,7 @@ def _entry_defined(question: str, kb: KnowledgeBase, lang: Lang) -> Section | No
 # "how do X and Y differ?", 「XとYの違いは？」
 _CONTRAST = re.compile(
     r"\bdiffer\w*\b|\bvs\.?(?!\w)|\bversus\b|\bcompared? (?:to|with)\b|\b(?:stand|short) for\b"
-    r"|\babbreviat\w*|の略|\bspell(?:s|ed)? out\b"
+    r"|\babbreviat\w*|の略|\bspell(?:s|ed)? (?:(?:it|that|them|those) )?out\b"
     r"|違い|ちがい|違う|違います|異な|比べ|比較|差は|差って",
     re.IGNORECASE,
 )

@@ -64,7 +64,7 @@ _SKU_OR_REGION = re.compile(
     r"|中国|欧州|EU\s*(?:圏|域内|拠点)?(?:で|の|だと|やと|やったら)|米国|アメリカ|インド|国ごと"
     r"|国によって|各国"
     # 「海外拠点がいくつもございまして、…」 tells the situation; what is asked comes after it
-    r"|海外(?![^。？?]{0,30}(?:まして|ので|のですが|ですが)[、,])"
+    r"|海外(?![^。？?]{0,30}(?:まして|ので|のですが|ですが|てさ|けど|けれど)[、,])"
     r"|地域によって"
     r"|ブラジル|ドイツ|フランス|イギリス|英国|カナダ|メキシコ|オーストラリア|韓国|台湾|香港"
     r"|シンガポール|タイ(?:で|から|の)|ベトナム|インドネシア|フィリピン|マレーシア|ヨーロッパ"
@@ -82,6 +82,7 @@ _SKU_OR_REGION = re.compile(
 _NOT_COVERED = re.compile(
     r"\b(?:author|who wrote|written by(?![^?]{0,40}\btranslat))\b"
     r"|\b(?:ceo|chief executive|founder)\b"
+    r"|(?:MS|マイクロソフト|Microsoft)\s?(?:の)?(?:社長|会長|創業者)|(?:社長|会長|創業者)(?:って|は)(?:誰|だれ)"
     # paperwork and liability: "is there a template?", 「必要書類」, 「違反…責任はうち？」
     r"|\btemplates?\b|必要書類|テンプレート|\bliab(?:le|ility)\b"
     r"|(?:違反|監査)[^。？?]{0,30}責任|責任は(?:うち|誰|だれ|どっち|どちら)"
@@ -91,7 +92,18 @@ _NOT_COVERED = re.compile(
     # certifications, steps to move a subscription, registering a deal, which line wins
     r"|\bcertif\w*|\bhow (?:do|can|would|should) (?:we|i) (?:transfer|hand (?:it |them )?over"
     r"|migrate)\b|どうやって[^。？?]{0,15}登録|登録(?:すれば|方法|の仕方|手続)"
-    r"|\b(?:wins|takes precedence|prevails|trumps)\b"
+    r"|\b(?:wins|takes precedence|prevails|trumps)\b|\b(?:what|which) form\b"
+    # which service to use, which partners there are, switching, joining, handing over, a
+    # partner going under, who notices, quotes from several vendors
+    r"|どの(?:サービス|製品)(?:を)?使|(?:Azure|365)の?どの(?:サービス|製品|プラン)"
+    r"|(?:販売店|パートナー|代理店|業者)(?:って|は)?(?:どこ|どれ)(?:が|に)?(?:ある|あります|いい|おすすめ)"
+    r"|(?:別の|他の|ほかの|違う)(?:とこ|ところ|販売店|パートナー|代理店|業者)(?:に|へ)(?:乗り換え|変え"
+    r"|切り替え)|(?:入れる|参加(?:する|できる)?|加入|登録)(?:ための)?条件"
+    r"|(?:管理|ライセンス|サブスクリプション)を[^。？?]{0,6}移(?:せ|す|行|管)"
+    r"|潰れ|倒産|廃業|\bgo(?:es)? (?:bust|bankrupt|under|out of business)\b|誰がどうやって|検知"
+    r"|相見積|購買規程|何社から"
+    r"|\b(?:does|do|will|would|is|are) (?:japan|china|india|brazil|germany|france|europe|the eu"
+    r"|the us|the uk|canada|australia|korea|singapore)\b"
     # the thresholds in yen: 「100万米ドルの基準、日本円だといくら換算？」
     r"|(?:日本円|円)(?:だと|で|に(?:すると|直すと)?)[^。？?]{0,10}(?:いくら|何円|換算)|円換算"
     r"|\b(?:become|becoming|join|joining|sign up|enrol+)\b[^?.]{0,30}\b(?:partner|csp|program)"
@@ -190,7 +202,9 @@ _NOT_COVERED = re.compile(
     r"|\b(?:can|could|may)\b[^?]{0,30}\b(?:pay|use)\b[^?]{0,15}\bcredit cards?\b"
     r"|\bcredit cards? (?:accepted|allowed|ok)\b|クレジット ?カード(?:払い|決済)?(?:は|って|が"
     r"|で)?(?:使え|利用でき|可能|OK|払え)"
-    r"|\bpartner center\b|パートナー ?センター|管理画面"
+    r"|\bpartner center\b|パートナー ?センター"
+    # (consoles many and apart are the guidance's own point: 「管理画面もいくつもあるし」)
+    r"|管理画面(?![^。？?]{0,6}(?:も|が)?(?:いくつ|複数|ばらばら|バラバラ|分かれ))"
     r"|\b(?:haiku|poem|joke|song)s?\b|俳句|ジョーク"
     # who inside Microsoft does what, shares of its business, product ids, exams: never named
     r"|\bwhich (?:microsoft |ms )?(?:team|department|group|unit|person|individual)s?\b"
@@ -351,10 +365,11 @@ _NOTICE = re.compile(r"事前|前もって|通知|知らせ|\bnotice\b|\bnotif\w
 # what happened after the guidance's last update: "did it actually happen?", 「その後どうなった」
 _AFTERWARDS = re.compile(
     r"\bwhat (?:happened|has happened|changed) (?:after|since|next|later)\b|\bsince then\b"
-    r"|\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end|finally) "
+    r"|(?<!\bwhat )\bdid (?:it|they|that|those|the \w+(?: \w+)?) (?:actually|really|in the end"
+    r"|finally) "
     r"(?:happen|change|go ahead|take effect|start)"
     r"|その後(?:どう|は)|(?<!更新で、)(?<!更新で)(?:結局|最終的に)[^。？?]{0,30}(?:された|変わった"
-    r"|実施された|始まった|だった|決まった"
+    r"|実施された|始まった|だった"
     r"|なった)(?:んですか|のですか|の|ん(?:やろ|でしょう)?か?)?(?:[?？]|$)"
     r"|\b(?:latest|newest|most recent|this (?:fiscal )?year'?s?|next (?:fiscal )?year'?s?)\s+"
     r"(?:\w+\s+){0,2}(?:rules?|incentives?|thresholds?|programs?|programmes?|pricing"
@@ -368,10 +383,11 @@ _AFTERWARDS = re.compile(
     r"|(?:更新|改訂)(?:の)?(?:あと|後|以降)[^。？?]{0,20}(?:変わ|変更|どう|何)"
     r"|\b(?:updates?|changes?|news)\b[^?]{0,40}\b(?:after|since) (?:(?:may|june|july) )?2022\b"
     # "has anything actually changed per this guidance?" asks what the guidance says
-    r"|\b(?:did|has|have|was|were)\b(?![^?]{0,30}\b(?:update|revision|version)\b)"
+    r"|(?<!\bwhat )\b(?:did|has|have|was|were)\b(?![^?]{0,30}\b(?:update|revision|version)\b)"
     r"(?![^?]*\b(?:per|according to|in) (?:this|the) (?:guidance|post|article|blog)\b)[^?]{0,60}"
     r"\b(?:actually|really|eventually|finally|ever)\b"
     r"[^?]{0,20}\b(?:launch|happen|start|change|raise|lower|go ahead|take effect|ship|go live"
+    r"|kick\w* in"
     r"|land|implement\w*|roll\w* out|introduc\w*)"
     r"|\b(?:has|have)\s+(?:\w+\s+){0,2}since\b|\bfinally (?:implemented|rolled out|introduced)\b"
     r"|\binspire\b|\bignite\b|\bretir(?:e|es|ing|ed)\b|\b(?:was|were|been|got) phased out\b"
@@ -416,15 +432,25 @@ _AFTERWARDS = re.compile(
     r"|\b(?:has|have)\b[^?]{0,60}\b(?:launched|happened|become|started|taken effect|gone live"
     r"|rolled out|landed)\b[^?]{0,20}\byet\b|\bstill around\b"
     r"|(?:現時点|今の時点)(?:で|では)?、?[^。？?]{0,30}(?:もう|すでに|既に)[^。？?]{0,30}"
-    r"(?:なった|なりました|決まった|始まった)"
+    r"(?:なった|なりました|始まった)"
     r"|(?:今|現在)は[^。？?]{0,20}(?:どこが|何が)[^。？?]{0,6}(?:更新|変わ|変更)"
-    r"|名(?:前|称)(?:が|も|は)?変わ|正式に決まっ"
+    # (whether the timing is fixed yet is the guidance's own question: not yet)
+    r"|名(?:前|称)(?:が|も|は)?変わ|(?:噂|うわさ|聞いた)[^。？?]{0,30}"
+    r"(?:正式に決まっ|正式(?:に|な)?発表)"
     r"|予定(?:どおり|通り)[^。？?]{0,30}(?:され|始ま|なっ|開始|提供|実施|出)(?:た|ました)"
     # "what next steps did Microsoft eventually announce?", 「QRPって今もまだある？」, 「その後
     # 見直された？」, 「もう一回延期ってあった？」, 「今ってEAの新規契約もうできなくなってる？」
-    r"|\b(?:eventually|finally|later|subsequently) (?:announced|published|released|shared"
-    r"|communicated)\b|今も(?:まだ)?(?:ある|あります|続いて|存在)"
-    r"|その後[^。？?]{0,6}(?:見直|変わ|変更|改定|発表|正式)|もう一(?:回|度)延期|再延期|また延期"
+    r"|\b(?:eventually|finally|later|subsequently) (?:announce|publish|release|share"
+    r"|communicate)d?\b|\bended up in\b|\bby now\b"
+    r"|\b(?:has|have)\b[^?]{0,40}\balready become\b|\b(?:actually |ever )?got added\b"
+    r"|\b(?:offers?|products?|services?)\b[^?]{0,40}\b(?:were|have been|has been) added\b"
+    r"|\bsince (?:this|the (?:post|guidance|article|blog)) (?:came out|was (?:written|published"
+    r"|updated|posted))\b|もう(?:出来上が|できあが|完成|実現|稼働)|最新の数字|最新(?:ので|のやつ|版で)"
+    r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?やって"
+    r"|(?:今現在|現在|今)も[^。？?]{0,30}(?:シート|万ドル|基準|目安|しきい値)[^。？?]{0,6}のまま"
+    r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?"
+    r"(?:ある|あります|続いて|存在)"
+    r"|その後[^。？?]{0,6}見直|もう一(?:回|度)延期|再延期|また延期"
     r"|(?:今|現在)(?:って|は|でも)?[^。？?]{0,20}もう[^。？?]{0,12}(?:できなくなって|なくなって"
     r"|終わって|終了して)"
     r"|\b(?:actually|really|ever) (?:launched|happened|started|took effect|went ahead|went live"

@@ -51,6 +51,7 @@ PLAIN: dict[Lang, tuple[tuple[re.Pattern[str], str], ...]] = {
             (r"\bworth it\b", "attractive economics"),
             (r"\blisten(?:s|ed|ing)? to\b", "feedback"),
             (r"\bresellers?\b", "partner"),
+            (r"\b(?:forced|pushed) (?:onto|into|over to)\b", "moving between motions mandatory"),
             (r"\bin the picture\b", "role"),
             (r"\b(?:pays?|paid|paying) (?:\w+ ){0,2}differently\b", "incentives tiered"),
             (

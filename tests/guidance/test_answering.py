@@ -575,6 +575,11 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("'dual-use rights' - what does that even mean?", "glossary-dual-use-rights"),
         ("マルチテナントってなんやねん", "glossary-multi-tenant"),
         ("「ニューコマース」ってよく出てくるけど、要するに何なん？", "glossary-new-commerce"),
+        ("CSPってそもそもなに", "glossary-csp"),
+        (
+            "記事に「マルチテナント」という言葉がありましたが、これはどういう意味でしょうか。",
+            "glossary-multi-tenant",
+        ),
     ],
 )
 def test_only_a_question_about_what_a_term_means_gets_its_definition(
@@ -918,9 +923,11 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "現時点で、CSPはもう主要なブレドゥスモーションになったってことでいいですか",
         "シートベースのオファー、予定どおり2022年1月に一般提供されたんですか？",
         "あのとき言ってた次のステップって、結局なんだったんですか",
-        "EAがなくなるって、もう正式に決まったん？",
+        "EAがなくなるって噂、もう正式に決まったん？",
+        "EAがなくなるって噂聞いたんですが、その後正式に発表ありました？",
         # people, paperwork, liability, which products, a discount's ceiling, a rate's gap, a bill
         "who is microsoft's ceo",
+        "MSの社長って誰？",
         "Is there a contract template for CSP customers?",
         "CSP経由で買ってライセンス違反が見つかったら、責任はうち？パートナー？",
         "拡張されたオファーカタログには、どこの製品が載るんですか？",
@@ -943,6 +950,23 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "パートナーが関与したことって、どうやってMSに登録すれば認められる？",
         "100万米ドルの基準、日本円だといくら換算？",
         "大型案件だとMSから特別値引きが出るって聞いたけど、その条件は？",
+        # later news asked plainly, the incentive's size, a form, a price held, a partner going
+        # under, switching partners, joining the referral programme, which service to use
+        "did the changes actually kick in during the second half of 2022?",
+        "Has Microsoft moved the Azure line since this was written?",
+        "Did Microsoft eventually publish the new incentive structure?",
+        "has CSP already become the main breadth motion by now?",
+        "How much incentive does a partner get on Azure under the 1 million line?",
+        "What form do we fill in to request multi-affiliate terms?",
+        "What size of price concession can a client expect in the enterprise motion?",
+        "does japan get its own timeline for this?",
+        "値段が変わる前に買っておけば、今の値段のままでいける？",
+        "もし販売店さんが潰れちゃったら、うちのライセンスはどうなるの",
+        "今の販売店から別のとこに乗り換えたいときって、どうすればいい？",
+        "Qualified Referral Programに入れる条件って何？",
+        "Azureのどのサービスを使えばいい？",
+        "単一のプラットフォームにするって話、もう出来上がったの？",
+        "社内の購買規程で、相見積もりは何社から取るのが一般的？",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -1040,6 +1064,16 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "12月の更新で時期ズレたって聞いたんだけど、何日になったの？",
         "how many times has this post been revised since publication?",
         "Are EA or CSP partner incentives changing as of now?",
+        # whether the timing is fixed yet: not yet, the guidance says
+        "変更の実施時期は、現時点でもう正式に決まったんですか？",
+        "EAのインセンティブって今もあるの？",
+        # an update's change, a hard rule or wiggle room, Microsoft's involvement rising, consoles
+        # many and apart, overseas trading told before the question
+        "when was the most recent update and what did it actually change?",
+        "Is the guidance a hard rule for orgs our size, or is there wiggle room?",
+        "大手のお客様の取引だと、マイクロソフトの関与が高くなるのはなぜですか。",
+        "今の買い方ってなんでこんなにややこしいの。管理画面もいくつもあるし",
+        "顧問先が海外とも取引あってさ、EAだと為替のことも販売店さんがやってくれるって本当?",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
@@ -1376,6 +1410,28 @@ def test_loose_questions_are_answered_first_from_where_the_guidance_or_glossary_
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and answer.citations[0].id == section, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # what most customers do is said where the guidance says it, not only who breadth is for
+        ("do most microsoft customers buy the breadth way or are we unusual", "Most Microsoft"),
+        ("Most Microsoft customers buy on an EA, don't they?", "Most Microsoft customers"),
+        ("マイクロソフトのお客さんって、普通はどこで買ってるの？", "お客様の大半"),
+        # whether the timing is fixed: it is not
+        ("is the timing locked in or could it still change", "confirmed"),
+        # being forced onto an EA is a move, which is not mandatory
+        ("if we grow a lot would we be FORCED onto an enterprise agreement?", "not mandatory"),
+        # both terms spelled out
+        ("EA and CSP - spell them out for me", "Enterprise Agreement"),
+    ],
+)
+def test_what_is_asked_for_is_said_however_it_is_asked(
+    index: GuidanceIndex, offline: Settings, question: str, says: str
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answered and says in answer.answer, answer.answer
 
 
 def test_a_sentence_that_leans_on_the_one_before_comes_with_it(
