@@ -19,6 +19,7 @@ from advisor.config import Settings
 from advisor.domain.schemas import Answer, Citation, Lang
 from advisor.errors import ServiceError
 from advisor.guidance.asking import (
+    ANSWERED_PLAINLY,
     ANSWERS_KIND,
     ASKED_FOR,
     CHANGING_MOTION,
@@ -207,6 +208,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or PAST_THE_LINE.search(question) is not None
         or SIDE_OF_THE_LINE.search(question) is not None
         or THE_LINE_ASKED.search(question) is not None
+        or ANSWERED_PLAINLY.search(question) is not None
         or (asks_yes_or_no(question) and PARTNER_EA_DUTIES.search(question) is not None)
         or rates_given
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year
@@ -369,6 +371,12 @@ def extractive_answer(
     more = [c for c in candidates[limit:] if c[1] == 0]
     if len(chosen) == limit and more and more[0][0] >= RELATIVE_SENTENCE * top:
         chosen.append(more[0])
+    for asks, says in ASKED_FOR:
+        if asks.search(question) and not any(says.search(c[3]) for c in chosen):
+            # "is the timing locked in?": the sentence saying it is not confirmed, for the last
+            saying = [c for c in candidates if says.search(c[3])]
+            if saying:
+                chosen = [*chosen[:-1], saying[0]]
     if wanted is not None and not any(wanted.search(c[3]) for c in chosen):
         # the answer must carry what was asked for: the best sentence that does replaces the last
         carrying = [c for c in candidates if wanted.search(c[3])]

@@ -92,7 +92,7 @@ _RATE_ASK = re.compile(
     r"?(?:price|cost)s?\b(?! changes?)"
     r"|\bwiggle room\b(?=[^?]{0,20}\b(?:on|in|for) (?:the )?(?:price|pricing|cost|discount))"
     r"|\broom (?:to|for) negotiat\w*"
-    r"|\bhow much (?:\w+ )?(?:incentives?|margins?|rebates?|commissions?)\b"
+    r"|\bhow much (?:\w+ )?(?:incentives?|margins?|rebates?|commissions?)\b|\bprice breaks?\b"
     r"|(?<!non-)(?<!non )\bprice concessions?\b|\b(?:what|how) (?:big|large|much|size)\b[^?]{0,30}"
     r"\bconcession"
     r"|交渉(?:の)?余地|何割|何ポイント|\d+\s*ポイント|値引き幅|報酬(?:は|って)?(?:いくら"

@@ -101,7 +101,13 @@ _NOT_COVERED = re.compile(
     r"|切り替え)|(?:入れる|参加(?:する|できる)?|加入|登録)(?:ための)?条件"
     r"|(?:管理|ライセンス|サブスクリプション)を[^。？?]{0,6}移(?:せ|す|行|管)"
     r"|潰れ|倒産|廃業|\bgo(?:es)? (?:bust|bankrupt|under|out of business)\b|誰がどうやって|検知"
-    r"|相見積|購買規程|何社から"
+    r"|相見積|購買規程|何社から|テンプレ|地方自治法|入札(?:制度|手続|ルール|規則|との関係|に(?:対応|参加))"
+    r"|(?:調達ルール|調達規則)との関係|\btender(?:ing)? (?:rules|process|requirements)\b"
+    r"|\blinkedin\b|\bsocial media\b|\bbest time (?:of day )?to post\b"
+    r"|認定(?:され|を受け)(?:る)?(?:ため|には)|(?:認定|参加|登録)(?:の)?要件"
+    r"|\b(?:which|what) (?:specific |exact )?offers?\b[^?]{0,30}\bcatalog"
+    r"|オファー ?カタログ[^。？?]{0,15}(?:具体的|どの(?:オファー|製品)|どんな(?:オファー|製品))"
+    r"|具体的な(?:オファー|製品)(?:は|名|って|の)"
     r"|\b(?:does|do|will|would|is|are) (?:japan|china|india|brazil|germany|france|europe|the eu"
     r"|the us|the uk|canada|australia|korea|singapore)\b"
     # the thresholds in yen: 「100万米ドルの基準、日本円だといくら換算？」
@@ -204,7 +210,7 @@ _NOT_COVERED = re.compile(
     r"|で)?(?:使え|利用でき|可能|OK|払え)"
     r"|\bpartner center\b|パートナー ?センター"
     # (consoles many and apart are the guidance's own point: 「管理画面もいくつもあるし」)
-    r"|管理画面(?![^。？?]{0,6}(?:も|が)?(?:いくつ|複数|ばらばら|バラバラ|分かれ))"
+    r"|管理画面(?![^。？?]{0,6}(?:も|が)?(?:いくつ|複数|ばらばら|バラバラ|分かれ|別々))"
     r"|\b(?:haiku|poem|joke|song)s?\b|俳句|ジョーク"
     # who inside Microsoft does what, shares of its business, product ids, exams: never named
     r"|\bwhich (?:microsoft |ms )?(?:team|department|group|unit|person|individual)s?\b"
@@ -447,6 +453,8 @@ _AFTERWARDS = re.compile(
     r"|\bsince (?:this|the (?:post|guidance|article|blog)) (?:came out|was (?:written|published"
     r"|updated|posted))\b|もう(?:出来上が|できあが|完成|実現|稼働)|最新の数字|最新(?:ので|のやつ|版で)"
     r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?やって"
+    r"|今は?もう[^。？?]{0,10}(?:適用され|始まって|導入され|実施され)(?:てる|ている|ています)"
+    r"|(?:影響|反応|評判)[^。？?]{0,8}どう(?:だった|でした)"
     r"|(?:今現在|現在|今)も[^。？?]{0,30}(?:シート|万ドル|基準|目安|しきい値)[^。？?]{0,6}のまま"
     r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?"
     r"(?:ある|あります|続いて|存在)"

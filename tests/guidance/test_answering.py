@@ -967,6 +967,17 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "Azureのどのサービスを使えばいい？",
         "単一のプラットフォームにするって話、もう出来上がったの？",
         "社内の購買規程で、相見積もりは何社から取るのが一般的？",
+        # a price break, the catalog's offers, templates, public tenders, social media, partner
+        # certification, later news asked as 「今はもう適用されてる？」 or as others' reactions
+        "Do self-service buyers get any price break for buying online?",
+        "Which offers are in the expanded offer catalog exactly?",
+        "パートナーと契約するとき、契約書のテンプレってある？",
+        "地方自治法に基づく入札手続きとの関係は書いてある？",
+        "What's the best time of day to post on LinkedIn?",
+        "CSPパートナーとして認定されるための要件は？",
+        "拡張されたオファーカタログに追加される具体的なオファーは何か。",
+        "NCEの新インセンティブって今はもう適用されてる?",
+        "新インセンティブ導入後、パートナー各社の反応はどうだったのでしょうか。",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -1074,6 +1085,14 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "大手のお客様の取引だと、マイクロソフトの関与が高くなるのはなぜですか。",
         "今の買い方ってなんでこんなにややこしいの。管理画面もいくつもあるし",
         "顧問先が海外とも取引あってさ、EAだと為替のことも販売店さんがやってくれるって本当?",
+        # how partners earn, what decides Microsoft's share, which agreement governs a purchase,
+        # the Azure line beside the seat line, a partner's admin work under an EA, consoles
+        "How does a partner actually earn money under this model?",
+        "what decides how much microsoft pays us in a given motion",
+        "A lab manager buys a few licences on the web portal. Which agreement would govern that?",
+        "Is the seat count also the yardstick for Azure? What's the equivalent line?",
+        "If we stay on an EA, which administrative functions would our partner perform?",
+        "将来のビジョンってどう書かれてますか。ライセンスごとに管理画面が別々なのが負担なので",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
