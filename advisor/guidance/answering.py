@@ -55,7 +55,7 @@ from advisor.guidance.reading import (
     defined_term,
     question_kind,
 )
-from advisor.guidance.scope import out_of_scope
+from advisor.guidance.scope import AFFILIATES_APPROVED, COUNTRY, out_of_scope
 from advisor.guidance.sides import (
     against_the_thresholds,
     asks_to_stay_within,
@@ -209,6 +209,11 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or SIDE_OF_THE_LINE.search(question) is not None
         or THE_LINE_ASKED.search(question) is not None
         or ANSWERED_PLAINLY.search(question) is not None
+        # "affiliates in Brazil, Portugal and Germany: special approval?": the terms, not a country
+        or (
+            AFFILIATES_APPROVED.search(question) is not None
+            and COUNTRY.search(question) is not None
+        )
         or (asks_yes_or_no(question) and PARTNER_EA_DUTIES.search(question) is not None)
         or rates_given
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year

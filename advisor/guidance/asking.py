@@ -72,7 +72,7 @@ PAST_THE_LINE = re.compile(
 SIDE_OF_THE_LINE = re.compile(
     rf"^(?=.*\d)(?!.*{_DETAIL}).*(?:\bwhich side\b|\b(?:inside|within|under|below|over|above"
     r"|past|outside)\b[^?]{0,25}\b(?:line|threshold|limit|cap|sweet spot|territory|range"
-    r"|figure)s?\b|\bsweet spot\b|\bterritory\b|どっち側|どちら側|(?:範囲|基準|ライン"
+    r"|figure|zone)s?\b|\bsweet spot\b|\bterritory\b|どっち側|どちら側|(?:範囲|基準|ライン"
     r"|以下)(?:内)?に"
     r"(?:入|収ま)|(?:基準|ライン)(?:を)?(?:超え|超過)(?:て(?:る|い)|ますか|る[?？]))",
     re.IGNORECASE | re.DOTALL,
@@ -96,7 +96,10 @@ ANSWERED_PLAINLY = re.compile(
     r"(?:microsoft|ms) pays\b|\bwhich (?:agreement|contract) (?:would |will |does )?(?:govern"
     r"|appl|cover)|\b(?:equivalent|corresponding) (?:line|threshold|figure|yardstick)\b"
     r"|\b(?:administrative|admin) (?:functions|tasks|duties|work|roles?)\b"
-    r"|パートナー[^。？?]{0,10}(?:どうやって|どう|何で)(?:稼|儲|収益)",
+    r"|パートナー[^。？?]{0,10}(?:どうやって|どう|何で)(?:稼|儲|収益)"
+    # who sets the price: the partner, at its full discretion
+    r"|\bsets? (?:its|their|our|my|the) own pric|\ballowed to set\b[^?]{0,20}\bpric"
+    r"|(?:自由に|自分で|独自に|勝手に)(?:値段|価格)?(?:を)?(?:決め|きめ|設定)",
     re.IGNORECASE,
 )
 # whether partners in an EA take part in invoicing, collection or foreign exchange, which the
@@ -351,6 +354,8 @@ _SITUATION_THEN = re.compile(
     r"(?:まして|ので|んで|ですが|ますが|だけど|けど|けれど(?:も)?|ところ)[、,]"
 )
 _SHORTEST_ASKED = 6
+# a Japanese question after the last question mark, left without one: 「…ですか?期限ありますか」
+_ASKS_WITHOUT_MARK = re.compile(r"(?:ますか|ですか|でしょうか|ありますか|あるの|かな)[。]?\s*$")
 
 
 def asked_parts(question: str) -> list[str]:
@@ -359,7 +364,11 @@ def asked_parts(question: str) -> list[str]:
     These are the sentences ending in a question mark, and in Japanese the last clause of
     each after one that tells the situation. The whole question is not among them.
     """
-    sentences = [p.strip() for p in _ASKED.findall(question)] or [question.strip()]
+    marked = [p.strip() for p in _ASKED.findall(question)]
+    tail = re.split(r"[?？]", question)[-1].strip()
+    if marked and tail and _ASKS_WITHOUT_MARK.search(tail):
+        marked.append(tail)  # 「いつまでにサインするんですか?期限ありますか」
+    sentences = marked or [question.strip()]
     parts = [_asked_clause(p) for p in sentences]
     return [p for p in parts if p and p != question.strip()]
 

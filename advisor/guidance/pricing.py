@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from advisor.guidance.asking import SIDE_OF_THE_LINE
+from advisor.guidance.asking import SIDE_OF_THE_LINE, asked_parts
 
 _PRICE_ASK = re.compile(
     r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
@@ -33,7 +33,8 @@ _PRICE_ASK = re.compile(
     r"|受けられ)"
     r"|(?:割引|値引き|インセンティブ|マージン|リベート|手数料)(?:は|って|の|でいうと|にすると"
     # 「インセンティブは何を基準に段階分けされる？」 asks what they follow, not an amount
-    r"|換算で)?(?:(?:何|なん)(?![をにでと])|どのくらい"
+    # (「インセンティブって何？」 asks what they are: 何 asks an amount only with more after it)
+    r"|換算で)?(?:(?:何|なん)(?![をにでと]|\s*[?？。]|\s*$|です|でしょう|なの|なん|のこと|だ)|どのくらい"
     r"|どれくらい|いくつ)"
     r"|どの(?:くらい|程度)の(?:割引|値引き|インセンティブ|マージン)|ディスカウント|安く(?:済|な|買)"
     r"|(?<!関与が)(?<!関与は)(?<!度が)(?<!性が)高く(?:つ|な)|総額|(?:費用|コスト)(?:は|って|が)",
@@ -135,7 +136,8 @@ _RATE_ASK = re.compile(
     r"|\b(?:what|how much) (?:do|does|will|would|can) (?:\w+ ){1,2}(?:typically |usually )?charge\b"
     r"|\bwhat (?:will|would|does|do)\b[^?]{0,50}\bcost\b"
     r"|\bwhat (?:will|would) (?:the |our |their )?(?:new |exact )?(?:wholesale |list )?"
-    r"(?:prices?|costs?) be(?:\s+(?:for|after|from|once|when|in|on)\b|\s*[?？]|\s*$)"
+    r"(?:prices?|costs?) (?:actually |really |exactly )?be"
+    r"(?:\s+(?:for|after|from|once|when|in|on)\b|\s*[?？]|\s*$)"
     r"|(?:割引|値引き)[^。？?]{0,10}(?:引き継|持ち越|そのまま)|大口割引"
     r"|(?:割引|値引き)(?:って|は|が)?(?:つく|付く|もらえ|ある|出る)"
     r"|\bknock\w* (?:\w+ ){0,2}off\b|\b(?:pay|paying|paid) (?:\w+ ){0,3}up-?front\b"
@@ -208,7 +210,8 @@ _RATES_NAMED = re.compile(
 
 
 _WHO_SETS = re.compile(
-    r"(?:自由に|自分で|独自に|勝手に)(?:値段|価格)?(?:を)?(?:決め|設定)|裁量|\bwho (?:sets|decides"
+    r"(?:自由に|自分で|独自に|勝手に)(?:値段|価格)?(?:を)?(?:決め|きめ|設定)|裁量"
+    r"|\bwho (?:sets|decides"
     r"|controls"
     r"|chooses) (?:the )?pric"
     r"|\bsets? (?:their"
@@ -246,6 +249,14 @@ def asks_price(question: str) -> bool:
     """
     if asks_which_period(question):
         return False  # "is the USD 1M a monthly bill or annual?" asks about the guidance's figure
+    asked = " ".join(asked_parts(question))
+    if (
+        asked
+        and _WHO_SETS.search(asked)
+        and not (_UNIT_PRICE.search(asked) or _RATE_ASK.search(asked))
+    ):
+        # "Our CSP quoted us a per-seat price… Is a partner allowed to set its own prices?"
+        return False
     if _UNIT_PRICE.search(question):
         return True  # 「100万ドルを超えた分、お客さん側の単価は変わる？」
     if SIDE_OF_THE_LINE.search(question) and not _RATE_ASK.search(question):

@@ -300,6 +300,10 @@ _DEFINITION_AFTER = re.compile(
     r"|^\s*(?:[-—–:,=]\s*)?(?:meaning|definition|full name)\s*\?*\s*$"
     # "QRP is what exactly", "multi-tenant in MS contract terms = ?"
     r"|^\s*(?:is|are) what\b|^\s*in (?:[\w-]+ ){1,4}[=＝]\s*[?？]"
+    # 「EAってエンタープライズ契約のこと、という理解で合っていますか」
+    r"|^\s*って[^。？?]{1,25}?のこと[、,]?\s*(?:という理解で|で合って|であって|ですよね|でいい)"
+    r"|^\s*(?:in (?:this|that|the guidance'?s?|the post'?s?) (?:context|post|guidance) )?"
+    r"means? what\b"
     r"|^[\"'”]?\s*,?\s*in (?:plain|simple) (?:english|words|terms)\s*(?:\?|,\s*(?:and\s+)?(?:why"
     r"|how"
     r"|where|which|who|when)\b)"

@@ -92,7 +92,11 @@ _NOT_COVERED = re.compile(
     # certifications, steps to move a subscription, registering a deal, which line wins
     r"|\bcertif\w*|\bhow (?:do|can|would|should) (?:we|i) (?:transfer|hand (?:it |them )?over"
     r"|migrate)\b|どうやって[^。？?]{0,15}登録|登録(?:すれば|方法|の仕方|手続)"
-    r"|\b(?:wins|takes precedence|prevails|trumps)\b|\b(?:what|which) form\b"
+    r"|\b(?:wins|takes precedence|prevails|trumps)\b|\b(?:what|which) form\b|申込書|申請書"
+    # which products are a named kind, rules of one country or state
+    r"|\bwhich (?:specific|exact|actual) products? (?:are|is|count|qualify)\b"
+    r"|\bwhich products? (?:are|is|count as|qualify as) (?:an? )?lead[- ]status\b"
+    r"|\b(?:us|u\.s\.|state|country|region)[- ]specific\b|\bcooperative purchasing\b"
     # which service to use, which partners there are, switching, joining, handing over, a
     # partner going under, who notices, quotes from several vendors
     r"|どの(?:サービス|製品)(?:を)?使|(?:Azure|365)の?どの(?:サービス|製品|プラン)"
@@ -105,7 +109,9 @@ _NOT_COVERED = re.compile(
     r"|(?:調達ルール|調達規則)との関係|\btender(?:ing)? (?:rules|process|requirements)\b"
     r"|\blinkedin\b|\bsocial media\b|\bbest time (?:of day )?to post\b"
     r"|認定(?:され|を受け)(?:る)?(?:ため|には)|(?:認定|参加|登録)(?:の)?要件"
-    r"|\b(?:which|what) (?:specific |exact )?offers?\b[^?]{0,30}\bcatalog"
+    r"|\b(?:which|what) (?:[\w-]+ ){0,3}offers (?:are|is|will be|would be|get|got)\b[^?]{0,45}"
+    r"\bcatalog"
+    r"|\b(?:ea|volume) price levels?\b|\blevels? [a-d]\b"
     r"|オファー ?カタログ[^。？?]{0,15}(?:具体的|どの(?:オファー|製品)|どんな(?:オファー|製品))"
     r"|具体的な(?:オファー|製品)(?:は|名|って|の)"
     r"|\b(?:does|do|will|would|is|are) (?:japan|china|india|brazil|germany|france|europe|the eu"
@@ -210,7 +216,7 @@ _NOT_COVERED = re.compile(
     r"|で)?(?:使え|利用でき|可能|OK|払え)"
     r"|\bpartner center\b|パートナー ?センター"
     # (consoles many and apart are the guidance's own point: 「管理画面もいくつもあるし」)
-    r"|管理画面(?![^。？?]{0,6}(?:も|が)?(?:いくつ|複数|ばらばら|バラバラ|分かれ|別々))"
+    r"|管理画面(?![^。？?]{0,12}(?:いくつ|複数|ばらばら|バラバラ|分かれ|別々|ごとに))"
     r"|\b(?:haiku|poem|joke|song)s?\b|俳句|ジョーク"
     # who inside Microsoft does what, shares of its business, product ids, exams: never named
     r"|\bwhich (?:microsoft |ms )?(?:team|department|group|unit|person|individual)s?\b"
@@ -447,13 +453,16 @@ _AFTERWARDS = re.compile(
     # "what next steps did Microsoft eventually announce?", 「QRPって今もまだある？」, 「その後
     # 見直された？」, 「もう一回延期ってあった？」, 「今ってEAの新規契約もうできなくなってる？」
     r"|\b(?:eventually|finally|later|subsequently) (?:announce|publish|release|share"
-    r"|communicate)d?\b|\bended up in\b|\bby now\b"
+    r"|communicate)d?\b|\bended up in\b|\bby now\b|\blater announcements?\b"
+    r"|\bcurrent status\b|\bstatus (?:today|now)\b|\b(?:today|right now)\b[^?]{0,40}\b(?:finished"
+    r"|done|completed?)\b"
     r"|\b(?:has|have)\b[^?]{0,40}\balready become\b|\b(?:actually |ever )?got added\b"
     r"|\b(?:offers?|products?|services?)\b[^?]{0,40}\b(?:were|have been|has been) added\b"
     r"|\bsince (?:this|the (?:post|guidance|article|blog)) (?:came out|was (?:written|published"
     r"|updated|posted))\b|もう(?:出来上が|できあが|完成|実現|稼働)|最新の数字|最新(?:ので|のやつ|版で)"
     r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?やって"
-    r"|今は?もう[^。？?]{0,10}(?:適用され|始まって|導入され|実施され)(?:てる|ている|ています)"
+    r"|(?:今|いま)(?:って|は)?[^。？?]{0,20}もう[^。？?]{0,10}(?:(?:適用され|導入され|実施され)"
+    r"(?:てる|ている|ています)|始まって(?:る|いる|います))"
     r"|(?:影響|反応|評判)[^。？?]{0,8}どう(?:だった|でした)"
     r"|(?:今現在|現在|今)も[^。？?]{0,30}(?:シート|万ドル|基準|目安|しきい値)[^。？?]{0,6}のまま"
     r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?"
@@ -474,6 +483,33 @@ _AFTERWARDS = re.compile(
 _JAPANESE_THEN_LATIN = re.compile(
     r"(?<=[\u3040-\u30ff\u3400-\u9fff])(?=[A-Za-z])|(?<=[A-Za-z])(?=[\u3040-\u30ff\u3400-\u9fff])"
 )
+
+
+# words a customer may spell in kana that the rules read in kanji: 「なんぱーせんと」「てつづき」
+_IN_KANJI = tuple(
+    (re.compile(kana), kanji)
+    for kana, kanji in (
+        ("なん(?:ぱーせんと|パーセント)", "何パーセント"),
+        ("なんにち", "何日"),
+        ("なんにん", "何人"),
+        ("なんかげつ", "何か月"),
+        ("てつづき", "手続き"),
+        ("もうしこみしょ", "申込書"),
+        ("きげん", "期限"),
+        ("ねだん", "値段"),
+        ("わりびき", "割引"),
+        ("ねびき", "値引き"),
+        ("しはらい", "支払い"),
+        ("さいしん", "最新"),
+    )
+)
+
+
+def in_kanji(question: str) -> str:
+    """Return a question with the kana spellings the rules know written in kanji."""
+    for kana, kanji in _IN_KANJI:
+        question = kana.sub(kanji, question)
+    return question
 
 
 def spaced(question: str) -> str:
@@ -505,13 +541,30 @@ _SELF_DESCRIBED = re.compile(
 )
 
 
+# affiliates or tenants in several countries and the terms that join them, which the guidance
+# covers (multi-affiliate, multi-tenant, special approval), and the country names that only say
+# where they are
+AFFILIATES_APPROVED = re.compile(
+    r"(?=.*(?:affiliat|tenant|subsidiar|関連会社|テナント|子会社|グループ会社|アフィリエ))"
+    r"(?=.*(?:approv|承認|multi-?affiliat|multi-?tenant|マルチアフィリエ|マルチテナント))",
+    re.IGNORECASE | re.DOTALL,
+)
+COUNTRY = re.compile(
+    r"(?:(?:in|for|from|across|to) (?:the )?)?(?:brazil|portugal|germany|france|uk|united kingdom"
+    r"|the us|usa|united states|canada|mexico|australia|korea|singapore|japan|china|india|europe"
+    r"|eu)|米国|アメリカ|ドイツ|フランス|イギリス|英国|カナダ|メキシコ|オーストラリア|韓国|台湾|香港"
+    r"|シンガポール|中国|インド|ブラジル|欧州|ヨーロッパ|海外",
+    re.IGNORECASE,
+)
+
+
 def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | None:
     """Return why the guidance cannot answer a question (the refusal's reason), or None.
 
     `defines`: the question asks what a glossary term means, which the glossary answers even
     where the words look like a product or a programme's terms.
     """
-    question = spaced(question)
+    question = spaced(in_kanji(question))
     if _OTHER_VENDORS.search(question) and not _LIKE_A_MARKETPLACE.search(question):
         return "vendor"
     if asks_price(question):
@@ -520,7 +573,10 @@ def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | N
     # hospital project. Does the guidance say size decides everything?"
     asked = " ".join(asked_parts(question)) or question
     told = _SELF_DESCRIBED.sub(" ", asked)
-    if not defines and (_SKU_OR_REGION.search(asked) or _NOT_COVERED.search(told)):
+    regions = [m.group(0) for m in _SKU_OR_REGION.finditer(asked)]
+    if AFFILIATES_APPROVED.search(asked) and all(map(COUNTRY.fullmatch, regions)):
+        regions = []  # "affiliates and tenants in Brazil, Portugal, Germany: special approval?"
+    if not defines and (regions or _NOT_COVERED.search(told)):
         return "topic"
     if _AFTERWARDS.search(question):
         return "afterwards"

@@ -523,6 +523,23 @@ def test_the_guidance_own_figures_are_in_scope_prices_are_not(
     assert not price.answered and price.answer.startswith("The guidance gives no prices")
 
 
+@pytest.mark.parametrize(
+    ("question", "is_price"),
+    [
+        # what the incentives are is no amount; 何 before a unit asks one
+        ("新しいコマースに特化したインセンティブって何？", False),
+        ("インセンティブって何ですか", False),
+        ("インセンティブって何%?", True),
+        ("マージンって何割くらい？", True),
+    ],
+)
+def test_what_incentives_are_is_not_asked_as_a_price(
+    index: GuidanceIndex, offline: Settings, question: str, is_price: bool
+) -> None:
+    answer = answer_question(question, index=index, settings=offline)
+    assert answer.answer.startswith("ガイダンスには価格") is is_price, answer.answer
+
+
 def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline: Settings) -> None:
     answer = answer_question("ブレドゥス モーションとは？", index=index, settings=offline)
     assert "[1]。" in answer.answer
@@ -576,6 +593,8 @@ def test_japanese_markers_sit_before_the_full_stop(index: GuidanceIndex, offline
         ("マルチテナントってなんやねん", "glossary-multi-tenant"),
         ("「ニューコマース」ってよく出てくるけど、要するに何なん？", "glossary-new-commerce"),
         ("CSPってそもそもなに", "glossary-csp"),
+        ("multi-tenant in this context means what exactly", "glossary-multi-tenant"),
+        ("EAってエンタープライズ契約のこと、という理解で合っていますか", "glossary-ea"),
         (
             "記事に「マルチテナント」という言葉がありましたが、これはどういう意味でしょうか。",
             "glossary-multi-tenant",
@@ -978,6 +997,21 @@ def test_a_question_that_only_mentions_two_motions_is_not_a_comparison(
         "拡張されたオファーカタログに追加される具体的なオファーは何か。",
         "NCEの新インセンティブって今はもう適用されてる?",
         "新インセンティブ導入後、パートナー各社の反応はどうだったのでしょうか。",
+        # wholesale prices once they land, which products are lead-status SKUs, one country's or
+        # state's rules, today's status, price levels, the catalog's offers, later announcements
+        "What will the new wholesale prices actually be once they land?",
+        "Which specific products are lead-status SKUs? Names, please.",
+        "Does this apply the same way to us, or are there state-specific rules?",
+        "What's the current status of all this today?",
+        "In the enterprise motion, which of the price levels A, B, C or D for 3000 users?",
+        "Which ISV or partner offers are inside the expanded offer catalog?",
+        "was the Azure 1 million threshold increased in later announcements?",
+        # a question after the last question mark, and kana spellings
+        "MCAって、いつまでにサインしないといけないんですか?期限ありますか",
+        "EAでパートナーさんが請求をやるとき、マイクロソフトからなんぱーせんともらってるんでしょう",
+        "事前の通知って、なんにちまえにくるものなんですか",
+        "エンタープライズにうつるとしたら、申込書とかいるんでしょうか",
+        "いまって、新しいコマースのインセンティブはもう始まってる状態ですか",
     ],
 )
 def test_near_topic_questions_the_guidance_never_answers_are_refused(
@@ -1093,6 +1127,13 @@ def test_near_topic_questions_the_guidance_never_answers_are_refused(
         "Is the seat count also the yardstick for Azure? What's the equivalent line?",
         "If we stay on an EA, which administrative functions would our partner perform?",
         "将来のビジョンってどう書かれてますか。ライセンスごとに管理画面が別々なのが負担なので",
+        # a partner setting its own prices after a price was told, the asker's own figure in a
+        # zone, affiliates in named countries and the approval they need
+        "Our CSP quoted us a per-seat price. Is a partner actually allowed to set its own prices?",
+        "パートナーさんがだしてくる値段って、パートナーさんが自由にきめてるんですか?",
+        "our Azure spend is near 1,2 million dollar per year. is it inside the zone?",
+        "We need licences across affiliates in Brazil, Portugal and Germany. Special approval?",
+        "米国・ドイツ・日本の関連会社をまとめて一つの契約で、いわゆるマルチアフィリエートにできますか。",
     ],
 )
 def test_questions_that_look_like_those_but_the_guidance_answers_are_answered(
