@@ -2,7 +2,7 @@
 
 The model (advisor/guidance/learned.py) trains on the development questions, so the dev-ask
 suite's own figures are training figures. This prints what it does on questions it has not
-seen: each set of evals/blind/ask-dev.yaml (dq, dr, cq, d2 … d46; d17 and d18 in English only) is held out in turn, the model
+seen: each set of evals/blind/ask-dev.yaml (dq, dr, cq, d2 … d50; d17 and d18 in English only) is held out in turn, the model
 is trained on everything else, and that set is answered offline and scored as the suite scores
 it. It also prints the same with no learned model (the rules and the lexical retrieval alone).
 

@@ -414,9 +414,16 @@ def test_a_must_question_answered_by_not_mandatory_starts_with_no(
             "Azureが年間150万米ドルになりそうです。それでもCSPで販売することは可能でしょうか。",
             "はい。",
         ),
+        # within the lines, the asker's own figures answer it first
+        ("we're 500 users, can we stay on CSP?", "Yes. 500 seats is within the 2,400"),
+        ("500 users, will we lose our CSP partner?", "No. 500 seats is within the 2,400"),
+        (
+            "従業員300人の製造業です。Azureは月に6万ドルくらい使ってます。CSPで買い続けても大丈夫？",
+            "はい。300 シートは",
+        ),
     ],
 )
-def test_staying_with_csp_past_a_threshold_is_answered_yes_or_no_with_the_guidance_reason(
+def test_staying_with_csp_is_answered_yes_or_no_from_the_askers_side_of_the_line(
     index: GuidanceIndex, offline: Settings, question: str, says: str
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
@@ -1403,26 +1410,6 @@ def test_loosely_worded_questions_are_answered_with_the_fact(
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and says in answer.answer, answer.answer
-
-
-@pytest.mark.parametrize(
-    ("question", "starts"),
-    [
-        ("we're 500 users, can we stay on CSP?", "Yes. 500 seats is within the 2,400"),
-        ("500 users, will we lose our CSP partner?", "No. 500 seats is within the 2,400"),
-        (
-            "従業員300人の製造業です。Azureは月に6万ドルくらい使ってます。CSPで買い続けても大丈夫？",
-            "はい。300 シートは",
-        ),
-        # past a line, the answer is the guidance's own: partners can still sell there
-        ("We have 3,000 seats. Can we still buy through CSP?", "Yes. Partners can still sell"),
-    ],
-)
-def test_staying_with_csp_is_answered_from_the_askers_own_figures(
-    index: GuidanceIndex, offline: Settings, question: str, starts: str
-) -> None:
-    answer = answer_question(question, index=index, settings=offline)
-    assert answer.answer.startswith(starts), answer.answer
 
 
 def test_a_figure_asked_about_is_not_taken_as_the_askers_own(
