@@ -205,9 +205,22 @@ def _preamble(turn: TurnFacts) -> list[str]:
                 # "USD 720,000 of Azure a year (USD 60,000 a month) is within…" after "counted
                 # USD 60,000 a month as USD 720,000 a year" says the month once
                 parts.append(answer.answer.replace(restated, "") if restated else answer.answer)
+            elif _says_why_not(turn, answer):
+                parts.append(answer.answer)
             elif _says_not_found(turn):
                 parts.append(phrase("no_guidance", lang))
     return parts
+
+
+# refusals that say why, whatever else the message did: "we're 150 people. what's the price of
+# E3?" records the seats and says the guidance gives no prices
+_SAID_REFUSALS = {"price", "afterwards", "later", "vendor"}
+
+
+def _says_why_not(turn: TurnFacts, answer: Answer) -> bool:
+    """Tell whether a refusal with a reason is said beside what else the turn did."""
+    reason = (answer.refusal or "").split(":")[0]
+    return reason in _SAID_REFUSALS and bool(re.search(r"[?？]", turn.text))
 
 
 def _says_not_found(turn: TurnFacts) -> bool:
@@ -226,7 +239,10 @@ def _guidance_shown(turn: TurnFacts) -> bool:
     """Tell whether the reply shows something of a guidance search, so the question resumes."""
     if turn.written is not None:
         return bool(turn.guidance)
-    return any(a.answered or a.refusal == "contact" or _says_not_found(turn) for a in turn.guidance)
+    return any(
+        a.answered or a.refusal == "contact" or _says_why_not(turn, a) or _says_not_found(turn)
+        for a in turn.guidance
+    )
 
 
 def _conditional(turn: TurnFacts, classification: Classification) -> str:

@@ -208,6 +208,27 @@ def test_a_monthly_figure_is_said_once_beside_the_answer(
     assert "720,000" in turn.reply and turn.citations
 
 
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        ("we're 150 people. what's the price of E3?", "The guidance gives no prices"),
+        (
+            "we're a 150 person charity. has CSP actually become the main breadth motion yet?",
+            "says nothing of what happened after it",
+        ),
+        ("うちは18人です。E3の値段はいくら？", "ガイダンスには価格"),
+    ],
+)
+def test_a_question_refused_for_a_reason_is_answered_beside_the_facts_recorded(
+    service: ChatService, message: str, says: str
+) -> None:
+    turn = service.chat(message)
+    # the head count is noted, the refusal says why, and the interview goes on
+    assert service.session(turn.session_id)["profile"]["seats"] in (150, 18)
+    assert says in turn.reply, turn.reply
+    assert turn.question is not None
+
+
 def test_recommendation_is_kept_on_later_turns(service: ChatService) -> None:
     turn = service.chat("We'll buy online ourselves, we know exactly what we want")
     assert turn.recommendation is not None
