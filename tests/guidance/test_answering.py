@@ -1403,6 +1403,16 @@ def test_the_llm_answers_which_motion_fits_from_the_same_sections_as_the_offline
             "Azureを月に10万ドル使ってる。CSPの最適な範囲に入る？",
             "1,200,000 米ドル (1か月あたり 100,000 米ドル)",
         ),
+        # what most customers do is said where the guidance says it, not only who breadth is for
+        ("do most microsoft customers buy the breadth way or are we unusual", "Most Microsoft"),
+        ("Most Microsoft customers buy on an EA, don't they?", "Most Microsoft customers"),
+        ("マイクロソフトのお客さんって、普通はどこで買ってるの？", "お客様の大半"),
+        # whether the timing is fixed: it is not
+        ("is the timing locked in or could it still change", "confirmed"),
+        # being forced onto an EA is a move, which is not mandatory
+        ("if we grow a lot would we be FORCED onto an enterprise agreement?", "not mandatory"),
+        # both terms spelled out
+        ("EA and CSP - spell them out for me", "Enterprise Agreement"),
     ],
 )
 def test_loosely_worded_questions_are_answered_with_the_fact(
@@ -1457,28 +1467,6 @@ def test_loose_questions_are_answered_first_from_where_the_guidance_or_glossary_
 ) -> None:
     answer = answer_question(question, index=index, settings=offline)
     assert answer.answered and answer.citations[0].id == section, answer.answer
-
-
-@pytest.mark.parametrize(
-    ("question", "says"),
-    [
-        # what most customers do is said where the guidance says it, not only who breadth is for
-        ("do most microsoft customers buy the breadth way or are we unusual", "Most Microsoft"),
-        ("Most Microsoft customers buy on an EA, don't they?", "Most Microsoft customers"),
-        ("マイクロソフトのお客さんって、普通はどこで買ってるの？", "お客様の大半"),
-        # whether the timing is fixed: it is not
-        ("is the timing locked in or could it still change", "confirmed"),
-        # being forced onto an EA is a move, which is not mandatory
-        ("if we grow a lot would we be FORCED onto an enterprise agreement?", "not mandatory"),
-        # both terms spelled out
-        ("EA and CSP - spell them out for me", "Enterprise Agreement"),
-    ],
-)
-def test_what_is_asked_for_is_said_however_it_is_asked(
-    index: GuidanceIndex, offline: Settings, question: str, says: str
-) -> None:
-    answer = answer_question(question, index=index, settings=offline)
-    assert answer.answered and says in answer.answer, answer.answer
 
 
 def test_a_sentence_that_leans_on_the_one_before_comes_with_it(
