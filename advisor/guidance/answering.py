@@ -47,7 +47,11 @@ from advisor.guidance.citing import dated_answer, join_cited, then
 from advisor.guidance.index import GuidanceIndex, Hit, alike_words
 from advisor.guidance.knowledge import Section
 from advisor.guidance.learned import question_model
-from advisor.guidance.pricing import asks_if_rates_given, asks_which_period
+from advisor.guidance.pricing import (
+    asks_if_rates_changed,
+    asks_if_rates_given,
+    asks_which_period,
+)
 from advisor.guidance.reading import (
     compared_sections,
     compares_partner_parts,
@@ -216,6 +220,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         )
         or (asks_yes_or_no(question) and PARTNER_EA_DUTIES.search(question) is not None)
         or rates_given
+        or asks_if_rates_changed(question)  # "have EA incentives changed?": not now
         or asks_which_period(question)  # "is the USD 1M a month or a year?": a year
         # "can we still buy through CSP with 3,000 seats?": the guidance's own answer (partners
         # can still sell past its thresholds), however short the question

@@ -196,6 +196,23 @@ def asks_which_period(question: str) -> bool:
     )
 
 
+def asks_if_rates_changed(question: str) -> bool:
+    """Tell whether a question asks if partner incentives have changed, with no amount asked.
+
+    「EAとCSPのインセンティブ率はもう下がった？」: the guidance says there is no change now.
+    """
+    return (
+        _RATE_CHANGED.search(question) is not None
+        and _AMOUNT.search(question) is None
+        and _INCENTIVES.search(question) is not None
+        and _YET.search(question) is not None
+    )
+
+
+_INCENTIVES = re.compile(r"\bincentives?\b|インセンティブ", re.IGNORECASE)
+_YET = re.compile(r"\b(?:already|yet|now|currently)\b|もう|すでに|既に|今", re.IGNORECASE)
+
+
 def asks_if_rates_given(question: str) -> bool:
     """Tell whether a question asks if the guidance gives prices or rates (it says it does not)."""
     return _ASKS_IF_GIVEN.search(question) is not None and _RATES_NAMED.search(question) is not None
