@@ -59,7 +59,7 @@ from advisor.guidance.reading import (
     defined_term,
     question_kind,
 )
-from advisor.guidance.scope import AFFILIATES_APPROVED, COUNTRY, out_of_scope
+from advisor.guidance.scope import affiliates_abroad, out_of_scope
 from advisor.guidance.sides import (
     against_the_thresholds,
     asks_to_stay_within,
@@ -214,10 +214,7 @@ def find_support(question: str, *, index: GuidanceIndex, lang: Lang, k: int = 3)
         or THE_LINE_ASKED.search(question) is not None
         or ANSWERED_PLAINLY.search(question) is not None
         # "affiliates in Brazil, Portugal and Germany: special approval?": the terms, not a country
-        or (
-            AFFILIATES_APPROVED.search(question) is not None
-            and COUNTRY.search(question) is not None
-        )
+        or affiliates_abroad(question)
         or (asks_yes_or_no(question) and PARTNER_EA_DUTIES.search(question) is not None)
         or rates_given
         or asks_if_rates_changed(question)  # "have EA incentives changed?": not now
@@ -370,10 +367,12 @@ def extractive_answer(
             for c in candidates
             for score, rank, position, text in [c]
         ]
-    for asks, says in ASKED_FOR:
-        if asks.search(question):  # "do most customers buy this way?": the sentence saying so
-            bonus = KIND_BONUS * max(c[0] for c in candidates)
-            candidates = [(c[0] + bonus, *c[1:]) if says.search(c[3]) else c for c in candidates]
+    # what the question asks for, said by sentences its kind does not show: "do most customers
+    # buy this way?" lifts the sentence saying so
+    asked_for = [says for asks, says in ASKED_FOR if asks.search(question)]
+    for says in asked_for:
+        bonus = KIND_BONUS * max(c[0] for c in candidates)
+        candidates = [(c[0] + bonus, *c[1:]) if says.search(c[3]) else c for c in candidates]
     candidates.sort(key=lambda c: -c[0])
     top = candidates[0][0]
     chosen = [c for c in candidates[:limit] if c[0] >= RELATIVE_SENTENCE * top]
@@ -381,8 +380,8 @@ def extractive_answer(
     more = [c for c in candidates[limit:] if c[1] == 0]
     if len(chosen) == limit and more and more[0][0] >= RELATIVE_SENTENCE * top:
         chosen.append(more[0])
-    for asks, says in ASKED_FOR:
-        if asks.search(question) and not any(says.search(c[3]) for c in chosen):
+    for says in asked_for:
+        if not any(says.search(c[3]) for c in chosen):
             # "is the timing locked in?": the sentence saying it is not confirmed, for the last
             saying = [c for c in candidates if says.search(c[3])]
             if saying:

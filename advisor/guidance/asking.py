@@ -90,16 +90,18 @@ THE_LINE_ASKED = re.compile(
 # news look like them: how partners earn ("from their own services in every motion, and from
 # Microsoft by their role"), which agreement governs a purchase (the MCA), the Azure line beside
 # the seat line, what a partner still does under an EA
+# the partner setting its own prices, which the guidance states (full discretion over pricing)
+SETS_OWN_PRICE = (
+    r"\bsets? (?:its|their|our|my|the) own pric|\ballowed to set\b[^?]{0,20}\bpric"
+    r"|(?:自由に|自分で|独自に|勝手に)(?:値段|価格)?(?:を)?(?:決め|きめ|設定)"
+)
 ANSWERED_PLAINLY = re.compile(
     r"\bhow (?:does|do|will|would|can) (?:a |the |our |my )?partners? (?:\w+ )?(?:earn|make "
     r"(?:money|revenue|a living)|get paid|profit)\b|\bwhat (?:decides|determines) how much "
     r"(?:microsoft|ms) pays\b|\bwhich (?:agreement|contract) (?:would |will |does )?(?:govern"
     r"|appl|cover)|\b(?:equivalent|corresponding) (?:line|threshold|figure|yardstick)\b"
     r"|\b(?:administrative|admin) (?:functions|tasks|duties|work|roles?)\b"
-    r"|パートナー[^。？?]{0,10}(?:どうやって|どう|何で)(?:稼|儲|収益)"
-    # who sets the price: the partner, at its full discretion
-    r"|\bsets? (?:its|their|our|my|the) own pric|\ballowed to set\b[^?]{0,20}\bpric"
-    r"|(?:自由に|自分で|独自に|勝手に)(?:値段|価格)?(?:を)?(?:決め|きめ|設定)",
+    r"|パートナー[^。？?]{0,10}(?:どうやって|どう|何で)(?:稼|儲|収益)|" + SETS_OWN_PRICE,
     re.IGNORECASE,
 )
 # whether partners in an EA take part in invoicing, collection or foreign exchange, which the
@@ -326,7 +328,8 @@ def of_the_version_named(question: str, sentences: list[str]) -> list[str]:
     about = [t for t in sentences if named[0].search(t) or not any(o.search(t) for o in others)]
     # a sentence that goes on to a later version says more than was asked (_VERSIONS runs from
     # the newest): "what did the December update change?" is not answered with May's date
-    later = [said for _, said in _VERSIONS[: [s for _, s in _VERSIONS].index(named[0])]]
+    said_by = [said for _, said in _VERSIONS]
+    later = said_by[: said_by.index(named[0])]
     before = [t for t in about if not any(o.search(t) for o in later)]
     return before if any(named[0].search(t) for t in before) else about
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from advisor.guidance.asking import SIDE_OF_THE_LINE, asked_parts
+from advisor.guidance.asking import SETS_OWN_PRICE, SIDE_OF_THE_LINE, asked_parts
 
 _PRICE_ASK = re.compile(
     r"\bhow much (?:does|do|is|are|will|would|should)\b[^?]*\b(?:cost|charge|pay|price)"
@@ -227,13 +227,8 @@ _RATES_NAMED = re.compile(
 
 
 _WHO_SETS = re.compile(
-    r"(?:自由に|自分で|独自に|勝手に)(?:値段|価格)?(?:を)?(?:決め|きめ|設定)|裁量"
-    r"|\bwho (?:sets|decides"
-    r"|controls"
-    r"|chooses) (?:the )?pric"
-    r"|\bsets? (?:their"
-    r"|its|the) own pric|\bfree to set\b|\bdiscretion\b|\bset (?:my|our) own pric"
-    r"|\bdictates?\b[^?]{0,30}\bpric|\bpric\w*\b[^?]{0,30}\bdictate",
+    SETS_OWN_PRICE + r"|裁量|\bwho (?:sets|decides|controls|chooses) (?:the )?pric|\bfree to set\b"
+    r"|\bdiscretion\b|\bdictates?\b[^?]{0,30}\bpric|\bpric\w*\b[^?]{0,30}\bdictate",
     re.IGNORECASE,
 )
 

@@ -460,13 +460,12 @@ _AFTERWARDS = re.compile(
     r"|\b(?:offers?|products?|services?)\b[^?]{0,40}\b(?:were|have been|has been) added\b"
     r"|\bsince (?:this|the (?:post|guidance|article|blog)) (?:came out|was (?:written|published"
     r"|updated|posted))\b|もう(?:出来上が|できあが|完成|実現|稼働)|最新の数字|最新(?:ので|のやつ|版で)"
-    r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?やって"
     r"|(?:今|いま)(?:って|は)?[^。？?]{0,20}もう[^。？?]{0,10}(?:(?:適用され|導入され|実施され)"
     r"(?:てる|ている|ています)|始まって(?:る|いる|います))"
     r"|(?:影響|反応|評判)[^。？?]{0,8}どう(?:だった|でした)"
     r"|(?:今現在|現在|今)も[^。？?]{0,30}(?:シート|万ドル|基準|目安|しきい値)[^。？?]{0,6}のまま"
     r"|(?:QRP|Referral Program|紹介プログラム|プログラム)[^。？?]{0,10}今も(?:まだ)?"
-    r"(?:ある|あります|続いて|存在)"
+    r"(?:ある|あります|続いて|存在|やって)"
     r"|その後[^。？?]{0,6}見直|もう一(?:回|度)延期|再延期|また延期"
     r"|(?:今|現在)(?:って|は|でも)?[^。？?]{0,20}もう[^。？?]{0,12}(?:できなくなって|なくなって"
     r"|終わって|終了して)"
@@ -544,18 +543,29 @@ _SELF_DESCRIBED = re.compile(
 # affiliates or tenants in several countries and the terms that join them, which the guidance
 # covers (multi-affiliate, multi-tenant, special approval), and the country names that only say
 # where they are
-AFFILIATES_APPROVED = re.compile(
+_AFFILIATES_APPROVED = re.compile(
     r"(?=.*(?:affiliat|tenant|subsidiar|関連会社|テナント|子会社|グループ会社|アフィリエ))"
     r"(?=.*(?:approv|承認|multi-?affiliat|multi-?tenant|マルチアフィリエ|マルチテナント))",
     re.IGNORECASE | re.DOTALL,
 )
-COUNTRY = re.compile(
+_COUNTRY = re.compile(
     r"(?:(?:in|for|from|across|to) (?:the )?)?(?:brazil|portugal|germany|france|uk|united kingdom"
     r"|the us|usa|united states|canada|mexico|australia|korea|singapore|japan|china|india|europe"
     r"|eu)|米国|アメリカ|ドイツ|フランス|イギリス|英国|カナダ|メキシコ|オーストラリア|韓国|台湾|香港"
     r"|シンガポール|中国|インド|ブラジル|欧州|ヨーロッパ|海外",
     re.IGNORECASE,
 )
+
+
+def affiliates_abroad(question: str) -> bool:
+    """Tell whether a question asks about joining affiliates or tenants in named countries.
+
+    "affiliates in Brazil, Portugal and Germany: special approval?" asks about the terms the
+    guidance covers; the countries only say where the affiliates are.
+    """
+    return (
+        _AFFILIATES_APPROVED.search(question) is not None and _COUNTRY.search(question) is not None
+    )
 
 
 def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | None:
@@ -574,7 +584,7 @@ def out_of_scope(question: str, as_of: str, *, defines: bool = False) -> str | N
     asked = " ".join(asked_parts(question)) or question
     told = _SELF_DESCRIBED.sub(" ", asked)
     regions = [m.group(0) for m in _SKU_OR_REGION.finditer(asked)]
-    if AFFILIATES_APPROVED.search(asked) and all(map(COUNTRY.fullmatch, regions)):
+    if affiliates_abroad(asked) and all(map(_COUNTRY.fullmatch, regions)):
         regions = []  # "affiliates and tenants in Brazil, Portugal, Germany: special approval?"
     if not defines and (regions or _NOT_COVERED.search(told)):
         return "topic"
